@@ -53,7 +53,6 @@ CREATE TABLE "order" (
     "currency" CHAR(3) NOT NULL,
     "email" VARCHAR(254) NOT NULL,
     "status" VARCHAR(24) NOT NULL,
-    "access_token_hash" CHAR(64) NOT NULL,
     "idempotency_key" VARCHAR(128),
     "request_hash" CHAR(64),
     "payment_provider" VARCHAR(32) NOT NULL,

@@ -1,0 +1,38 @@
+import { marked } from 'marked';
+
+export interface DeliveryEmailInput {
+  orderId: string;
+  productName: string;
+  quantity: number;
+  guide: string;
+  secrets: string[];
+  orderUrl: string;
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The email a buyer receives: the keys, the product's usage guide and a link back to the order page. */
+export function renderDeliveryEmail(d: DeliveryEmailInput): { subject: string; text: string; html: string } {
+  const subject = `Your ${d.productName} key${d.quantity > 1 ? 's' : ''} — order ${d.orderId}`;
+  const text = [
+    `Thank you for your order ${d.orderId}.`,
+    '',
+    `${d.productName} × ${d.quantity}:`,
+    ...d.secrets.map((s, i) => `  ${i + 1}. ${s}`),
+    '',
+    d.guide ? `How to use:\n${d.guide}\n` : '',
+    `Your order page: ${d.orderUrl}`,
+  ].join('\n');
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;background:#f6f7fb;padding:24px">
+<div style="max-width:560px;margin:auto;background:#fff;border-radius:12px;padding:24px;border:1px solid #e3e6ef">
+<h2 style="margin-top:0">Your ${escapeHtml(d.productName)}</h2>
+<p>Order <code>${escapeHtml(d.orderId)}</code> is paid. Here ${d.quantity > 1 ? 'are your keys' : 'is your key'}:</p>
+<ol style="font-family:ui-monospace,monospace;font-size:16px;background:#f1f3f9;padding:16px 16px 16px 40px;border-radius:8px">
+${d.secrets.map((s) => `<li>${escapeHtml(s)}</li>`).join('\n')}
+</ol>
+${d.guide ? `<h3>How to use</h3>${marked.parse(d.guide, { async: false })}` : ''}
+<p><a href="${escapeHtml(d.orderUrl)}">Open your order page</a> to see the keys again at any time.</p>
+<p style="color:#8a90a2;font-size:12px">Sent by Kami · 卡密自动发货</p>
+</div></body></html>`;
+  return { subject, text, html };
+}

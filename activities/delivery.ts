@@ -1,0 +1,44 @@
+import { Context } from '@temporalio/activity';
+import type { ActivityDeps } from './deps.js';
+import { renderDeliveryEmail } from './delivery-email.js';
+import { appendEvent, readOrderSecrets } from '../infra/order-store.js';
+
+export const createDeliveryActivities = ({ db, vault, mailer, publicUrl, log }: ActivityDeps) => ({
+  /**
+   * Idempotent on (orderId, 'email'): once the delivery row says sent, a retry sends nothing. The
+   * Message-ID is fixed per order, so the rare resend after a crash between SMTP and the row update
+   * is recognisable as the same mail. Keys are decrypted here and never leave this function.
+   */
+  async sendDeliveryEmail(orderId: string): Promise<{ attempts: number; messageId: string }> {
+    const sent = await db.delivery.findUnique({ where: { orderId_channel: { orderId, channel: 'email' } } });
+    if (sent?.status === 'sent' && sent.messageId) return { attempts: sent.attempts, messageId: sent.messageId };
+    const order = await db.order.findUniqueOrThrow({ where: { id: orderId }, include: { product: true } });
+    const row = await db.delivery.upsert({
+      where: { orderId_channel: { orderId, channel: 'email' } },
+      create: { orderId, channel: 'email', recipient: order.email, status: 'pending', attempts: 1 },
+      update: { attempts: { increment: 1 } },
+    });
+
+    const secrets = await readOrderSecrets(db, vault, orderId);
+    const mail = renderDeliveryEmail({
+      orderId,
+      productName: order.product.name,
+      quantity: order.quantity,
+      guide: order.product.guide,
+      secrets: secrets.map((s) => s.secret),
+      orderUrl: `${publicUrl}/orders/${orderId}`,
+    });
+    const messageId = `<${orderId}.delivery@kami>`;
+    try {
+      await mailer.send({ to: order.email, messageId, ...mail });
+    } catch (err) {
+      const message = (err as Error).message;
+      await db.delivery.update({ where: { id: row.id }, data: { status: 'retrying', lastError: message } });
+      log.warn({ orderId, attempt: Context.current().info.attempt, err: message }, 'delivery email failed; will retry');
+      throw new Error(`SMTP: ${message}`);
+    }
+    await db.delivery.update({ where: { id: row.id }, data: { status: 'sent', messageId, sentAt: new Date(), lastError: null } });
+    await appendEvent(db, orderId, 'email_sent', { to: order.email, attempts: row.attempts });
+    return { attempts: row.attempts, messageId };
+  },
+});

@@ -1,0 +1,13 @@
+import type { Db } from '../infra/db.js';
+import type { KeyVault } from '../infra/crypto.js';
+import type { Mailer } from '../infra/mailer.js';
+import type { Logger } from '../infra/logger.js';
+
+export interface ActivityDeps {
+  db: Db;
+  vault: KeyVault;
+  mailer: Mailer;
+  log: Logger;
+  /** Base URL of the buyer's order page, for links in emails. */
+  publicUrl: string;
+}

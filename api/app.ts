@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import helmet from 'helmet';
+import { checkoutRouter } from './checkout/routes.js';
+import type { ApiDeps } from './deps.js';
+import { errorHandler, notFound } from './errors.js';
+import { healthRouter } from './health.js';
+import { openApiDocument } from './openapi.js';
+import { pagesRouter } from './pages/routes.js';
+import type { PaymentProvider } from './payments/provider.js';
+import { paymentsRouter } from './payments/routes.js';
+import { createSandboxProvider } from './payments/sandbox.js';
+
+export const BODY_LIMIT = '16kb';
+
+/** The HTTP surface, without listen(): tests and api/main.ts both build it from real deps. */
+export function createApp(deps: ApiDeps): express.Express {
+  const { config, vault } = deps;
+  const providers = new Map<string, PaymentProvider>();
+  if (config.sandboxPayments) providers.set('sandbox', createSandboxProvider(vault.sandboxWebhookSecret, config.publicUrl));
+
+  const app = express();
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+  app.use((req, res, next) => {
+    req.id = req.get('x-request-id')?.slice(0, 64) ?? randomUUID();
+    res.setHeader('x-request-id', req.id);
+    next();
+  });
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'form-action': ["'self'"] } } }));
+  app.use(express.json({ limit: BODY_LIMIT, verify: (req, _res, buf) => { (req as express.Request).rawBody = buf; } }));
+  app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
+
+  app.use(healthRouter(deps));
+  app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
+  app.use('/api/v1', checkoutRouter(deps, providers.values().next().value));
+  app.use('/api/v1/payments', paymentsRouter(deps, providers));
+  app.use(pagesRouter(deps));
+  app.use(notFound);
+  app.use(errorHandler(deps.log));
+  return app;
+}

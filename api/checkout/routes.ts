@@ -1,0 +1,64 @@
+import { Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { formatCents } from '../../domain/money.js';
+import { availableStock } from '../../infra/order-store.js';
+import type { ApiDeps } from '../deps.js';
+import type { PaymentProvider } from '../payments/provider.js';
+import { ApiError } from '../errors.js';
+import { readBuyerOrder } from './order-view.js';
+import { placeOrder } from './place-order.js';
+import { CreateOrderBody, IdempotencyKey, OrderParams } from './schemas.js';
+
+export const bearerToken = (header: string | undefined) => header?.match(/^Bearer\s+(\S+)$/i)?.[1];
+
+/** The public v1 checkout API that shops, bots and resellers integrate with. */
+export function checkoutRouter(deps: ApiDeps, payment: PaymentProvider | undefined): Router {
+  const router = Router();
+  const { db, vault, config } = deps;
+
+  router.get('/products', async (_req, res) => {
+    const products = await db.product.findMany({ where: { active: true }, orderBy: { name: 'asc' } });
+    const stock = await availableStock(db, products.map((p) => p.id));
+    res.json({
+      data: products.map((p) => ({
+        id: p.id, sku: p.sku, name: p.name, description: p.description, price: formatCents(p.priceCents), priceCents: p.priceCents,
+        currency: p.currency, available: stock.get(p.id) ?? 0, demo: p.demo,
+      })),
+    });
+  });
+
+  const checkoutLimit = rateLimit({
+    windowMs: 60_000,
+    limit: config.KAMI_CHECKOUT_RATE_LIMIT || Number.MAX_SAFE_INTEGER,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, _res, next) => next(new ApiError(429, 'rate_limited', 'too many orders from this address; wait a minute and try again')),
+  });
+
+  router.post('/orders', checkoutLimit, async (req, res) => {
+    if (!payment) throw new ApiError(503, 'payments_unavailable', 'no payment provider is enabled; the shop cannot take orders');
+    const key = req.get('Idempotency-Key');
+    const idempotencyKey = key === undefined ? undefined : IdempotencyKey.parse(key);
+    const body = CreateOrderBody.parse(req.body);
+    const order = await placeOrder(deps, body, idempotencyKey, req.ip, payment.name);
+    const accessToken = vault.orderAccessToken(order.id);
+    res.status(201).json({
+      orderId: order.id,
+      status: order.status,
+      amountDue: formatCents(order.input.amountCents),
+      amountDueCents: order.input.amountCents,
+      currency: order.input.currency,
+      expiresAt: order.expiresAt.toISOString(),
+      paymentUrl: payment.paymentUrl(order.id, accessToken),
+      orderUrl: `${config.publicUrl}/orders/${order.id}?token=${accessToken}`,
+      accessToken,
+    });
+  });
+
+  router.get('/orders/:orderId', async (req, res) => {
+    const { orderId } = OrderParams.parse(req.params);
+    res.json(await readBuyerOrder(deps, orderId, bearerToken(req.get('authorization'))));
+  });
+
+  return router;
+}

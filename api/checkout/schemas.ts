@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { ORDER_STATUSES } from '../../domain/order-status.js';
+import { errorResponses, registry } from '../openapi.js';
+
+export const Money = z.string().regex(/^\d+\.\d{2}$/).meta({ example: '12.50' });
+
+export const ProductOut = z.object({
+  id: z.uuid(),
+  sku: z.string(),
+  name: z.string(),
+  description: z.string(),
+  price: Money,
+  priceCents: z.int(),
+  currency: z.string().length(3),
+  available: z.int().meta({ description: 'keys in stock and not held by an unpaid order' }),
+  demo: z.boolean(),
+}).meta({ id: 'Product' });
+
+export const CreateOrderBody = z.strictObject({
+  sku: z.string().trim().min(1).max(64),
+  quantity: z.int().min(1),
+  email: z.email().max(254),
+}).meta({ id: 'CreateOrder' });
+
+export const IdempotencyKey = z.string().min(1).max(128).regex(/^[\w.:-]+$/, 'use letters, digits and _ . : -');
+
+export const OrderStatusSchema = z.enum(ORDER_STATUSES).meta({ id: 'OrderStatus' });
+
+export const OrderCreated = z.object({
+  orderId: z.string(),
+  status: OrderStatusSchema,
+  amountDue: Money,
+  amountDueCents: z.int(),
+  currency: z.string(),
+  expiresAt: z.iso.datetime(),
+  paymentUrl: z.url(),
+  orderUrl: z.url(),
+  accessToken: z.string().meta({ description: 'Bearer token for GET /api/v1/orders/{orderId}; keep it private' }),
+}).meta({ id: 'OrderCreated' });
+
+export const OrderParams = z.object({ orderId: z.string().regex(/^ord_[0-9A-Z]{22}$/, 'not an order id') });
+
+export const OrderOut = z.object({
+  orderId: z.string(),
+  status: OrderStatusSchema,
+  sku: z.string(),
+  productName: z.string(),
+  quantity: z.int(),
+  amountDue: Money,
+  amountDueCents: z.int(),
+  currency: z.string(),
+  createdAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+  paidAt: z.iso.datetime().nullable(),
+  deliveredAt: z.iso.datetime().nullable(),
+  keys: z.array(z.string()).meta({ description: 'the card keys, present once the order is paid and delivered' }),
+  email: z.object({ status: z.string(), attempts: z.int() }).nullable(),
+  guide: z.string(),
+}).meta({ id: 'Order' });
+
+registry.registerPath({
+  method: 'get', path: '/api/v1/products', summary: 'List products with their available stock',
+  responses: { 200: { description: 'products', content: { 'application/json': { schema: z.object({ data: z.array(ProductOut) }) } } } },
+});
+registry.registerPath({
+  method: 'post', path: '/api/v1/orders', summary: 'Create an order and hold its stock until payment',
+  request: {
+    headers: z.object({ 'Idempotency-Key': IdempotencyKey.optional() }),
+    body: { content: { 'application/json': { schema: CreateOrderBody } } },
+  },
+  responses: {
+    201: { description: 'order created (or the same order again for a retried Idempotency-Key)', content: { 'application/json': { schema: OrderCreated } } },
+    ...errorResponses(400, 404, 409, 413, 429),
+  },
+});
+registry.registerPath({
+  method: 'get', path: '/api/v1/orders/{orderId}', summary: 'Read an order and, once delivered, its keys',
+  security: [{ bearer: [] }],
+  request: { params: OrderParams },
+  responses: { 200: { description: 'the order', content: { 'application/json': { schema: OrderOut } } }, ...errorResponses(400, 401, 403, 404) },
+});
+registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'the accessToken returned at checkout' });

@@ -1,0 +1,46 @@
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import { loadConfig } from '../infra/config.js';
+import { createKeyVault } from '../infra/crypto.js';
+import { createDb } from '../infra/db.js';
+import { createLogger } from '../infra/logger.js';
+import { resolveMasterKey } from '../infra/master-key.js';
+import { createTemporalClient } from '../infra/temporal.js';
+import { createApp } from './app.js';
+
+const ADMIN_DIST = fileURLToPath(new URL('../admin/dist/', import.meta.url));
+
+/** Runs the HTTP server; also serves the built operator panel at /admin when it exists. */
+export async function runApi(config = loadConfig()) {
+  const log = createLogger(config.LOG_LEVEL, 'api');
+  const db = createDb(config.DATABASE_URL, 20);
+  const temporal = await createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
+  const vault = createKeyVault(resolveMasterKey(config).key);
+  let port = config.PORT;
+  const app = createApp({ config, db, temporal, vault, log, selfUrl: () => `http://127.0.0.1:${port}` });
+  const root = express();
+  if (existsSync(ADMIN_DIST)) {
+    root.use('/admin', express.static(ADMIN_DIST, { index: 'index.html' }));
+    root.get(/^\/admin(\/.*)?$/, (_req, res) => res.sendFile('index.html', { root: ADMIN_DIST }));
+  }
+  root.use(app);
+  const server = root.listen(config.PORT);
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  port = (server.address() as AddressInfo).port;
+  log.info({ port }, 'api listening');
+
+  const stop = async () => {
+    server.close();
+    server.closeAllConnections();
+    await temporal.connection.close();
+    await db.$disconnect();
+  };
+  return { server, port, stop };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { stop } = await runApi();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
+}

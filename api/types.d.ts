@@ -1,0 +1,9 @@
+declare global {
+  namespace Express {
+    interface Request {
+      id: string;
+      rawBody?: Buffer;
+    }
+  }
+}
+export {};

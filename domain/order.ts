@@ -1,0 +1,47 @@
+import type { Duration } from '@temporalio/common';
+import type { OrderStatus } from './order-status.js';
+
+/** Durations of an order's waits, as Temporal duration strings (`15m`, `500ms`); taken from config. */
+export interface OrderTimeouts {
+  /** How long reserved stock is held for payment. */
+  paymentHold: Duration;
+  /** How long the delivery email keeps retrying before a person is asked to look. */
+  emailGiveUpAfter: Duration;
+  emailRetryMaxInterval: Duration;
+}
+
+/** Input of orderWorkflow. Carries ids and figures only: never key text, never the buyer's token. */
+export interface OrderInput {
+  orderId: string;
+  productId: string;
+  sku: string;
+  quantity: number;
+  amountCents: number;
+  currency: string;
+  timeouts: OrderTimeouts;
+}
+
+export interface PaymentFacts {
+  provider: string;
+  txnId: string;
+  amountCents: number;
+  currency: string;
+}
+
+export interface OrderView {
+  orderId: string;
+  status: OrderStatus;
+  /** Ids (never text) of the keys this order holds once claimed. */
+  keyIds: number[];
+  payment?: PaymentFacts;
+  emailAttempts: number;
+}
+
+export type OrderResult = OrderView;
+
+/** Why a payment notification does not pay this order, or null when it does. */
+export function paymentMismatch(input: Pick<OrderInput, 'amountCents' | 'currency'>, p: PaymentFacts): string | null {
+  if (p.currency.toUpperCase() !== input.currency.toUpperCase()) return `currency ${p.currency} differs from ${input.currency}`;
+  if (p.amountCents !== input.amountCents) return `amount ${p.amountCents} differs from ${input.amountCents} due`;
+  return null;
+}

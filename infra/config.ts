@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import ms from 'ms';
+
+/** A Temporal/`ms` duration such as `15m`, `24h`, `500ms`. Kept as text: it goes into workflow input as is. */
+const Duration = z.string().transform((v) => v as ms.StringValue).refine((v) => typeof ms(v as ms.StringValue) === 'number' && ms(v as ms.StringValue) > 0, {
+  message: 'expected a duration such as 500ms, 30s, 15m, 24h',
+});
+const Flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+
+const Env = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Base URL buyers and operators reach Kami at; used in payment links and emails. */
+  PUBLIC_URL: z.url().optional(),
+  DATABASE_URL: z.string().default('postgresql://postgres@127.0.0.1:5432/kami'),
+  /** Set to use an existing Temporal cluster; unset, `npm start` runs a dev server on TEMPORAL_PORT. */
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  /** Where operators open workflows; defaults to the dev server's Web UI. */
+  TEMPORAL_UI_URL: z.url().optional(),
+  KAMI_TASK_QUEUE: z.string().min(1).default('kami-orders'),
+  KAMI_DATA_DIR: z.string().default('.kami'),
+  /** 32 bytes as 64 hex characters. Unset outside production: generated into KAMI_DATA_DIR/master.key. */
+  KAMI_MASTER_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex characters (32 bytes)').optional(),
+  KAMI_DEMO: Flag.default(true),
+  /** The built-in sandbox payment provider; on by default except in production. */
+  KAMI_SANDBOX_PAYMENTS: Flag.optional(),
+  KAMI_PAYMENT_HOLD: Duration.default('15m'),
+  KAMI_EMAIL_GIVE_UP_AFTER: Duration.default('24h'),
+  KAMI_EMAIL_RETRY_MAX_INTERVAL: Duration.default('10m'),
+  KAMI_CHECKOUT_RATE_LIMIT: z.coerce.number().int().min(0).default(60),
+  KAMI_MAX_QUANTITY: z.coerce.number().int().min(1).default(100),
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().default('Kami <no-reply@kami.localhost>'),
+  KAMI_MAIL_CATCHER_PORT: z.coerce.number().int().min(1).max(65535).default(1025),
+  KAMI_MAIL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8025),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = ReturnType<typeof loadConfig>;
+
+/** Reads the environment once; every other module receives the result. Bad values stop the process. */
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) throw new Error(`Invalid configuration:\n${z.prettifyError(parsed.error)}`);
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
+  return {
+    ...e,
+    production,
+    publicUrl,
+    temporalAddress: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`,
+    temporalUiUrl: (e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).replace(/\/$/, ''),
+    sandboxPayments: e.KAMI_SANDBOX_PAYMENTS ?? !production,
+    smtpUrl: e.SMTP_URL ?? `smtp://127.0.0.1:${e.KAMI_MAIL_CATCHER_PORT}`,
+    orderTimeouts: {
+      paymentHold: e.KAMI_PAYMENT_HOLD,
+      emailGiveUpAfter: e.KAMI_EMAIL_GIVE_UP_AFTER,
+      emailRetryMaxInterval: e.KAMI_EMAIL_RETRY_MAX_INTERVAL,
+    },
+  };
+}
+
+export function durationMs(d: string): number {
+  return ms(d as ms.StringValue);
+}

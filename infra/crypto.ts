@@ -1,0 +1,65 @@
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** Card-key encryption (AES-256-GCM) and keyed fingerprints, both derived from the master key. */
+export function createKeyVault(masterKey: Buffer) {
+  if (masterKey.length !== 32) throw new Error('master key must be 32 bytes');
+  const derive = (label: string) => Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), `kami:${label}`, 32));
+  const encKey = derive('card-key-encryption:v1');
+  const fpKey = derive('card-key-fingerprint:v1');
+  const webhookKey = derive('sandbox-webhook:v1');
+  const tokenKey = derive('order-access-token:v1');
+  const orderAccessToken = (orderId: string) => createHmac('sha256', tokenKey).update(orderId).digest('base64url');
+
+  return {
+    /** iv ‖ tag ‖ ciphertext; the product id is bound as associated data so rows cannot be swapped. */
+    encrypt(secret: string, productId: string): Uint8Array<ArrayBuffer> {
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', encKey, iv);
+      cipher.setAAD(Buffer.from(productId));
+      const body = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
+      return new Uint8Array(Buffer.concat([iv, cipher.getAuthTag(), body]));
+    },
+    decrypt(blob: Uint8Array, productId: string): string {
+      const buf = Buffer.from(blob);
+      const decipher = createDecipheriv('aes-256-gcm', encKey, buf.subarray(0, IV_BYTES));
+      decipher.setAAD(Buffer.from(productId));
+      decipher.setAuthTag(buf.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+      return Buffer.concat([decipher.update(buf.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+    },
+    /** Same text (ignoring surrounding whitespace) → same fingerprint; without the master key it reveals nothing. */
+    fingerprint(secret: string): string {
+      return createHmac('sha256', fpKey).update(secret.trim()).digest('hex');
+    },
+    /**
+     * The buyer's bearer token for one order. Derived, not stored: a retried checkout returns the same
+     * token, and a leaked database reveals none.
+     */
+    orderAccessToken,
+    verifyOrderAccessToken(orderId: string, token: string): boolean {
+      const expected = Buffer.from(orderAccessToken(orderId));
+      const given = Buffer.from(token);
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    },
+    /** Secret for the built-in sandbox payment provider's webhook signatures. */
+    sandboxWebhookSecret: webhookKey.toString('hex'),
+  };
+}
+export type KeyVault = ReturnType<typeof createKeyVault>;
+
+/** Last four characters of a key, so an operator can tell keys apart without seeing them. */
+export const keyHint = (secret: string) => `…${secret.trim().slice(-4)}`;
+
+export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export function hmacSha256Hex(secret: string, text: string): string {
+  return createHmac('sha256', secret).update(text).digest('hex');
+}
+
+export function safeEqualHex(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+}

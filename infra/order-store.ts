@@ -1,0 +1,60 @@
+import type { Db } from './db.js';
+import { Prisma } from './db.js';
+import type { KeyVault } from './crypto.js';
+import type { OrderStatus } from '../domain/order-status.js';
+
+type Tx = Prisma.TransactionClient | Db;
+
+/** Appends one audit event; the (order, type, step) key makes a retried write a no-op. */
+export async function appendEvent(tx: Tx, orderId: string, type: string, data: Record<string, unknown> = {}, opts: { step?: string; actor?: string } = {}) {
+  await tx.orderEvent.createMany({
+    data: [{ orderId, type, step: opts.step ?? '', actor: opts.actor ?? 'system', data: data as Prisma.InputJsonValue }],
+    skipDuplicates: true,
+  });
+}
+
+/**
+ * Holds `quantity` available keys of a product for an order. One statement: a partial index walks only
+ * unsold keys and SKIP LOCKED lets concurrent checkouts take different rows. Returns the held ids,
+ * fewer than asked when stock is short (the caller rolls back).
+ */
+export async function reserveKeys(tx: Tx, productId: string, orderId: string, quantity: number, until: Date): Promise<number[]> {
+  const rows = await tx.$queryRaw<{ id: number }[]>`
+    WITH picked AS (
+      SELECT id FROM card_key WHERE product_id = ${productId}::uuid AND status = 'available'
+      ORDER BY id LIMIT ${quantity} FOR UPDATE SKIP LOCKED)
+    UPDATE card_key c SET status = 'reserved', order_id = ${orderId}, reserved_until = ${until}
+    FROM picked WHERE c.id = picked.id RETURNING c.id`;
+  return rows.map((r) => r.id);
+}
+
+/** Available (unreserved, unsold) keys per product id. */
+export async function availableStock(db: Db, productIds?: string[]): Promise<Map<string, number>> {
+  const rows = await db.cardKey.groupBy({
+    by: ['productId'],
+    where: { status: 'available', ...(productIds ? { productId: { in: productIds } } : {}) },
+    _count: { _all: true },
+  });
+  return new Map(rows.map((r) => [r.productId, r._count._all]));
+}
+
+/** Decrypted keys an order holds, in claim order. Only for the buyer's page and the delivery email. */
+export async function readOrderSecrets(db: Db, vault: KeyVault, orderId: string, statuses: string[] = ['sold']): Promise<{ id: number; secret: string }[]> {
+  const keys = await db.cardKey.findMany({
+    where: { orderId, status: { in: statuses } },
+    orderBy: { id: 'asc' },
+    select: { id: true, productId: true, ciphertext: true },
+  });
+  return keys.map((k) => ({ id: k.id, secret: vault.decrypt(k.ciphertext, k.productId) }));
+}
+
+/** Sets an order's status and timestamps and appends the matching event, idempotently. */
+export async function setOrderStatus(tx: Tx, orderId: string, status: OrderStatus, extra: { attention?: string | null; data?: Record<string, unknown> } = {}) {
+  const now = new Date();
+  const stamps: Prisma.OrderUpdateInput = {};
+  if (status === 'paid') stamps.paidAt = now;
+  if (status === 'delivering') stamps.deliveredAt = now;
+  if (status === 'delivered' || status === 'expired' || status === 'cancelled' || status === 'failed') stamps.closedAt = now;
+  await tx.order.update({ where: { id: orderId }, data: { status, attention: extra.attention, ...stamps } });
+  await appendEvent(tx, orderId, status, extra.data);
+}

@@ -1,0 +1,59 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES } from '../../workflows/messages.js';
+
+export interface DevServerOptions {
+  cli: string;
+  dbFile: string;
+  port: number;
+  /** Omit to run headless (no Web UI). */
+  uiPort?: number;
+  namespace?: string;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/**
+ * Runs `temporal server start-dev` persisting to a SQLite file, with Kami's search attributes
+ * registered, and resolves once its gRPC endpoint answers.
+ */
+export async function startDevServer(o: DevServerOptions) {
+  const args = ['server', 'start-dev', '--db-filename', o.dbFile, '--port', String(o.port), '--ip', '127.0.0.1',
+    '--namespace', o.namespace ?? 'default', '--log-level', o.logLevel ?? 'error'];
+  if (o.uiPort) args.push('--ui-port', String(o.uiPort));
+  else args.push('--headless');
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+
+  const child: ChildProcess = spawn(o.cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (b: Buffer) => { stderr = (stderr + b.toString()).slice(-4000); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const address = `127.0.0.1:${o.port}`;
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const early = await Promise.race([exited, new Promise((r) => setTimeout(() => r('running'), 250))]);
+    if (early !== 'running') throw new Error(`Temporal dev server exited (code ${early}):\n${stderr}`);
+    try {
+      const c = await Connection.connect({ address, connectTimeout: 1000 });
+      await c.workflowService.getSystemInfo({});
+      await c.close();
+      break;
+    } catch {
+      if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`Temporal dev server did not answer on ${address} within 60s:\n${stderr}`); }
+    }
+  }
+
+  return {
+    address,
+    process: child,
+    /** Stops the server (SIGTERM, then SIGKILL after 10s) and waits for it to exit. */
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode !== null) return;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+export type DevServer = Awaited<ReturnType<typeof startDevServer>>;

@@ -1,0 +1,46 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { loadConfig } from '../infra/config.js';
+import { createKeyVault } from '../infra/crypto.js';
+import { createDb } from '../infra/db.js';
+import { createLogger } from '../infra/logger.js';
+import { createMailer } from '../infra/mailer.js';
+import { resolveMasterKey } from '../infra/master-key.js';
+import { createWorkerConnection } from '../infra/temporal.js';
+
+const PREBUILT_BUNDLE = fileURLToPath(new URL('../.kami/workflow-bundle.js', import.meta.url));
+
+/** The order worker: runs workflow tasks from the bundle and activities over real dependencies. */
+export async function runWorker(config = loadConfig()) {
+  const log = createLogger(config.LOG_LEVEL, 'worker');
+  const db = createDb(config.DATABASE_URL);
+  const mailer = createMailer(config.smtpUrl, config.MAIL_FROM);
+  const vault = createKeyVault(resolveMasterKey(config).key);
+  const connection = await createWorkerConnection(config.temporalAddress);
+  // production runs a prebuilt bundle (npm run bundle:workflows); development bundles on start
+  const workflowSource = config.production && existsSync(PREBUILT_BUNDLE)
+    ? { workflowBundle: { codePath: PREBUILT_BUNDLE } }
+    : { workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)) };
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.KAMI_TASK_QUEUE,
+    ...workflowSource,
+    activities: createActivities({ db, vault, mailer, log, publicUrl: config.publicUrl }),
+    bundlerOptions: { ignoreModules: [] },
+  });
+  log.info({ taskQueue: config.KAMI_TASK_QUEUE, address: config.temporalAddress }, 'worker started');
+  try {
+    await worker.run();
+  } finally {
+    mailer.close();
+    await db.$disconnect();
+    await connection.close();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await runWorker();
+}
