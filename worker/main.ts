@@ -9,12 +9,14 @@ import { createLogger } from '../infra/logger.js';
 import { createMailer } from '../infra/mailer.js';
 import { resolveMasterKey } from '../infra/master-key.js';
 import { createWorkerConnection } from '../infra/temporal.js';
+import { installTemporalRuntime } from '../infra/temporal-runtime.js';
 
 const PREBUILT_BUNDLE = fileURLToPath(new URL('../.kami/workflow-bundle.js', import.meta.url));
 
 /** The order worker: runs workflow tasks from the bundle and activities over real dependencies. */
 export async function runWorker(config = loadConfig()) {
   const log = createLogger(config.LOG_LEVEL, 'worker');
+  installTemporalRuntime(log);
   const db = createDb(config.DATABASE_URL);
   const mailer = createMailer(config.smtpUrl, config.MAIL_FROM);
   const vault = createKeyVault(resolveMasterKey(config).key);
@@ -29,7 +31,6 @@ export async function runWorker(config = loadConfig()) {
     taskQueue: config.KAMI_TASK_QUEUE,
     ...workflowSource,
     activities: createActivities({ db, vault, mailer, log, publicUrl: config.publicUrl }),
-    bundlerOptions: { ignoreModules: [] },
   });
   log.info({ taskQueue: config.KAMI_TASK_QUEUE, address: config.temporalAddress }, 'worker started');
   try {

@@ -1,0 +1,117 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import { createApp } from '../../api/app.js';
+import { loadConfig, type Config } from '../../infra/config.js';
+import { createKeyVault, type KeyVault } from '../../infra/crypto.js';
+import { createDb, type Db } from '../../infra/db.js';
+import { importKeys } from '../../infra/key-import.js';
+import { createLogger } from '../../infra/logger.js';
+import { createMailer } from '../../infra/mailer.js';
+import { createTemporalClient, createWorkerConnection } from '../../infra/temporal.js';
+import { startMailCatcher, type MailCatcher } from '../../scripts/lib/mail-catcher.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** The workflow bundle, built once per test file. */
+export const sharedBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }));
+const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
+
+export interface KamiOptions {
+  env?: Record<string, string>;
+  /** false: no in-process worker (the test runs its own, e.g. as a child process). */
+  worker?: boolean;
+}
+
+/**
+ * A whole Kami in this process: the real API listening on a free port, a real worker on its own task
+ * queue, a real SMTP server as the buyer's inbox, all against the run's PostgreSQL and Temporal.
+ */
+export async function startKami(opts: KamiOptions = {}) {
+  const mail = await startMailCatcher();
+  const masterKey = randomBytes(32).toString('hex');
+  const config: Config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: inject('databaseUrl'),
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    KAMI_TASK_QUEUE: `test-${randomUUID()}`,
+    KAMI_MASTER_KEY: masterKey,
+    SMTP_URL: mail.url,
+    KAMI_CHECKOUT_RATE_LIMIT: '0',
+    KAMI_PAYMENT_HOLD: '30s',
+    KAMI_EMAIL_GIVE_UP_AFTER: '30s',
+    KAMI_EMAIL_RETRY_MAX_INTERVAL: '1s',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    ...opts.env,
+  });
+  const log = createLogger(config.LOG_LEVEL, 'test');
+  const db = createDb(config.DATABASE_URL, 20);
+  const vault = createKeyVault(Buffer.from(masterKey, 'hex'));
+  const temporal = await createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
+  let server: Server | undefined;
+  const app = createApp({ config, db, temporal, vault, log, selfUrl: () => baseUrl });
+  server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((r) => server!.once('listening', () => r()));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // links in emails and paymentUrl point at this server
+  config.publicUrl = baseUrl;
+
+  const mailer = createMailer(config.smtpUrl, config.MAIL_FROM);
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  if (opts.worker !== false) {
+    const connection = await createWorkerConnection(config.temporalAddress);
+    worker = await Worker.create({
+      connection, taskQueue: config.KAMI_TASK_QUEUE, workflowBundle: await sharedBundle(),
+      activities: createActivities({ db, vault, mailer, log, publicUrl: baseUrl }),
+    });
+    running = worker.run().finally(() => connection.close());
+  }
+
+  const kami = {
+    config, db, vault, temporal, mail, baseUrl, log,
+    /** Creates a product with `stock` fresh keys; returns it and the key texts. */
+    async product(stock: number, over: Partial<{ priceCents: number; currency: string; name: string }> = {}) {
+      const sku = `T-${randomUUID().slice(0, 8)}`;
+      const product = await db.product.create({
+        data: { sku, name: over.name ?? `Test product ${sku}`, priceCents: over.priceCents ?? 500, currency: over.currency ?? 'USD', guide: 'Redeem it **anywhere**.' },
+      });
+      const secrets = Array.from({ length: stock }, (_, i) => `KEY-${sku}-${i}-${randomBytes(4).toString('hex')}`);
+      if (stock) await importKeys(db, vault, product.id, secrets, 'test');
+      return { ...product, secrets };
+    },
+    async checkout(body: Record<string, unknown>, headers: Record<string, string> = {}) {
+      const res = await fetch(`${baseUrl}/api/v1/orders`, {
+        method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json() as any };
+    },
+    async pay(orderId: string, token: string) {
+      const res = await fetch(`${baseUrl}/sandbox/pay/${orderId}?token=${token}`, { method: 'POST', headers: { accept: 'application/json' } });
+      return { status: res.status, body: await res.json() as any };
+    },
+    async order(orderId: string, token: string) {
+      const res = await fetch(`${baseUrl}/api/v1/orders/${orderId}`, { headers: { authorization: `Bearer ${token}` } });
+      return { status: res.status, body: await res.json() as any };
+    },
+    async stop() {
+      worker?.shutdown();
+      await running;
+      mailer.close();
+      server?.closeAllConnections();
+      await new Promise((r) => server?.close(r));
+      await temporal.connection.close();
+      await db.$disconnect();
+      await mail.close();
+    },
+  };
+  return kami;
+}
+export type Kami = Awaited<ReturnType<typeof startKami>>;
+export type { Db, KeyVault, MailCatcher };

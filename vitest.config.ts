@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// Two cores: at most two test files at once; each integration file brings its own worker and task queue.
+export default defineConfig({
+  test: {
+    globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup-runtime.ts'],
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    reporters: ['default'],
+  },
+});
