@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderWorkflowId } from '../../domain/ids.js';
+import { newOrderId } from '../../infra/ids.js';
+import { getOrderStatus } from '../../workflows/messages.js';
+import { call, expectError, notify, paymentFor, type HttpAnswer } from '../helpers/http.js';
+import { startKami, type Kami } from '../helpers/kami.js';
+
+let kami: Kami;
+beforeAll(async () => { kami = await startKami(); });
+afterAll(() => kami?.stop());
+
+interface Placed { orderId: string; accessToken: string; amountDueCents: number; currency: string }
+
+async function placeOrder(stock = 3, quantity = 1): Promise<Placed & { secrets: string[]; productId: string }> {
+  const product = await kami.product(stock, { priceCents: 450 });
+  const res = await kami.checkout({ sku: product.sku, quantity, email: `pay-${randomUUID().slice(0, 8)}@example.com` });
+  expect(res.status).toBe(201);
+  return { ...res.body, secrets: product.secrets, productId: product.id };
+}
+
+/** The order took no payment: no payment row, still awaiting payment in the database and the workflow, keys only held. */
+async function expectUnpaid(order: Placed, quantity = 1) {
+  expect(await kami.db.payment.count({ where: { orderId: order.orderId } })).toBe(0);
+  expect((await kami.db.order.findUniqueOrThrow({ where: { id: order.orderId } })).status).toBe('awaiting_payment');
+  expect(await kami.db.cardKey.count({ where: { orderId: order.orderId, status: 'sold' } })).toBe(0);
+  expect(await kami.db.cardKey.count({ where: { orderId: order.orderId, status: 'reserved' } })).toBe(quantity);
+  const view = await kami.temporal.workflow.getHandle(orderWorkflowId(order.orderId)).query(getOrderStatus);
+  expect(view.status).toBe('awaiting_payment');
+  expect(view.payment).toBeUndefined();
+  expect((await kami.order(order.orderId, order.accessToken)).body).toMatchObject({ status: 'awaiting_payment', keys: [] });
+}
+
+describe('POST /api/v1/payments/sandbox/notify refuses what it cannot trust', () => {
+  let order: Placed;
+  beforeAll(async () => { order = await placeOrder(); });
+
+  const refusals: Array<[string, () => Promise<HttpAnswer>, number, string]> = [
+    ['a signature made with another secret', () => notify(kami, paymentFor(order), { secret: 'f'.repeat(64) }), 401, 'invalid_signature'],
+    ['a body changed after signing', () => notify(kami, { ...paymentFor(order), amountCents: 1 }, { signedBody: JSON.stringify(paymentFor(order)) }), 401, 'invalid_signature'],
+    ['a garbage signature header', () => notify(kami, paymentFor(order), { signature: 'nonsense' }), 401, 'invalid_signature'],
+    ['a signature ten minutes old', () => notify(kami, paymentFor(order), { now: Date.now() - 10 * 60_000 }), 401, 'stale_signature'],
+    ['a signature ten minutes in the future', () => notify(kami, paymentFor(order), { now: Date.now() + 10 * 60_000 }), 401, 'stale_signature'],
+    ['no signature header', () => notify(kami, paymentFor(order), { unsigned: true }), 401, 'invalid_signature'],
+    ['a wrong amount', () => notify(kami, { ...paymentFor(order), amountCents: order.amountDueCents - 1 }), 409, 'amount_mismatch'],
+    ['a wrong currency', () => notify(kami, { ...paymentFor(order), currency: 'EUR' }), 409, 'amount_mismatch'],
+    ['an unknown provider', () => notify(kami, paymentFor(order), { provider: 'paypal' }), 404, 'unknown_provider'],
+    ['an unknown order', () => notify(kami, { ...paymentFor(order), orderId: newOrderId() }), 404, 'order_not_found'],
+    ['an unknown field', () => notify(kami, { ...paymentFor(order), tip: 100 }), 400, 'invalid_request'],
+  ];
+
+  it.each(refusals)('refuses %s and changes nothing', async (_what, send, status, code) => {
+    expectError(await send(), status, code);
+    await expectUnpaid(order);
+  });
+
+  it('still accepts a valid notification afterwards and delivers', async () => {
+    const res = await notify(kami, paymentFor(order));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ received: true, duplicate: false });
+    await expect.poll(async () => (await kami.order(order.orderId, order.accessToken)).body.status, { timeout: 15_000 }).toBe('delivered');
+    expect(await kami.db.payment.findMany({ where: { orderId: order.orderId }, select: { provider: true, txnId: true, amountCents: true, currency: true } }))
+      .toEqual([{ provider: 'sandbox', txnId: `txn_${order.orderId}`, amountCents: order.amountDueCents, currency: order.currency }]);
+    expect(await kami.db.cardKey.count({ where: { orderId: order.orderId, status: 'sold' } })).toBe(1);
+    await kami.mail.waitFor((m) => m.subject.includes(order.orderId));
+  });
+});
+
+describe('the buyer pages', () => {
+  it('shows a Pay button, redirects 303 to the order page after paying, and shows the keys once delivered', async () => {
+    const order = await placeOrder(4, 2);
+    const token = encodeURIComponent(order.accessToken);
+
+    const payPage = await call(kami, 'GET', `/sandbox/pay/${order.orderId}?token=${token}`, { headers: { accept: 'text/html' } });
+    expect(payPage.status).toBe(200);
+    expect(payPage.headers.get('content-type')).toContain('text/html');
+    expect(payPage.text).toContain(`<form method="post" action="/sandbox/pay/${order.orderId}?token=${token}">`);
+    expect(payPage.text).toMatch(/<button type="submit">Pay 9\.00 USD<\/button>/);
+
+    expectError(await call(kami, 'GET', `/sandbox/pay/${order.orderId}?token=wrong`), 403, 'invalid_token');
+    expectError(await call(kami, 'POST', `/sandbox/pay/${order.orderId}?token=wrong`, { headers: { accept: 'text/html' }, redirect: 'manual' }), 403, 'invalid_token');
+    await expectUnpaid(order, 2);
+
+    const paid = await fetch(`${kami.baseUrl}/sandbox/pay/${order.orderId}?token=${token}`, {
+      method: 'POST', redirect: 'manual',
+      headers: { accept: 'text/html,application/xhtml+xml', 'content-type': 'application/x-www-form-urlencoded' }, body: '',
+    });
+    expect(paid.status).toBe(303);
+    expect(paid.headers.get('location')).toBe(`/orders/${order.orderId}?token=${token}`);
+
+    const orderPage = () => call(kami, 'GET', `/orders/${order.orderId}?token=${token}`, { headers: { accept: 'text/html' } });
+    await expect.poll(async () => (await orderPage()).text, { timeout: 15_000 }).toContain('data-status="delivered"');
+    const html = (await orderPage()).text;
+    const keys = [...html.matchAll(/<li>([^<]+)<\/li>/g)].map((m) => m[1]);
+    expect(keys).toHaveLength(2);
+    for (const k of keys) expect(order.secrets).toContain(k);
+    expect(html).toContain('Your keys');
+    expect(html).not.toContain('Go to payment');
+
+    // the payment page no longer offers to pay
+    const after = await call(kami, 'GET', `/sandbox/pay/${order.orderId}?token=${token}`);
+    expect(after.text).not.toContain('<button');
+    expect(after.text).toContain('delivered');
+  });
+
+  it('does not show keys on the order page before payment', async () => {
+    const order = await placeOrder(2, 1);
+    const res = await call(kami, 'GET', `/orders/${order.orderId}?token=${encodeURIComponent(order.accessToken)}`);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('data-status="awaiting_payment"');
+    expect(res.text).toContain('Go to payment');
+    for (const s of order.secrets) expect(res.text).not.toContain(s);
+    expectError(await call(kami, 'GET', `/orders/${order.orderId}`), 400, 'invalid_request');
+  });
+});
