@@ -1,16 +1,23 @@
 /**
- * The documented order statuses. `delivering` means the keys are already readable on the buyer's
- * order page while the email is still on its way; `needs_attention` means the email kept failing
- * past its retry period, so a person must look (the keys stay readable).
+ * The documented order statuses.
+ * - `delivering`: keys already readable on the buyer's order page; the email is on its way.
+ * - `in_review`: a rule fired; the order waits, durably, for a merchant's decision.
+ * - `backorder`: paid, but no key was left to claim; it continues by itself when keys are imported.
+ * - `needs_attention`: the email kept failing past its retry period; keys stay readable, a person looks.
+ * - `rejected` / `refunded`: a merchant (or the review policy) declined the order; payment goes back.
  */
 export const ORDER_STATUSES = [
   'awaiting_payment',
   'paid',
+  'in_review',
+  'backorder',
   'delivering',
   'delivered',
   'needs_attention',
   'expired',
   'cancelled',
+  'rejected',
+  'refunded',
   'failed',
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -19,4 +26,10 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const KEYS_READABLE: readonly OrderStatus[] = ['delivering', 'delivered', 'needs_attention'];
 
 /** Statuses after which nothing more happens to an order on its own. */
-export const FINAL: readonly OrderStatus[] = ['delivered', 'expired', 'cancelled', 'failed'];
+export const FINAL: readonly OrderStatus[] = ['delivered', 'expired', 'cancelled', 'rejected', 'refunded', 'failed'];
+
+/** Statuses that wait for a person: the operator inbox. */
+export const AWAITING_PERSON: readonly OrderStatus[] = ['in_review', 'backorder', 'needs_attention'];
+
+/** Orders in these statuses do not count towards purchase limits or velocity. */
+export const NOT_COUNTED: readonly OrderStatus[] = ['expired', 'cancelled', 'rejected', 'refunded', 'failed'];

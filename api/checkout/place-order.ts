@@ -4,7 +4,11 @@ import { orderWorkflowId } from '../../domain/ids.js';
 import type { OrderInput } from '../../domain/order.js';
 import type { OrderStatus } from '../../domain/order-status.js';
 import { durationMs } from '../../infra/config.js';
+import { normalizeEmail, normalizePhone, type Identities } from '../../domain/identity.js';
+import type { RuleSettings } from '../../domain/rules.js';
+import { keysBoughtInWindow } from '../../infra/buyer-facts.js';
 import { Prisma } from '../../infra/db.js';
+import { effectiveRules } from '../../infra/rules-store.js';
 import { newOrderId } from '../../infra/ids.js';
 import { reserveKeys } from '../../infra/order-store.js';
 import { startOrderWorkflow } from '../../infra/start-order.js';
@@ -18,8 +22,25 @@ interface PlacedOrder { id: string; status: string; input: OrderInput; expiresAt
 class OutOfStock extends Error {
   constructor(readonly available: number) { super('out of stock'); }
 }
+class LimitExceeded extends Error {
+  constructor(readonly bought: number, readonly limit: number, readonly window: string) { super('limit exceeded'); }
+}
 
-const requestHash = (body: Body) => createHash('sha256').update(JSON.stringify([body.sku, body.quantity, body.email.toLowerCase()])).digest('hex');
+const requestHash = (body: Body) =>
+  createHash('sha256').update(JSON.stringify([body.sku, body.quantity, body.email.toLowerCase(), body.phone ?? null, body.deviceId ?? null])).digest('hex');
+
+/**
+ * 限购: serialises checkouts of one buyer for one product (a transaction-scoped advisory lock per
+ * identity, taken in a fixed order so two checkouts cannot deadlock), then counts what that buyer
+ * already holds in the window. Concurrent checkouts therefore see each other's committed orders.
+ */
+async function enforcePurchaseLimit(tx: Prisma.TransactionClient, productId: string, ids: Identities, quantity: number, s: RuleSettings) {
+  if (s.purchaseLimit === null) return;
+  const keys = s.purchaseLimitBy.filter((k) => ids[k]).map((k) => `limit:${productId}:${k}:${ids[k]}`).sort();
+  for (const key of keys) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+  const bought = await keysBoughtInWindow(tx, productId, ids, s);
+  if (bought + quantity > s.purchaseLimit) throw new LimitExceeded(bought, s.purchaseLimit, s.purchaseLimitWindow);
+}
 
 /**
  * Checkout: creates the order and holds its keys in one transaction, then starts the order's workflow.
@@ -42,13 +63,19 @@ export async function placeOrder(deps: ApiDeps, body: Body, idempotencyKey: stri
   const orderId = newOrderId();
   const expiresAt = new Date(Date.now() + durationMs(config.orderTimeouts.paymentHold));
   const amountCents = product.priceCents * body.quantity;
+  const ids: Identities = {
+    email: normalizeEmail(body.email), phone: body.phone ? normalizePhone(body.phone) : undefined, ip: buyerIp, device: body.deviceId,
+  };
   try {
     await db.$transaction(async (tx) => {
+      const { settings } = await effectiveRules(tx, product.id);
+      await enforcePurchaseLimit(tx, product.id, ids, body.quantity, settings);
       await tx.order.create({
         data: {
           id: orderId, productId: product.id, quantity: body.quantity, unitPriceCents: product.priceCents, amountCents,
           currency: product.currency, email: body.email, status: 'awaiting_payment' satisfies OrderStatus,
           idempotencyKey, requestHash: hash, paymentProvider, buyerIp, expiresAt,
+          emailNormalized: ids.email!, phone: ids.phone, deviceId: ids.device,
         },
       });
       const held = await reserveKeys(tx, product.id, orderId, body.quantity, expiresAt);
@@ -58,6 +85,10 @@ export async function placeOrder(deps: ApiDeps, body: Body, idempotencyKey: stri
   } catch (err) {
     if (err instanceof OutOfStock) {
       throw new ApiError(409, 'out_of_stock', `only ${err.available} of ${body.quantity} keys of "${body.sku}" are available right now`, { available: err.available });
+    }
+    if (err instanceof LimitExceeded) {
+      throw new ApiError(409, 'limit_exceeded',
+        `this product is limited to ${err.limit} per buyer per ${err.window}; you already have ${err.bought}`, { limit: err.limit, bought: err.bought, window: err.window });
     }
     if (idempotencyKey && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
       // a concurrent request with the same key won the race: answer with its order

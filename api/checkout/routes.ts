@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { formatCents } from '../../domain/money.js';
 import { availableStock } from '../../infra/order-store.js';
+import { effectiveRules } from '../../infra/rules-store.js';
 import type { ApiDeps } from '../deps.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import { ApiError } from '../errors.js';
@@ -19,10 +20,13 @@ export function checkoutRouter(deps: ApiDeps, payment: PaymentProvider | undefin
   router.get('/products', async (_req, res) => {
     const products = await db.product.findMany({ where: { active: true }, orderBy: { name: 'asc' } });
     const stock = await availableStock(db, products.map((p) => p.id));
+    const rules = await Promise.all(products.map((p) => effectiveRules(db, p.id)));
     res.json({
-      data: products.map((p) => ({
+      data: products.map((p, i) => ({
         id: p.id, sku: p.sku, name: p.name, description: p.description, price: formatCents(p.priceCents), priceCents: p.priceCents,
         currency: p.currency, available: stock.get(p.id) ?? 0, demo: p.demo,
+        purchaseLimit: rules[i]!.settings.purchaseLimit === null ? null
+          : { quantity: rules[i]!.settings.purchaseLimit!, window: rules[i]!.settings.purchaseLimitWindow },
       })),
     });
   });

@@ -13,6 +13,8 @@ export const ProductOut = z.object({
   priceCents: z.int(),
   currency: z.string().length(3),
   available: z.int().meta({ description: 'keys in stock and not held by an unpaid order' }),
+  purchaseLimit: z.object({ quantity: z.int(), window: z.string() }).nullable()
+    .meta({ description: 'at most this many keys per buyer per window (限购), or null' }),
   demo: z.boolean(),
 }).meta({ id: 'Product' });
 
@@ -20,6 +22,8 @@ export const CreateOrderBody = z.strictObject({
   sku: z.string().trim().min(1).max(64),
   quantity: z.int().min(1),
   email: z.email().max(254),
+  phone: z.string().trim().regex(/^\+?[\d\s().-]{5,24}$/, 'a phone number such as +86 138 0013 8000').optional(),
+  deviceId: z.string().trim().min(8).max(128).optional().meta({ description: 'an optional device fingerprint from the shop front' }),
 }).meta({ id: 'CreateOrder' });
 
 export const IdempotencyKey = z.string().min(1).max(128).regex(/^[\w.:-]+$/, 'use letters, digits and _ . : -');
@@ -71,6 +75,7 @@ registry.registerPath({
   responses: {
     201: { description: 'order created (or the same order again for a retried Idempotency-Key)', content: { 'application/json': { schema: OrderCreated } } },
     ...errorResponses(400, 404, 409, 413, 429),
+    // 409 codes: out_of_stock, limit_exceeded, idempotency_key_reused
   },
 });
 registry.registerPath({

@@ -12,6 +12,8 @@ const TokenQuery = z.object({ token: z.string().min(1).max(200) });
 
 const BADGE: Record<OrderStatus, [string, string]> = {
   awaiting_payment: ['wait', 'Awaiting payment'], paid: ['wait', 'Paid — preparing your keys'],
+  in_review: ['wait', 'Paid — being checked by the shop'], backorder: ['wait', 'Paid — waiting for new stock'],
+  rejected: ['bad', 'Declined — payment refunded'], refunded: ['bad', 'Refunded'],
   delivering: ['ok', 'Delivered'], delivered: ['ok', 'Delivered'], needs_attention: ['ok', 'Delivered (email pending)'],
   expired: ['bad', 'Expired'], cancelled: ['bad', 'Cancelled'], failed: ['bad', 'Failed'],
 };
@@ -25,7 +27,7 @@ export function pagesRouter(deps: ApiDeps): Router {
     const { token } = TokenQuery.parse(req.query);
     const o = await readBuyerOrder(deps, orderId, token);
     const [tone, label] = BADGE[o.status];
-    const pending = o.status === 'awaiting_payment' || o.status === 'paid';
+    const pending = ['awaiting_payment', 'paid', 'in_review', 'backorder'].includes(o.status);
     res.type('html').send(page(`Order ${o.orderId}`, `
 <h1>${escapeHtml(o.productName)} × ${o.quantity}</h1>
 <p class="muted">Order <code>${o.orderId}</code></p>
