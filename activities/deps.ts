@@ -10,4 +10,6 @@ export interface ActivityDeps {
   log: Logger;
   /** Base URL of the buyer's order page, for links in emails. */
   publicUrl: string;
+  /** Recipient of review reminders; none → the reminder is only recorded on the order. */
+  merchantEmail?: string;
 }

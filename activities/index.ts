@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './deps.js';
 import { createDeliveryActivities } from './delivery.js';
 import { createOrderActivities } from './orders.js';
+import { createReviewActivities } from './review.js';
 import { createStockActivities } from './stock.js';
 
 /** Every side effect the order workflow needs, built over real dependencies (tests pass real ones too). */
@@ -9,6 +10,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderActivities(deps),
     ...createStockActivities(deps),
     ...createDeliveryActivities(deps),
+    ...createReviewActivities(deps),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

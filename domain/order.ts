@@ -1,5 +1,6 @@
 import type { Duration } from '@temporalio/common';
 import type { OrderStatus } from './order-status.js';
+import type { Reason } from './rules.js';
 
 /** Durations of an order's waits, as Temporal duration strings (`15m`, `500ms`); taken from config. */
 export interface OrderTimeouts {
@@ -13,6 +14,8 @@ export interface OrderTimeouts {
 /** Input of orderWorkflow. Carries ids and figures only: never key text, never the buyer's token. */
 export interface OrderInput {
   orderId: string;
+  /** Set when a payment arrived after the order had expired: this run starts paid, for review. */
+  latePayment?: boolean;
   productId: string;
   sku: string;
   quantity: number;
@@ -31,6 +34,9 @@ export interface PaymentFacts {
 export interface OrderView {
   orderId: string;
   status: OrderStatus;
+  /** Increments each time the order starts waiting for a person; a decision names the one it answers. */
+  reviewSeq: number;
+  reviewReasons: Reason[];
   /** Ids (never text) of the keys this order holds once claimed. */
   keyIds: number[];
   payment?: PaymentFacts;
@@ -44,4 +50,21 @@ export function paymentMismatch(input: Pick<OrderInput, 'amountCents' | 'currenc
   if (p.currency.toUpperCase() !== input.currency.toUpperCase()) return `currency ${p.currency} differs from ${input.currency}`;
   if (p.amountCents !== input.amountCents) return `amount ${p.amountCents} differs from ${input.amountCents} due`;
   return null;
+}
+
+/** Who decided, and how. `reviewSeq` (from the view the operator saw) makes a stale decision fail. */
+export interface Decision {
+  by: { id: string; email: string };
+  note?: string;
+  /** Approve fewer keys than ordered; the difference is refunded. */
+  quantity?: number;
+  reviewSeq?: number;
+}
+
+/** What the rules step tells the workflow: the verdict plus how long a review may wait and what then. */
+export interface Verdict {
+  action: 'deliver' | 'review' | 'reject';
+  reasons: Reason[];
+  reviewTimeout: Duration;
+  onTimeout: 'approve' | 'reject' | 'remind';
 }

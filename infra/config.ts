@@ -32,6 +32,15 @@ const Env = z.object({
   KAMI_EMAIL_RETRY_MAX_INTERVAL: Duration.default('10m'),
   KAMI_CHECKOUT_RATE_LIMIT: z.coerce.number().int().min(0).default(60),
   KAMI_MAX_QUANTITY: z.coerce.number().int().min(1).default(100),
+  /** Where review reminders go; defaults to the first owner's email. */
+  KAMI_MERCHANT_EMAIL: z.email().optional(),
+  /** The first owner of the operator panel; unset, one is generated at first start (never in production). */
+  KAMI_ADMIN_EMAIL: z.email().optional(),
+  KAMI_ADMIN_PASSWORD: z.string().min(10, 'use at least 10 characters').optional(),
+  /** Idle time after which an operator panel session ends; each request pushes it forward. */
+  KAMI_SESSION_TTL: Duration.default('12h'),
+  /** Failed sign-ins allowed per address and email in 15 minutes (0 turns the limit off). */
+  KAMI_LOGIN_RATE_LIMIT: z.coerce.number().int().min(0).default(10),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default('Kami <no-reply@kami.localhost>'),
   KAMI_MAIL_CATCHER_PORT: z.coerce.number().int().min(1).max(65535).default(1025),

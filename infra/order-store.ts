@@ -49,12 +49,36 @@ export async function readOrderSecrets(db: Db, vault: KeyVault, orderId: string,
 }
 
 /** Sets an order's status and timestamps and appends the matching event, idempotently. */
-export async function setOrderStatus(tx: Tx, orderId: string, status: OrderStatus, extra: { attention?: string | null; data?: Record<string, unknown> } = {}) {
+export async function setOrderStatus(tx: Tx, orderId: string, status: OrderStatus, extra: { attention?: string | null; data?: Record<string, unknown>; step?: string } = {}) {
   const now = new Date();
   const stamps: Prisma.OrderUpdateInput = {};
   if (status === 'paid') stamps.paidAt = now;
   if (status === 'delivering') stamps.deliveredAt = now;
   if (status === 'delivered' || status === 'expired' || status === 'cancelled' || status === 'failed') stamps.closedAt = now;
   await tx.order.update({ where: { id: orderId }, data: { status, attention: extra.attention, ...stamps } });
-  await appendEvent(tx, orderId, status, extra.data);
+  await appendEvent(tx, orderId, status, extra.data, { step: extra.step });
+}
+
+/**
+ * Hands newly imported stock to orders waiting on backorder, oldest payment first, by reserving keys
+ * for them. Returns the orders that now hold every key they need; the caller tells their workflows.
+ * One allocation per product at a time (advisory lock), so two imports cannot reorder the queue.
+ */
+export async function allocateBackorders(db: Db, productId: string): Promise<string[]> {
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`backorder:${productId}`}, 0))`;
+    const waiting = await tx.order.findMany({
+      where: { productId, status: 'backorder' }, orderBy: [{ paidAt: 'asc' }, { id: 'asc' }],
+      select: { id: true, quantity: true, approvedQuantity: true },
+    });
+    const ready: string[] = [];
+    for (const o of waiting) {
+      const held = await tx.cardKey.count({ where: { orderId: o.id, status: { in: ['reserved', 'sold'] } } });
+      const need = (o.approvedQuantity ?? o.quantity) - held;
+      const got = need > 0 ? await reserveKeys(tx, productId, o.id, need, new Date(Date.now() + 86_400_000)) : [];
+      if (got.length < need) break; // the oldest waits for the next import; nobody overtakes it
+      ready.push(o.id);
+    }
+    return ready;
+  });
 }

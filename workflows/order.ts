@@ -1,11 +1,16 @@
 import {
-  ApplicationFailure, condition, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes, allHandlersFinished,
+  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, patched, proxyActivities, proxyLocalActivities,
+  setHandler, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { OrderInput, OrderResult, OrderView, PaymentFacts } from '../domain/order.js';
+import type { Decision, OrderInput, OrderResult, OrderView, PaymentFacts, Verdict } from '../domain/order.js';
 import { paymentMismatch } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
-import { cancelOrder, getOrderStatus, KamiOrderStatus, KamiProductSku, paymentConfirmed } from './messages.js';
+import type { Reason } from '../domain/rules.js';
+import {
+  approveOrder, cancelOrder, getOrderStatus, KamiOrderStatus, KamiProductSku, KamiReviewReason, paymentConfirmed,
+  rejectOrder, stockArrived,
+} from './messages.js';
 
 // Short database steps run as local activities: no round trip through the server between them,
 // which keeps payment → keys-readable fast. Each is idempotent on the order id.
@@ -14,25 +19,41 @@ const db = proxyLocalActivities<Activities>({
   retry: { initialInterval: '100ms', maximumInterval: '5s' },
 });
 
-/** One order: await payment → rule check → claim reserved keys → deliver by email. */
+/** Rules run and an order may wait for a person between payment and the key claim (issue: layered automation). */
+export const RULES_AND_REVIEW_PATCH = 'kami-2026-11-rules-and-review';
+
+type Pending = { kind: 'review' | 'backorder'; decision?: { action: 'approve' | 'reject' } & Decision };
+
+/** One order: await payment → rules → (review by a person) → claim keys (or backorder) → email. */
 export async function orderWorkflow(input: OrderInput): Promise<OrderResult> {
   let status: OrderStatus = 'awaiting_payment';
   let payment: PaymentFacts | undefined;
   let cancelledBy: { by: string; reason?: string } | undefined;
   let keyIds: number[] = [];
   let emailAttempts = 0;
+  let reviewSeq = 0;
+  let reviewReasons: Reason[] = [];
+  let pending: Pending | undefined;
+  let stockSignals = 0;
+  const extraPayments: PaymentFacts[] = [];
 
-  const view = (): OrderView => ({ orderId: input.orderId, status, keyIds, payment, emailAttempts });
+  const view = (): OrderView => ({ orderId: input.orderId, status, reviewSeq, reviewReasons, keyIds, payment, emailAttempts });
   const setStatus = (next: OrderStatus) => {
     status = next;
     upsertSearchAttributes([{ key: KamiOrderStatus, value: next }]);
   };
   upsertSearchAttributes([{ key: KamiProductSku, value: input.sku }, { key: KamiOrderStatus, value: status }]);
 
+  const rulesAndReview = patched(RULES_AND_REVIEW_PATCH);
+
   setHandler(getOrderStatus, view);
   setHandler(paymentConfirmed, (p) => {
-    // a replayed or second notification, or one for another amount, changes nothing
-    if (status === 'awaiting_payment' && !payment && !cancelledBy && paymentMismatch(input, p) === null) payment = p;
+    if (status === 'awaiting_payment' && !payment && !cancelledBy) {
+      // before the rules existed a mismatched amount was ignored; now the rules send it to review
+      if (rulesAndReview || paymentMismatch(input, p) === null) payment = p;
+    } else if (payment && p.txnId !== payment.txnId && !extraPayments.some((x) => x.txnId === p.txnId)) {
+      extraPayments.push(p);
+    }
   });
   setHandler(cancelOrder, (c) => { cancelledBy = c; return view(); }, {
     validator: (_c) => {
@@ -41,8 +62,55 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderResult> {
       }
     },
   });
+  const decide = (action: 'approve' | 'reject') => (d: Decision) => { pending!.decision = { action, ...d }; return view(); };
+  const validateDecision = (d: Decision) => {
+    if (!pending || pending.decision || (status !== 'in_review' && status !== 'backorder')) {
+      throw ApplicationFailure.create({ type: 'NotAwaitingReview', message: `order is ${status}, not waiting for a decision` });
+    }
+    if (d.reviewSeq !== undefined && d.reviewSeq !== reviewSeq) {
+      throw ApplicationFailure.create({ type: 'StaleDecision', message: 'the order moved on since this decision was prepared; reload it' });
+    }
+    if (d.quantity !== undefined && (pending.kind !== 'review' || d.quantity < 1 || d.quantity > input.quantity)) {
+      throw ApplicationFailure.create({ type: 'InvalidQuantity', message: `approve between 1 and ${input.quantity} keys` });
+    }
+  };
+  setHandler(approveOrder, decide('approve'), { validator: validateDecision });
+  setHandler(rejectOrder, decide('reject'), { validator: validateDecision });
+  setHandler(stockArrived, () => { stockSignals++; });
 
-  await condition(() => payment !== undefined || cancelledBy !== undefined, input.timeouts.paymentHold);
+  /** Waits for a person; at the deadline applies the configured policy (or reminds and keeps waiting). */
+  async function awaitPerson(kind: Pending['kind'], reasons: Reason[], verdict?: Verdict) {
+    reviewSeq++;
+    reviewReasons = reasons;
+    pending = { kind };
+    setStatus(kind === 'review' ? 'in_review' : 'backorder');
+    upsertSearchAttributes([{ key: KamiReviewReason, value: reasons.map((r) => r.code) }]);
+    await db.openReview(input.orderId, reviewSeq, kind, reasons, verdict?.reviewTimeout ?? null);
+    for (;;) {
+      const settled = () => pending!.decision !== undefined || (kind === 'backorder' && stockSignals > 0);
+      if (!verdict) { await condition(settled); break; }
+      if (await condition(settled, verdict.reviewTimeout)) break;
+      if (verdict.onTimeout === 'remind') { await db.remindMerchant(input.orderId, reviewSeq); continue; }
+      pending.decision = { action: verdict.onTimeout, by: { id: 'policy', email: 'review-timeout-policy' }, note: `review timed out after ${verdict.reviewTimeout}` };
+    }
+    const decision = pending.decision;
+    pending = undefined;
+    upsertSearchAttributes([{ key: KamiReviewReason, value: [] }]);
+    if (decision) await db.recordDecision(input.orderId, reviewSeq, kind, decision);
+    return decision;
+  }
+
+  async function close(outcome: 'rejected' | 'refunded', reason: string) {
+    await db.closeUnfulfilled(input.orderId, outcome, reason);
+    setStatus(outcome);
+    return finish();
+  }
+
+  if (input.latePayment) {
+    await condition(() => payment !== undefined);
+  } else {
+    await condition(() => payment !== undefined || cancelledBy !== undefined, input.timeouts.paymentHold);
+  }
   if (!payment) {
     const outcome = cancelledBy ? 'cancelled' : 'expired';
     await db.releaseHold(input.orderId, outcome, cancelledBy?.by ?? 'system');
@@ -53,11 +121,31 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderResult> {
   await db.markPaid(input.orderId, payment);
   setStatus('paid');
 
-  // The single place where order rules decide; the review pause plugs in here.
-  await db.checkRules(input.orderId);
+  if (rulesAndReview) {
+    const verdict = await db.evaluateOrder(input.orderId, payment, input.latePayment ?? false);
+    if (verdict.action === 'reject') return close('rejected', verdict.reasons.map((r) => r.message).join('; '));
+    if (verdict.action === 'review') {
+      const decision = await awaitPerson('review', verdict.reasons, verdict);
+      if (decision?.action === 'reject') return close('rejected', decision.note ?? 'rejected in review');
+      if (decision?.quantity !== undefined && decision.quantity < input.quantity) await db.reduceQuantity(input.orderId, decision.quantity);
+    }
+  } else {
+    await db.checkRules(input.orderId);
+  }
 
   // claim before notifying: a retry after a crash must find the same keys
-  keyIds = await db.claimKeys(input.orderId);
+  for (;;) {
+    try {
+      keyIds = await db.claimKeys(input.orderId);
+      break;
+    } catch (err) {
+      if (!rulesAndReview || !(err instanceof ActivityFailure) || (err.cause as ApplicationFailure)?.type !== 'OutOfStock') throw err;
+      // stock ran out after payment: wait for an import (or a merchant's refund), oldest orders first
+      stockSignals = 0;
+      const decision = await awaitPerson('backorder', [{ code: 'out_of_stock', message: 'no key left to claim after payment' }]);
+      if (decision?.action === 'reject') return close('refunded', decision.note ?? 'refunded while on backorder');
+    }
+  }
   setStatus('delivering');
 
   const email = proxyActivities<Activities>({
@@ -78,6 +166,8 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderResult> {
 
   async function finish(): Promise<OrderResult> {
     await condition(allHandlersFinished);
+    // a second payment for this order must go back to the buyer; a person confirms the refund
+    if (rulesAndReview && extraPayments.length) await db.flagExtraPayments(input.orderId, extraPayments);
     return view();
   }
 }
