@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import helmet from 'helmet';
+import { adminRouter } from './admin/index.js';
 import { checkoutRouter } from './checkout/routes.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler, notFound } from './errors.js';
@@ -28,6 +29,7 @@ export function createApp(deps: ApiDeps): express.Express {
     next();
   });
   app.use(helmet({ contentSecurityPolicy: { directives: { 'form-action': ["'self'"] } } }));
+  app.use('/admin/api', adminRouter(deps)); // before the JSON parser: the panel has its own body limits
   app.use(express.json({ limit: BODY_LIMIT, verify: (req, _res, buf) => { (req as express.Request).rawBody = buf; } }));
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
 

@@ -7,6 +7,7 @@ import { createKeyVault } from '../infra/crypto.js';
 import { createDb } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { resolveMasterKey } from '../infra/master-key.js';
+import { ensureFirstOwner, firstOwnerNotice } from '../infra/operators.js';
 import { createTemporalClient } from '../infra/temporal.js';
 import { createApp } from './app.js';
 
@@ -18,12 +19,15 @@ export async function runApi(config = loadConfig()) {
   const db = createDb(config.DATABASE_URL, 20);
   const temporal = await createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
   const vault = createKeyVault(resolveMasterKey(config).key);
+  const owner = firstOwnerNotice(await ensureFirstOwner(db, config));
+  if (owner) console.log(owner); // for the person starting Kami; the structured logger never sees the password
   let port = config.PORT;
   const app = createApp({ config, db, temporal, vault, log, selfUrl: () => `http://127.0.0.1:${port}` });
   const root = express();
   if (existsSync(ADMIN_DIST)) {
     root.use('/admin', express.static(ADMIN_DIST, { index: 'index.html' }));
-    root.get(/^\/admin(\/.*)?$/, (_req, res) => res.sendFile('index.html', { root: ADMIN_DIST }));
+    // the panel's client-side routes get index.html; its API under /admin/api is left to the app
+    root.get(/^\/admin(?!\/api(\/|$))(\/.*)?$/, (_req, res) => res.sendFile('index.html', { root: ADMIN_DIST }));
   }
   root.use(app);
   const server = root.listen(config.PORT);

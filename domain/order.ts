@@ -29,6 +29,8 @@ export interface PaymentFacts {
   txnId: string;
   amountCents: number;
   currency: string;
+  /** The payer's account at the provider, when it says (a buyer identity for limits and blacklists). */
+  account?: string;
 }
 
 export interface OrderView {

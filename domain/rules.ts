@@ -44,10 +44,12 @@ export const DEFAULT_RULES: RuleSettings = {
   autoApproveBelowCents: 2_000,
 };
 
-export type ReasonCode =
-  | 'bulk_quantity' | 'bulk_amount' | 'velocity_orders' | 'velocity_unpaid' | 'blacklisted' | 'new_buyer_amount'
-  | 'duplicate_order' | 'payment_amount_low' | 'payment_amount_high' | 'payment_currency' | 'payment_late'
-  | 'purchase_limit' | 'out_of_stock' | 'invalid_key_report' | 'second_payment';
+export const REASON_CODES = [
+  'bulk_quantity', 'bulk_amount', 'velocity_orders', 'velocity_unpaid', 'blacklisted', 'new_buyer_amount', 'duplicate_order',
+  'payment_amount_low', 'payment_amount_high', 'payment_currency', 'payment_late', 'purchase_limit', 'out_of_stock',
+  'invalid_key_report', 'second_payment',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
 
 export interface Reason { code: ReasonCode; message: string }
 

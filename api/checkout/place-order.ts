@@ -10,7 +10,7 @@ import { keysBoughtInWindow } from '../../infra/buyer-facts.js';
 import { Prisma } from '../../infra/db.js';
 import { effectiveRules } from '../../infra/rules-store.js';
 import { newOrderId } from '../../infra/ids.js';
-import { reserveKeys } from '../../infra/order-store.js';
+import { orderInput, reserveKeys } from '../../infra/order-store.js';
 import { startOrderWorkflow } from '../../infra/start-order.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
@@ -111,10 +111,7 @@ async function findByIdempotencyKey(deps: ApiDeps, key: string, hash: string): P
   if (order.requestHash !== hash) {
     throw new ApiError(409, 'idempotency_key_reused', 'this Idempotency-Key was used for a different order; use a new key for a new order');
   }
-  const input: OrderInput = {
-    orderId: order.id, productId: order.productId, sku: order.product.sku, quantity: order.quantity,
-    amountCents: order.amountCents, currency: order.currency, timeouts: deps.config.orderTimeouts,
-  };
+  const input = orderInput(order, order.product.sku, deps.config.orderTimeouts);
   if (order.status === 'awaiting_payment') await startOrderWorkflow(deps.temporal, deps.config.KAMI_TASK_QUEUE, input);
   return { id: order.id, status: order.status, input, expiresAt: order.expiresAt };
 }

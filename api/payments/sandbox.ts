@@ -14,6 +14,7 @@ export const SandboxNotification = z.strictObject({
   amountCents: z.int().min(0),
   currency: z.string().length(3),
   paidAt: z.iso.datetime(),
+  account: z.string().min(1).max(128).optional(),
 });
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`, the scheme Stripe made familiar. */

@@ -1,0 +1,88 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { orderWorkflowId } from '../../domain/ids.js';
+import type { Decision, OrderView } from '../../domain/order.js';
+import { approveOrder, cancelOrder, rejectOrder } from '../../workflows/messages.js';
+import type { ApiDeps } from '../deps.js';
+import { ApiError, errorBody, toApiError } from '../errors.js';
+import { requireRole } from './session.js';
+
+const OrderId = z.string().trim().min(1).max(40);
+const Note = z.string().trim().max(1000).optional();
+const DecisionBody = z.strictObject({
+  note: Note,
+  quantity: z.int().min(1).optional(),
+  /** The review the operator was looking at; a decision for an older one is refused as stale. */
+  reviewSeq: z.int().min(1).optional(),
+});
+const BulkBody = z.strictObject({
+  ids: z.array(OrderId).min(1).max(200),
+  decision: z.enum(['approve', 'reject']),
+  note: Note,
+});
+const BULK_PARALLELISM = 8;
+
+/** The signed-in operator as the decider recorded in the workflow and the audit log. */
+const decider = (req: Request): Decision['by'] => ({ id: req.admin!.operator.id, email: req.admin!.operator.email });
+
+/**
+ * Decisions are commands on the order's workflow (Temporal Updates), never edits of the row: the
+ * workflow's validator refuses a decision the order is not waiting for, so nothing changes then.
+ */
+export function decisionsRouter(deps: ApiDeps): Router {
+  const router = Router();
+  const { db, temporal } = deps;
+
+  async function decide(orderId: string, action: 'approve' | 'reject', d: Decision): Promise<OrderView> {
+    const order = await db.order.findUnique({ where: { id: orderId }, select: { status: true } });
+    if (!order) throw new ApiError(404, 'order_not_found', `no order ${orderId}`);
+    const handle = temporal.workflow.getHandle(orderWorkflowId(orderId));
+    try {
+      return await handle.executeUpdate(action === 'approve' ? approveOrder : rejectOrder, { args: [d] });
+    } catch (err) {
+      if ((err as Error).name === 'WorkflowNotFoundError') {
+        throw new ApiError(409, 'not_awaiting_review', `order is ${order.status}, not waiting for a decision`);
+      }
+      throw err;
+    }
+  }
+
+  for (const action of ['approve', 'reject'] as const) {
+    router.post(`/orders/:id/${action}`, requireRole('operator'), async (req, res) => {
+      const id = OrderId.parse(req.params.id);
+      const body = DecisionBody.parse(req.body ?? {});
+      if (action === 'reject' && body.quantity !== undefined) throw new ApiError(400, 'invalid_request', 'a rejection takes no quantity', { quantity: 'only for approve' });
+      res.json(await decide(id, action, { ...body, by: decider(req) }));
+    });
+  }
+
+  /** Each id becomes its own Update; good items apply, bad ones are reported, none blocks another. */
+  router.post('/orders/bulk-decide', requireRole('operator'), async (req, res) => {
+    const { ids, decision, note } = BulkBody.parse(req.body);
+    const by = decider(req);
+    const results: { id: string; ok: boolean; status?: string; error?: { code: string; message: string } }[] = [];
+    const queue = [...new Set(ids)];
+    await Promise.all(Array.from({ length: Math.min(BULK_PARALLELISM, queue.length) }, async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        try {
+          const view = await decide(id, decision, { note, by });
+          results.push({ id, ok: true, status: view.status });
+        } catch (err) {
+          if (!toApiError(err)) deps.log.error({ err, orderId: id }, 'bulk decision failed');
+          results.push({ id, ok: false, error: errorBody(err, req.id).error });
+        }
+      }
+    }));
+    res.json({ results: ids.filter((id, i) => ids.indexOf(id) === i).map((id) => results.find((r) => r.id === id)!) });
+  });
+
+  router.post('/orders/:id/cancel', requireRole('operator'), async (req, res) => {
+    const id = OrderId.parse(req.params.id);
+    const { note } = z.strictObject({ note: Note }).parse(req.body ?? {});
+    const view = await temporal.workflow.getHandle(orderWorkflowId(id))
+      .executeUpdate(cancelOrder, { args: [{ by: decider(req).email, reason: note }] });
+    res.json(view);
+  });
+
+  return router;
+}

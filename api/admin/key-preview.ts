@@ -1,0 +1,39 @@
+import { keyLineProblem } from '../../domain/admin-schemas.js';
+import type { KeyVault } from '../../infra/crypto.js';
+import type { Db } from '../../infra/db.js';
+
+export interface ImportPreview {
+  /** Non-empty lines. */
+  total: number;
+  /** Lines an import would store: well-formed, first of their kind in the file, not yet in stock. */
+  valid: number;
+  invalid: { line: number; reason: string }[];
+  duplicatesInFile: { line: number; firstLine: number }[];
+  duplicatesInStock: { line: number }[];
+}
+
+/**
+ * What importing these lines would do, stores nothing. Lines are numbered from `firstLine` (1-based);
+ * duplicates are found by fingerprint, in the file and against every key the product ever had.
+ */
+export async function previewImport(db: Db, vault: KeyVault, productId: string, lines: string[], firstLine = 1): Promise<ImportPreview> {
+  const preview: ImportPreview = { total: 0, valid: 0, invalid: [], duplicatesInFile: [], duplicatesInStock: [] };
+  const firstSeen = new Map<string, number>();
+  lines.forEach((raw, i) => {
+    const key = raw.trim();
+    if (!key) return;
+    const line = firstLine + i;
+    preview.total++;
+    const reason = keyLineProblem(key);
+    if (reason) return void preview.invalid.push({ line, reason });
+    const fingerprint = vault.fingerprint(key);
+    const first = firstSeen.get(fingerprint);
+    if (first) preview.duplicatesInFile.push({ line, firstLine: first });
+    else firstSeen.set(fingerprint, line);
+  });
+  const inStock = await db.cardKey.findMany({ where: { productId, fingerprint: { in: [...firstSeen.keys()] } }, select: { fingerprint: true } });
+  for (const { fingerprint } of inStock) preview.duplicatesInStock.push({ line: firstSeen.get(fingerprint)! });
+  preview.duplicatesInStock.sort((a, b) => a.line - b.line);
+  preview.valid = firstSeen.size - inStock.length;
+  return preview;
+}

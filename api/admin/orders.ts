@@ -1,0 +1,82 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { orderWorkflowId } from '../../domain/ids.js';
+import { ORDER_STATUSES } from '../../domain/order-status.js';
+import type { Prisma } from '../../infra/db.js';
+import type { ApiDeps } from '../deps.js';
+import { ApiError } from '../errors.js';
+import { dateBound, oneOrMany, orderBy, parseListQuery, sendList } from './list-query.js';
+import { requireRole } from './session.js';
+
+const OrderId = z.string().trim().max(40);
+
+const LIST = {
+  sortable: ['id', 'status', 'quantity', 'amountCents', 'email', 'paymentProvider', 'createdAt', 'paidAt', 'deliveredAt', 'expiresAt', 'updatedAt'],
+  defaultSort: ['createdAt', 'DESC'],
+  filter: z.strictObject({
+    id: oneOrMany(OrderId).optional(),
+    status: oneOrMany(z.enum(ORDER_STATUSES)).optional(),
+    productId: z.uuid().optional(),
+    email: z.string().trim().max(254).optional(),
+    /** An order id prefix or part of the buyer's email. */
+    q: z.string().trim().min(1).max(254).optional(),
+    createdFrom: dateBound('from').optional(),
+    createdTo: dateBound('to').optional(),
+    paymentProvider: z.string().trim().max(32).optional(),
+  }),
+} as const;
+
+/** Key text never leaves through here: hints only (…ABCD), for telling keys apart. */
+const INCLUDE = {
+  product: { select: { sku: true, name: true } },
+  cardKeys: { select: { id: true, hint: true, status: true }, orderBy: { id: 'asc' } },
+} satisfies Prisma.OrderInclude;
+
+type OrderRow = Prisma.OrderGetPayload<{ include: typeof INCLUDE }>;
+
+/** `orders` (read-only; decisions are commands on the order's workflow). */
+export function ordersRouter({ db, config }: ApiDeps): Router {
+  const router = Router();
+  const temporalUrl = (id: string) =>
+    `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(orderWorkflowId(id))}`;
+
+  /** Every order column except checkout bookkeeping, so columns added for reviews show up by themselves. */
+  const record = ({ product, cardKeys, requestHash: _h, idempotencyKey: _k, ...order }: OrderRow) => ({
+    ...order,
+    sku: product.sku,
+    productName: product.name,
+    keys: cardKeys,
+    temporalUrl: temporalUrl(order.id),
+  });
+
+  router.get('/orders', requireRole('viewer'), async (req, res) => {
+    const { filter: f, sort, skip, take, range } = parseListQuery(req.query, LIST);
+    const where: Prisma.OrderWhereInput = {
+      id: f.id && { in: f.id },
+      status: f.status && { in: f.status },
+      productId: f.productId,
+      email: f.email === undefined ? undefined : { equals: f.email, mode: 'insensitive' },
+      paymentProvider: f.paymentProvider,
+      createdAt: f.createdFrom || f.createdTo ? { gte: f.createdFrom, lt: f.createdTo } : undefined,
+      OR: f.q ? [{ id: { startsWith: f.q, mode: 'insensitive' } }, { email: { contains: f.q, mode: 'insensitive' } }] : undefined,
+    };
+    const [rows, total] = await Promise.all([
+      db.order.findMany({ where, include: INCLUDE, orderBy: orderBy<Prisma.OrderOrderByWithRelationInput>(sort), skip, take }),
+      db.order.count({ where }),
+    ]);
+    sendList(res, 'orders', rows.map(record), total, range);
+  });
+
+  router.get('/orders/:id', requireRole('viewer'), async (req, res) => {
+    const id = OrderId.parse(req.params.id);
+    const order = await db.order.findUnique({
+      where: { id },
+      include: { ...INCLUDE, events: { select: { type: true, actor: true, data: true, createdAt: true }, orderBy: { id: 'asc' } } },
+    });
+    if (!order) throw new ApiError(404, 'order_not_found', `no order ${id}`);
+    const { events, ...rest } = order;
+    res.json({ ...record(rest), events });
+  });
+
+  return router;
+}

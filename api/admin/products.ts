@@ -1,0 +1,116 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { ProductInput, ProductUpdate } from '../../domain/admin-schemas.js';
+import { audit } from '../../infra/audit.js';
+import { Prisma, type Db } from '../../infra/db.js';
+import type { ApiDeps } from '../deps.js';
+import { ApiError } from '../errors.js';
+import { changes } from './changes.js';
+import { oneOrMany, orderBy, parseListQuery, sendList, UuidId } from './list-query.js';
+import { actorOf, requireRole } from './session.js';
+import { stockCounts } from './stock-counts.js';
+
+const LIST = {
+  sortable: ['id', 'sku', 'name', 'priceCents', 'currency', 'active', 'createdAt', 'updatedAt'],
+  defaultSort: ['name', 'ASC'],
+  filter: z.strictObject({
+    id: oneOrMany(z.uuid()).optional(),
+    q: z.string().trim().min(1).max(200).optional(),
+    sku: z.string().trim().max(64).optional(),
+    active: z.boolean().optional(),
+    demo: z.boolean().optional(),
+  }),
+} as const;
+
+type ProductRow = Prisma.ProductGetPayload<object>;
+
+/** A product record: every column (new product settings show up by themselves) plus live stock. */
+async function withStock(db: Db, rows: ProductRow[]) {
+  const stock = await stockCounts(db, 'product', rows.map((p) => p.id));
+  return rows.map((p) => ({ ...p, stock: stock.get(p.id)! }));
+}
+
+async function findProduct(db: Db, id: string): Promise<ProductRow> {
+  const product = await db.product.findUnique({ where: { id } });
+  if (!product) throw new ApiError(404, 'product_not_found', `no product ${id}`);
+  return product;
+}
+
+function skuTaken(err: unknown): never {
+  if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+    throw new ApiError(409, 'sku_taken', 'another product already uses this SKU', { sku: 'another product already uses this SKU' });
+  }
+  throw err;
+}
+
+/** `products`: read for every role; create, update and delete for operators and up. */
+export function productsRouter({ db }: ApiDeps): Router {
+  const router = Router();
+
+  router.get('/products', requireRole('viewer'), async (req, res) => {
+    const { filter: f, sort, skip, take, range } = parseListQuery(req.query, LIST);
+    const where: Prisma.ProductWhereInput = {
+      id: f.id && { in: f.id },
+      sku: f.sku,
+      active: f.active,
+      demo: f.demo,
+      OR: f.q ? [{ name: { contains: f.q, mode: 'insensitive' } }, { sku: { contains: f.q, mode: 'insensitive' } }] : undefined,
+    };
+    const [rows, total] = await Promise.all([
+      db.product.findMany({ where, orderBy: orderBy<Prisma.ProductOrderByWithRelationInput>(sort), skip, take }),
+      db.product.count({ where }),
+    ]);
+    sendList(res, 'products', await withStock(db, rows), total, range);
+  });
+
+  router.get('/products/:id', requireRole('viewer'), async (req, res) => {
+    const { id } = UuidId.parse(req.params);
+    res.json((await withStock(db, [await findProduct(db, id)]))[0]);
+  });
+
+  router.post('/products', requireRole('operator'), async (req, res) => {
+    const data = ProductInput.parse(req.body);
+    const product = await db.$transaction(async (tx) => {
+      const created = await tx.product.create({ data }).catch(skuTaken);
+      await audit(tx, actorOf(req), 'product.create', { type: 'product', id: created.id }, { sku: created.sku, name: created.name, priceCents: created.priceCents, currency: created.currency });
+      return created;
+    });
+    res.status(201).json((await withStock(db, [product]))[0]);
+  });
+
+  router.put('/products/:id', requireRole('operator'), async (req, res) => {
+    const { id } = UuidId.parse(req.params);
+    const data = ProductUpdate.parse(req.body);
+    const product = await db.$transaction(async (tx) => {
+      const before = await tx.product.findUnique({ where: { id } });
+      if (!before) throw new ApiError(404, 'product_not_found', `no product ${id}`);
+      const after = await tx.product.update({ where: { id }, data }).catch(skuTaken);
+      const diff = changes(before, after, Object.keys(data));
+      if (Object.keys(diff).length) await audit(tx, actorOf(req), 'product.update', { type: 'product', id }, { sku: after.sku, changes: diff });
+      return after;
+    });
+    res.json((await withStock(db, [product]))[0]);
+  });
+
+  /** A product that sold or holds keys is only deactivated: its orders and stock keep their history. */
+  router.delete('/products/:id', requireRole('operator'), async (req, res) => {
+    const { id } = UuidId.parse(req.params);
+    const product = await db.$transaction(async (tx) => {
+      const product = await tx.product.findUnique({ where: { id } });
+      if (!product) throw new ApiError(404, 'product_not_found', `no product ${id}`);
+      const [orders, keys] = await Promise.all([tx.order.count({ where: { productId: id } }), tx.cardKey.count({ where: { productId: id } })]);
+      if (orders || keys) {
+        const updated = await tx.product.update({ where: { id }, data: { active: false } });
+        await audit(tx, actorOf(req), 'product.deactivate', { type: 'product', id }, { sku: product.sku, orders, keys });
+        return updated;
+      }
+      await tx.keyBatch.deleteMany({ where: { productId: id } });
+      await tx.product.delete({ where: { id } });
+      await audit(tx, actorOf(req), 'product.delete', { type: 'product', id }, { sku: product.sku, name: product.name });
+      return product;
+    });
+    res.json((await withStock(db, [product]))[0]);
+  });
+
+  return router;
+}
