@@ -1,28 +1,50 @@
 import type { KeyVault } from './crypto.js';
 import { keyHint } from './crypto.js';
-import type { Db } from './db.js';
+import type { Db, Prisma } from './db.js';
 
 export interface ImportResult { batchId: number; imported: number; duplicates: number }
+/** Runs inside the import's transaction (e.g. to audit it), so the keys and that record commit together. */
+export type AfterImport = (tx: Prisma.TransactionClient, result: ImportResult) => Promise<void>;
+
+/** Thousands of encrypted inserts in one transaction can outlast Prisma's 5 s default. */
+const IMPORT_TX = { timeout: 120_000 };
 
 /**
  * Encrypts and stores card keys for a product as one labelled batch. Duplicates (inside the list or
  * against existing stock) are found by fingerprint and skipped, never stored twice.
  */
-export async function importKeys(db: Db, vault: KeyVault, productId: string, secrets: string[], label: string): Promise<ImportResult> {
+export async function importKeys(db: Db, vault: KeyVault, productId: string, secrets: string[], label: string, after?: AfterImport): Promise<ImportResult> {
+  return db.$transaction(async (tx) => {
+    const batch = await tx.keyBatch.create({ data: { productId, label } });
+    return storeKeys(tx, vault, productId, batch.id, secrets, after);
+  }, IMPORT_TX);
+}
+
+/**
+ * Adds keys to an existing batch of the product: a large file imported in chunks stays one batch.
+ * Null when the product has no such batch.
+ */
+export async function appendKeys(db: Db, vault: KeyVault, productId: string, batchId: number, secrets: string[], after?: AfterImport): Promise<ImportResult | null> {
+  return db.$transaction(async (tx) => {
+    const batch = await tx.keyBatch.findFirst({ where: { id: batchId, productId }, select: { id: true } });
+    return batch && storeKeys(tx, vault, productId, batch.id, secrets, after);
+  }, IMPORT_TX);
+}
+
+async function storeKeys(tx: Prisma.TransactionClient, vault: KeyVault, productId: string, batchId: number, secrets: string[], after?: AfterImport): Promise<ImportResult> {
   const unique = new Map<string, string>();
   for (const raw of secrets) {
     const secret = raw.trim();
     if (secret) unique.set(vault.fingerprint(secret), secret);
   }
-  return db.$transaction(async (tx) => {
-    const batch = await tx.keyBatch.create({ data: { productId, label } });
-    let imported = 0;
-    const rows = [...unique].map(([fingerprint, secret]) => ({
-      productId, batchId: batch.id, fingerprint, hint: keyHint(secret), ciphertext: vault.encrypt(secret, productId),
-    }));
-    for (let i = 0; i < rows.length; i += 1000) {
-      imported += (await tx.cardKey.createMany({ data: rows.slice(i, i + 1000), skipDuplicates: true })).count;
-    }
-    return { batchId: batch.id, imported, duplicates: secrets.filter((s) => s.trim()).length - imported };
-  }, { timeout: 120_000 });
+  let imported = 0;
+  const rows = [...unique].map(([fingerprint, secret]) => ({
+    productId, batchId, fingerprint, hint: keyHint(secret), ciphertext: vault.encrypt(secret, productId),
+  }));
+  for (let i = 0; i < rows.length; i += 1000) {
+    imported += (await tx.cardKey.createMany({ data: rows.slice(i, i + 1000), skipDuplicates: true })).count;
+  }
+  const result = { batchId, imported, duplicates: secrets.filter((s) => s.trim()).length - imported };
+  await after?.(tx, result);
+  return result;
 }

@@ -11,6 +11,7 @@ import { createKeyVault } from '../infra/crypto.js';
 import { createDb } from '../infra/db.js';
 import { resolveMasterKey } from '../infra/master-key.js';
 import { ensureDatabase, migrate } from '../infra/migrate.js';
+import { ensureFirstOwner, firstOwnerNotice } from '../infra/operators.js';
 import { runWorker } from '../worker/main.js';
 import { seedDemo } from './lib/demo.js';
 import { startDevServer, type DevServer } from './lib/dev-server.js';
@@ -54,6 +55,10 @@ try {
     const created = await ensureDatabase(config.DATABASE_URL);
     return { created, applied: await migrate(config.DATABASE_URL) };
   }, ({ created, applied }) => `PostgreSQL ${created ? 'database created, ' : ''}${applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema up to date'}`);
+
+  const admin = createDb(config.DATABASE_URL, 2);
+  const owner = await ensureFirstOwner(admin, config).finally(() => admin.$disconnect());
+  console.log(firstOwnerNotice(owner) ?? `✔ Operator panel owner: ${owner.email}`);
 
   if (config.KAMI_DEMO) {
     const db = createDb(config.DATABASE_URL, 2);
