@@ -13,7 +13,9 @@ export function normalizeEmail(email: string): string {
   const raw = email.trim().toLowerCase();
   let local = raw.slice(0, at);
   let domain = raw.slice(at + 1);
-  local = local.split('+')[0]!;
+  // A leading + is part of the name, not a tag: stripping it would fold `+a@x` and `+b@x` onto `@x`.
+  const plus = local.indexOf('+', 1);
+  if (plus > 0) local = local.slice(0, plus);
   const canonical = DOTLESS_DOMAINS[domain];
   if (canonical) {
     domain = canonical;
