@@ -103,7 +103,7 @@ export function evaluateRules(f: RuleFacts, s: RuleSettings): RuleDecision {
   }
   if (f.duplicatePaidOrders > 0) review.push({ code: 'duplicate_order', message: `the same buyer paid for the same product and quantity within ${s.duplicateWindow}` });
   if (s.purchaseLimit !== null && f.boughtInLimitWindow + f.quantity > s.purchaseLimit) {
-    review.push({ code: 'purchase_limit', message: `buyer already has ${f.boughtInLimitWindow} of a limit of ${s.purchaseLimit} per ${s.purchaseLimitWindow}` });
+    review.push({ code: 'purchase_limit', message: `buyer already has ${f.boughtInLimitWindow} and this order adds ${f.quantity}, above the limit of ${s.purchaseLimit} per ${s.purchaseLimitWindow}` });
   }
 
   if (reject.length) return { action: 'reject', reasons: [...reject, ...review] };
