@@ -38,7 +38,7 @@ type OrderRow = Prisma.OrderGetPayload<{ include: typeof INCLUDE }>;
 export function ordersRouter({ db, config }: ApiDeps): Router {
   const router = Router();
   const temporalUrl = (id: string) =>
-    `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(orderWorkflowId(id))}`;
+    `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${orderWorkflowId(id)}`;
 
   /** Every order column except checkout bookkeeping, so columns added for reviews show up by themselves. */
   const record = ({ product, cardKeys, requestHash: _h, idempotencyKey: _k, ...order }: OrderRow) => ({

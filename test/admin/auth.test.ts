@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../infra/crypto.js';
-import { ensureDatabase, migrate } from '../../infra/migrate.js';
 import { ensureFirstOwner } from '../../infra/operators.js';
 import { adminCall, createOperator, login, loginAs, type AdminSession } from '../helpers/admin.js';
+import { freshDatabase } from '../helpers/fresh-db.js';
 import { startKami, type Kami } from '../helpers/kami.js';
 
 let kami: Kami;
@@ -165,7 +163,7 @@ describe('the first owner, on an empty database', () => {
   let fresh: Kami;
   let dropDb: () => Promise<void>;
   beforeAll(async () => {
-    const db = await freshDatabase();
+    const db = await freshDatabase('owner');
     dropDb = db.drop;
     fresh = await startKami({ worker: false, env: { DATABASE_URL: db.url } });
   });
@@ -202,22 +200,3 @@ describe('the first owner, on an empty database', () => {
     expect((await adminCall(fresh, session, 'GET', '/orders')).status).toBe(200);
   });
 });
-
-/** A database of its own, migrated: for tests that need "no operator exists yet". */
-async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const url = new URL(inject('databaseUrl'));
-  url.pathname = `${url.pathname}_owner_${randomBytes(3).toString('hex')}`;
-  await ensureDatabase(url.toString());
-  await migrate(url.toString());
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const name = url.pathname.slice(1);
-      url.pathname = '/postgres';
-      const admin = new pg.Client({ connectionString: url.toString() });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.end();
-    },
-  };
-}
