@@ -1,0 +1,4 @@
+import PeopleIcon from '@mui/icons-material/PeopleAltOutlined';
+import { BuyerList } from './BuyerList';
+
+export default { list: BuyerList, icon: PeopleIcon, recordRepresentation: 'value' };

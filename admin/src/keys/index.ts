@@ -1,0 +1,7 @@
+import KeyIcon from '@mui/icons-material/VpnKeyOutlined';
+import LayersIcon from '@mui/icons-material/LayersOutlined';
+import { BatchList } from './BatchList';
+import { KeyList } from './KeyList';
+
+export const keys = { list: KeyList, icon: KeyIcon, recordRepresentation: (k: { hint: string }) => `••••${k.hint}` };
+export const batches = { list: BatchList, icon: LayersIcon, recordRepresentation: 'label' };

@@ -1,0 +1,37 @@
+import DashboardIcon from '@mui/icons-material/SpaceDashboardOutlined';
+import UploadIcon from '@mui/icons-material/UploadFileOutlined';
+import InboxIcon from '@mui/icons-material/MoveToInboxOutlined';
+import { Badge, Divider } from '@mui/material';
+import { Menu, useCanAccess } from 'react-admin';
+import { useStats } from '../common/useStats';
+
+const InboxMenuIcon = () => {
+  const { data } = useStats();
+  return (
+    <Badge badgeContent={data?.inbox.pending ?? 0} color="warning" max={999} data-testid="inbox-badge">
+      <InboxIcon />
+    </Badge>
+  );
+};
+
+/** The inbox leads: it is where a person is needed. Owner-only screens sit last and vanish for other roles. */
+export const KamiMenu = () => {
+  const { canAccess: canImport } = useCanAccess({ resource: 'keys', action: 'import' });
+  return (
+    <Menu>
+      <Menu.Item to="/reviews" primaryText="kami.menu.inbox" leftIcon={<InboxMenuIcon />} />
+      <Menu.Item to="/dashboard" primaryText="kami.menu.dashboard" leftIcon={<DashboardIcon />} />
+      <Divider sx={{ my: 0.5 }} />
+      <Menu.ResourceItem name="orders" />
+      <Menu.ResourceItem name="products" />
+      <Menu.ResourceItem name="keys" />
+      {canImport && <Menu.Item to="/keys/import" primaryText="kami.menu.import" leftIcon={<UploadIcon />} />}
+      <Menu.ResourceItem name="batches" />
+      <Menu.ResourceItem name="buyers" />
+      <Menu.ResourceItem name="rules" />
+      <Divider sx={{ my: 0.5 }} />
+      <Menu.ResourceItem name="audit" />
+      <Menu.ResourceItem name="operators" />
+    </Menu>
+  );
+};

@@ -1,0 +1,7 @@
+import type { Role } from '../types';
+
+export const ROLE_CHOICES: { id: Role; name: string }[] = [
+  { id: 'owner', name: 'kami.role.owner' },
+  { id: 'operator', name: 'kami.role.operator' },
+  { id: 'viewer', name: 'kami.role.viewer' },
+];

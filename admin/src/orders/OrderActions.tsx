@@ -1,0 +1,38 @@
+import CancelIcon from '@mui/icons-material/CancelOutlined';
+import HandIcon from '@mui/icons-material/PanToolOutlined';
+import OpenIcon from '@mui/icons-material/OpenInNew';
+import ResendIcon from '@mui/icons-material/ForwardToInboxOutlined';
+import { Button, Stack } from '@mui/material';
+import { useRecordContext, useTranslate } from 'react-admin';
+import { DecisionButtons } from '../reviews/DecisionButtons';
+import type { OrderRecord } from '../types';
+import { CommandButton } from './CommandButton';
+
+/** What can be done to this order now, for this operator's role. */
+export const OrderActions = () => {
+  const record = useRecordContext<OrderRecord>();
+  const translate = useTranslate();
+  if (!record) return null;
+  return (
+    <Stack direction="row" spacing={1} sx={{ flexWrap: 'wrap', alignItems: 'center', justifyContent: 'flex-end', rowGap: 1 }}>
+      <DecisionButtons size="small" />
+      <CommandButton
+        command="resend" icon={<ResendIcon />} when={['delivering', 'delivered', 'needs_attention']}
+        run={(dp, o) => dp.resendDelivery(o.id)}
+      />
+      <CommandButton
+        command="mark_delivered" icon={<HandIcon />} when={['needs_attention', 'backorder']} withText
+        run={(dp, o, goods) => dp.markDelivered(o.id, { goods })}
+      />
+      <CommandButton
+        command="cancel" icon={<CancelIcon />} when={['awaiting_payment', 'in_review', 'backorder']} color="error"
+        run={(dp, o) => dp.cancelOrder(o.id)}
+      />
+      {record.temporalUrl && (
+        <Button size="small" href={record.temporalUrl} target="_blank" rel="noreferrer" endIcon={<OpenIcon />} data-testid="temporal-link">
+          {translate('kami.orders.open_temporal')}
+        </Button>
+      )}
+    </Stack>
+  );
+};

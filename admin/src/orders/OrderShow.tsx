@@ -1,0 +1,144 @@
+import { Alert, AlertTitle, Box, Card, CardContent, Chip, Grid, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
+import type { ReactNode } from 'react';
+import { Link, Show, useLocaleState, useRecordContext, useTranslate } from 'react-admin';
+import { formatDateTime, formatMoney } from '../common/format';
+import { Mono, ReasonChips, StatusChip } from '../common/fields';
+import type { OrderRecord } from '../types';
+import { OrderActions } from './OrderActions';
+import { OrderTimeline } from './OrderTimeline';
+
+const Row = ({ label, children }: { label: string; children: ReactNode }) => {
+  const translate = useTranslate();
+  return (
+    <TableRow>
+      <TableCell sx={{ color: 'text.secondary', width: 160, borderBottom: 0, py: 0.75 }}>{translate(label)}</TableCell>
+      <TableCell sx={{ borderBottom: 0, py: 0.75 }}>{children}</TableCell>
+    </TableRow>
+  );
+};
+
+const Header = () => {
+  const record = useRecordContext<OrderRecord>()!;
+  const [locale] = useLocaleState();
+  return (
+    <Stack direction={{ xs: 'column', md: 'row' }} spacing={2} sx={{ justifyContent: 'space-between', alignItems: { md: 'center' } }}>
+      <Box>
+        <Stack direction="row" spacing={1.5} sx={{ alignItems: 'center' }}>
+          <Typography variant="h5">{record.productName} × {record.quantity}</Typography>
+          <StatusChip status={record.status} size="medium" />
+        </Stack>
+        <Typography variant="body2" color="text.secondary" sx={{ mt: 0.5 }}>
+          <Mono>{record.id}</Mono> · {formatMoney(record.amountCents, record.currency, locale)} · {record.email}
+        </Typography>
+      </Box>
+      <OrderActions />
+    </Stack>
+  );
+};
+
+const Details = () => {
+  const record = useRecordContext<OrderRecord>()!;
+  const [locale] = useLocaleState();
+  const when = (iso: string | null) => (iso ? formatDateTime(iso, locale) : '—');
+  return (
+    <Table size="small">
+      <TableBody>
+        <Row label="resources.orders.fields.productName">
+          <Link to={`/products/${record.productId}`}>{record.productName}</Link> <Mono>({record.sku})</Mono>
+        </Row>
+        <Row label="resources.orders.fields.email">{record.email}</Row>
+        <Row label="resources.orders.fields.amountCents">{formatMoney(record.amountCents, record.currency, locale)}</Row>
+        <Row label="resources.orders.fields.paymentProvider">{record.paymentProvider}</Row>
+        <Row label="resources.orders.fields.createdAt">{when(record.createdAt)}</Row>
+        <Row label="resources.orders.fields.expiresAt">{when(record.expiresAt)}</Row>
+        <Row label="resources.orders.fields.paidAt">{when(record.paidAt)}</Row>
+        <Row label="resources.orders.fields.deliveredAt">{when(record.deliveredAt)}</Row>
+      </TableBody>
+    </Table>
+  );
+};
+
+const Keys = () => {
+  const record = useRecordContext<OrderRecord>()!;
+  const translate = useTranslate();
+  if (!record.keys?.length) return <Typography variant="body2" color="text.secondary">{translate('kami.orders.no_keys')}</Typography>;
+  return (
+    <Table size="small" data-testid="order-keys">
+      <TableHead>
+        <TableRow>
+          <TableCell>{translate('resources.keys.fields.id')}</TableCell>
+          <TableCell>{translate('resources.keys.fields.hint')}</TableCell>
+          <TableCell>{translate('resources.keys.fields.status')}</TableCell>
+        </TableRow>
+      </TableHead>
+      <TableBody>
+        {record.keys.map((k) => (
+          <TableRow key={k.id}>
+            <TableCell><Mono>#{k.id}</Mono></TableCell>
+            <TableCell><Mono>••••{k.hint}</Mono></TableCell>
+            <TableCell><Chip size="small" variant="outlined" label={translate(`kami.key_status.${k.status}`)} /></TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+};
+
+const Attention = () => {
+  const record = useRecordContext<OrderRecord>()!;
+  const translate = useTranslate();
+  return (
+    <>
+      {record.reviewReasons?.length > 0 && (
+        <Alert severity="warning" sx={{ mt: 2 }}>
+          <AlertTitle>{translate('kami.orders.review_reasons')}</AlertTitle>
+          <ReasonChips reasons={record.reviewReasons} />
+          {record.reviewReasons.map((r) => <Typography key={r.code} variant="body2">{r.message}</Typography>)}
+        </Alert>
+      )}
+      {record.attention && (
+        <Alert severity="error" sx={{ mt: 2 }}><AlertTitle>{translate('kami.orders.attention')}</AlertTitle>{record.attention}</Alert>
+      )}
+    </>
+  );
+};
+
+const Section = ({ title, children }: { title: string; children: ReactNode }) => {
+  const translate = useTranslate();
+  return (
+    <Card>
+      <CardContent>
+        <Typography variant="subtitle2" sx={{ mb: 1 }}>{translate(title)}</Typography>
+        {children}
+      </CardContent>
+    </Card>
+  );
+};
+
+const OrderTitle = () => {
+  const record = useRecordContext<OrderRecord>();
+  const translate = useTranslate();
+  return <span>{translate('kami.orders.title', { id: record?.id ?? '' })}</span>;
+};
+
+export const OrderShow = () => (
+  <Show title={<OrderTitle />} actions={false} component="div">
+    <Card sx={{ mb: 2 }}>
+      <CardContent>
+        <Header />
+        <Attention />
+      </CardContent>
+    </Card>
+    <Grid container spacing={2}>
+      <Grid size={{ xs: 12, md: 7 }}>
+        <Stack spacing={2}>
+          <Section title="kami.orders.details"><Details /></Section>
+          <Section title="kami.orders.keys"><Keys /></Section>
+        </Stack>
+      </Grid>
+      <Grid size={{ xs: 12, md: 5 }}>
+        <Section title="kami.orders.timeline"><OrderTimeline /></Section>
+      </Grid>
+    </Grid>
+  </Show>
+);

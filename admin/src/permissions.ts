@@ -1,0 +1,26 @@
+import type { Role } from './types';
+
+const RANK: Record<Role, number> = { viewer: 0, operator: 1, owner: 2 };
+
+/**
+ * The least role allowed each action, per resource. The server enforces the same rules; the panel uses this
+ * table only to hide what an operator cannot do. Anything not listed is denied (for example react-admin's
+ * default delete and CSV export buttons).
+ */
+const LEAST_ROLE: Record<string, Record<string, Role>> = {
+  dashboard: { list: 'viewer' },
+  reviews: { list: 'viewer', show: 'viewer', decide: 'operator' },
+  orders: { list: 'viewer', show: 'viewer', decide: 'operator', resend: 'operator', cancel: 'operator', mark_delivered: 'operator' },
+  products: { list: 'viewer', show: 'viewer', create: 'operator', edit: 'operator' },
+  keys: { list: 'viewer', import: 'operator', void: 'operator', reveal: 'owner', export: 'owner' },
+  batches: { list: 'viewer' },
+  buyers: { list: 'viewer', blacklist: 'operator' },
+  rules: { list: 'viewer', edit: 'owner' },
+  audit: { list: 'owner' },
+  operators: { list: 'owner', create: 'owner', edit: 'owner' },
+};
+
+export function roleCan(role: Role | undefined, resource: string, action: string): boolean {
+  const least = LEAST_ROLE[resource]?.[action];
+  return role !== undefined && least !== undefined && RANK[role] >= RANK[least];
+}

@@ -1,0 +1,87 @@
+import { Box, Chip, Divider, Typography } from '@mui/material';
+import type { ReactNode } from 'react';
+import {
+  BooleanInput, NumberInput, SelectInput, SimpleForm, TextInput, minValue, useRecordContext, useTranslate,
+} from 'react-admin';
+import { ProductInput } from '../../../domain/admin-schemas';
+import { FormDraft } from '../common/FormDraft';
+import { zodValidate } from '../common/zodValidate';
+import type { ProductRecord } from '../types';
+import { MarkdownInput } from './MarkdownInput';
+import { MoneyInput } from './MoneyInput';
+import { StockSummary } from './StockSummary';
+
+/** Currencies with two decimals, as Kami's cents arithmetic assumes. */
+const CURRENCIES = ['CNY', 'USD', 'EUR', 'GBP', 'HKD', 'SGD'].map((c) => ({ id: c, name: c }));
+
+const DELIVERY_MODES = [
+  { id: 'auto', name: 'kami.products.delivery.auto' },
+  { id: 'manual', name: 'kami.products.delivery.manual' },
+];
+
+const Heading = ({ children }: { children: string }) => {
+  const translate = useTranslate();
+  return (
+    <>
+      <Divider flexItem sx={{ mt: 2, mb: 1 }} />
+      <Typography variant="subtitle2" sx={{ mt: 1 }}>{translate(children)}</Typography>
+    </>
+  );
+};
+
+const Row = ({ children }: { children: ReactNode }) => (
+  <Box sx={{ display: 'flex', gap: 2, width: '100%', flexWrap: { xs: 'wrap', md: 'nowrap' } }}>{children}</Box>
+);
+
+const StockSection = () => {
+  const translate = useTranslate();
+  return (
+    <>
+      <Typography variant="subtitle2">{translate('kami.products.stock')}</Typography>
+      <StockSummary />
+    </>
+  );
+};
+
+const DemoBadge = () => {
+  const record = useRecordContext<ProductRecord>();
+  const translate = useTranslate();
+  return record?.demo ? <Chip label={translate('kami.products.demo')} color="warning" size="small" sx={{ mb: 1 }} /> : null;
+};
+
+const positive = [minValue(1)];
+
+/** Shared by create and edit; validation mirrors the server's ProductInput schema. */
+export const ProductForm = ({ withStock = false }: { withStock?: boolean }) => (
+  <SimpleForm validate={zodValidate(ProductInput)} sx={{ maxWidth: 1100 }} defaultValues={{ currency: 'CNY', active: true, deliveryMode: 'auto' }}>
+    <FormDraft />
+    <DemoBadge />
+    {withStock && <StockSection />}
+    <Heading>kami.products.section_basics</Heading>
+    <Row>
+      <TextInput source="name" />
+      <TextInput source="sku" helperText="kami.products.sku_help" />
+    </Row>
+    <TextInput source="description" multiline minRows={2} />
+    <Row>
+      <SelectInput source="deliveryMode" choices={DELIVERY_MODES} helperText="kami.products.delivery_help" />
+      <BooleanInput source="active" helperText="kami.products.active_help" />
+    </Row>
+    <Heading>kami.products.section_price</Heading>
+    <Row>
+      <MoneyInput source="priceCents" />
+      <SelectInput source="currency" choices={CURRENCIES} />
+    </Row>
+    <Heading>kami.products.section_limits</Heading>
+    <Row>
+      <NumberInput source="purchaseLimit" validate={positive} helperText="kami.products.purchase_limit_help" />
+      <TextInput source="purchaseLimitWindow" helperText="kami.products.window_help" />
+    </Row>
+    <Row>
+      <NumberInput source="bulkThreshold" validate={positive} helperText="kami.products.bulk_help" />
+      <NumberInput source="lowStockThreshold" validate={[minValue(0)]} helperText="kami.products.low_stock_help" />
+    </Row>
+    <Heading>kami.products.section_guide</Heading>
+    <MarkdownInput source="guide" />
+  </SimpleForm>
+);

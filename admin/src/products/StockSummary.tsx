@@ -1,0 +1,55 @@
+import UploadIcon from '@mui/icons-material/UploadFileOutlined';
+import { Box, Button, LinearProgress, Stack, Typography } from '@mui/material';
+import { Link, useCanAccess, useRecordContext, useTranslate } from 'react-admin';
+import type { ProductRecord } from '../types';
+
+/** When lowStockThreshold is unset, a product is "low" below this many keys. */
+export const DEFAULT_LOW_STOCK = 10;
+
+export const isLowStock = (p: ProductRecord) => p.stock.available <= (p.lowStockThreshold ?? DEFAULT_LOW_STOCK);
+
+/** Available keys as a number and a bar against everything ever loaded; red when low. */
+export const StockBar = () => {
+  const record = useRecordContext<ProductRecord>();
+  const translate = useTranslate();
+  if (!record) return null;
+  const { available, reserved, sold } = record.stock;
+  const total = available + reserved + sold;
+  const low = isLowStock(record);
+  return (
+    <Box sx={{ minWidth: 140 }} data-low-stock={low}>
+      <Stack direction="row" sx={{ justifyContent: 'space-between' }}>
+        <Typography variant="body2" sx={{ fontWeight: 700, color: low ? 'error.main' : 'text.primary' }}>
+          {available === 0 ? translate('kami.products.sold_out') : available.toLocaleString()}
+        </Typography>
+        <Typography variant="caption" color="text.secondary">{translate('kami.products.reserved_sold', { reserved, sold })}</Typography>
+      </Stack>
+      <LinearProgress variant="determinate" color={low ? 'error' : 'primary'} value={total ? (available / total) * 100 : 0} sx={{ height: 5, borderRadius: 3, mt: 0.5 }} />
+    </Box>
+  );
+};
+
+/** Stock block of the edit page, with the way to add keys one click away. */
+export const StockSummary = () => {
+  const record = useRecordContext<ProductRecord>();
+  const translate = useTranslate();
+  const { canAccess: canImport } = useCanAccess({ resource: 'keys', action: 'import' });
+  if (!record) return null;
+  return (
+    <Stack direction="row" spacing={4} sx={{ alignItems: 'center', width: '100%', flexWrap: 'wrap' }}>
+      {(['available', 'reserved', 'sold', 'void'] as const).map((status) => (
+        <Box key={status}>
+          <Typography variant="caption" color="text.secondary">{translate(`kami.key_status.${status}`)}</Typography>
+          <Typography variant="h6" sx={{ color: status === 'available' && isLowStock(record) ? 'error.main' : undefined }}>
+            {record.stock[status].toLocaleString()}
+          </Typography>
+        </Box>
+      ))}
+      {canImport && (
+        <Button component={Link} to={`/keys/import?productId=${record.id}`} startIcon={<UploadIcon />} variant="outlined" size="small">
+          {translate('kami.keys.import_for_product')}
+        </Button>
+      )}
+    </Stack>
+  );
+};

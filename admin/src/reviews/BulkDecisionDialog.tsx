@@ -1,0 +1,97 @@
+import OkIcon from '@mui/icons-material/CheckCircle';
+import FailIcon from '@mui/icons-material/ErrorOutlined';
+import {
+  Button, Dialog, DialogActions, DialogContent, DialogTitle, List, ListItem, ListItemIcon, ListItemText, TextField, Typography,
+} from '@mui/material';
+import { useMutation } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useDataProvider, useListContext, useRefresh, useTranslate, type HttpError, type Identifier } from 'react-admin';
+import { ErrorAlert } from '../common/ErrorAlert';
+import { Mono } from '../common/fields';
+import type { KamiDataProvider } from '../dataProvider';
+import type { BulkDecisionResult, Decision } from '../types';
+
+interface Props {
+  ids: Identifier[];
+  decision: Decision;
+  onClose: () => void;
+}
+
+/**
+ * Decides many orders in one request; the server decides each one on its own, so the dialog then lists every
+ * outcome. Orders the server refused stay selected, so the operator can look at them next.
+ */
+export const BulkDecisionDialog = ({ ids, decision, onClose }: Props) => {
+  const translate = useTranslate();
+  const refresh = useRefresh();
+  const { onSelect } = useListContext();
+  const dataProvider = useDataProvider<KamiDataProvider>();
+  const [note, setNote] = useState('');
+
+  const { mutate, isPending, error, data: results } = useMutation<BulkDecisionResult[], HttpError>({
+    mutationFn: () => dataProvider.bulkDecide({ ids, decision, ...(note ? { note } : {}) }),
+    onSuccess: (res) => {
+      onSelect(res.filter((r) => !r.ok).map((r) => r.id));
+      refresh();
+    },
+  });
+  const okCount = results?.filter((r) => r.ok).length ?? 0;
+
+  return (
+    <Dialog open onClose={isPending ? undefined : onClose} fullWidth maxWidth="sm" data-testid="bulk-decision-dialog">
+      <DialogTitle>{translate(`kami.decision.bulk_title_${decision}`, { smart_count: ids.length })}</DialogTitle>
+      <DialogContent>
+        {results ? (
+          <>
+            <Typography variant="body2" sx={{ mb: 1 }} data-testid="bulk-summary">
+              {translate('kami.decision.bulk_summary', { ok: okCount, failed: results.length - okCount })}
+            </Typography>
+            <List dense disablePadding data-testid="bulk-results">
+              {results.map((r) => (
+                <ListItem key={r.id} disableGutters data-ok={r.ok} data-order-id={r.id}>
+                  <ListItemIcon sx={{ minWidth: 32 }}>
+                    {r.ok ? <OkIcon color="success" fontSize="small" /> : <FailIcon color="error" fontSize="small" />}
+                  </ListItemIcon>
+                  <ListItemText
+                    primary={<Mono>{r.id}</Mono>}
+                    secondary={r.ok ? translate(`kami.status.${r.status ?? ''}`, { _: r.status ?? '' }) : r.error?.message}
+                  />
+                </ListItem>
+              ))}
+            </List>
+          </>
+        ) : (
+          <TextField
+            label={translate('kami.decision.note')}
+            helperText={translate(`kami.decision.note_help_${decision}`)}
+            value={note}
+            onChange={(e) => setNote(e.target.value)}
+            multiline
+            minRows={2}
+            autoFocus
+            slotProps={{ htmlInput: { maxLength: 500, name: 'note' } }}
+          />
+        )}
+        {error && <ErrorAlert error={error} />}
+      </DialogContent>
+      <DialogActions>
+        {results ? (
+          <Button variant="contained" onClick={onClose} data-testid="bulk-close">{translate('ra.action.close')}</Button>
+        ) : (
+          <>
+            <Button onClick={onClose} disabled={isPending}>{translate('ra.action.cancel')}</Button>
+            <Button
+              variant="contained"
+              color={decision === 'approve' ? 'primary' : 'error'}
+              onClick={() => mutate()}
+              disabled={isPending}
+              data-testid="bulk-confirm"
+            >
+              {translate(`kami.decision.bulk_confirm_${decision}`, { smart_count: ids.length })}
+            </Button>
+          </>
+        )}
+      </DialogActions>
+    </Dialog>
+  );
+};

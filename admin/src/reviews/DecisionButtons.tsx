@@ -1,0 +1,29 @@
+import ApproveIcon from '@mui/icons-material/CheckCircleOutlined';
+import RejectIcon from '@mui/icons-material/DoNotDisturbOnOutlined';
+import { Button, Stack } from '@mui/material';
+import { useState } from 'react';
+import { useCanAccess, useRecordContext, useTranslate } from 'react-admin';
+import { AWAITING_DECISION } from '../orders/statuses';
+import type { Decision, OrderRecord } from '../types';
+import { DecisionDialog } from './DecisionDialog';
+
+/** Approve / Reject for the record in context; absent for roles that may not decide and for decided orders. */
+export const DecisionButtons = ({ size = 'small' }: { size?: 'small' | 'medium' }) => {
+  const record = useRecordContext<OrderRecord>();
+  const translate = useTranslate();
+  const { canAccess } = useCanAccess({ resource: 'reviews', action: 'decide' });
+  const [decision, setDecision] = useState<Decision | null>(null);
+  if (!record || !canAccess || !AWAITING_DECISION.includes(record.status)) return null;
+  // Stop clicks from reaching the row, whose click expands it.
+  return (
+    <Stack direction="row" spacing={1} onClick={(e) => e.stopPropagation()} sx={{ justifyContent: 'flex-end' }}>
+      <Button size={size} variant="contained" startIcon={<ApproveIcon />} onClick={() => setDecision('approve')} data-testid="approve">
+        {translate('kami.decision.approve')}
+      </Button>
+      <Button size={size} variant="outlined" color="error" startIcon={<RejectIcon />} onClick={() => setDecision('reject')} data-testid="reject">
+        {translate('kami.decision.reject')}
+      </Button>
+      {decision && <DecisionDialog order={record} decision={decision} onClose={() => setDecision(null)} />}
+    </Stack>
+  );
+};

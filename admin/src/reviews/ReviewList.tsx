@@ -1,0 +1,80 @@
+import InboxIcon from '@mui/icons-material/MoveToInboxOutlined';
+import { Box, Typography } from '@mui/material';
+import {
+  AutocompleteInput, DataTable, List, ReferenceInput, SelectInput, useCanAccess, useTranslate,
+} from 'react-admin';
+import { EmptyState } from '../common/EmptyState';
+import { MoneyField, Mono, ReasonChips, WaitLabel } from '../common/fields';
+import type { ReviewRecord } from '../types';
+import { BulkDecisionButtons } from './BulkDecisionButtons';
+import { DecisionButtons } from './DecisionButtons';
+import { InboxSummary } from './InboxSummary';
+import { REASON_CODES } from './reasons';
+import { ReviewPanel } from './ReviewPanel';
+
+const AGES = [15, 60, 240, 1440];
+
+const ReviewFilters = () => {
+  const translate = useTranslate();
+  return [
+    <SelectInput
+      key="reason" source="reason" alwaysOn label="kami.inbox.filter_reason"
+      choices={REASON_CODES.map((code) => ({ id: code, name: translate(`kami.reason.${code}`) }))}
+    />,
+    <ReferenceInput key="product" source="productId" reference="products" alwaysOn>
+      <AutocompleteInput label="kami.inbox.filter_product" optionText="name" sx={{ minWidth: 220 }} />
+    </ReferenceInput>,
+    <SelectInput
+      key="age" source="olderThanMinutes" alwaysOn label="kami.inbox.filter_age"
+      choices={AGES.map((minutes) => ({ id: minutes, name: translate(`kami.inbox.older_than_${minutes}`) }))}
+    />,
+  ];
+};
+
+const InboxEmpty = () => (
+  <EmptyState icon={<InboxIcon />} title="kami.inbox.empty_title" text="kami.inbox.empty_text" />
+);
+
+const Col = DataTable.Col<ReviewRecord>;
+
+/**
+ * The landing page: orders the automation must not decide alone, oldest first. A row click unfolds what the
+ * rules saw; approve and reject sit on the row; selected rows can be decided together.
+ */
+export const ReviewList = () => {
+  const { canAccess: canDecide } = useCanAccess({ resource: 'reviews', action: 'decide' });
+  return (
+    <List
+      filters={ReviewFilters()}
+      sort={{ field: 'waitingSince', order: 'ASC' }}
+      perPage={25}
+      empty={false}
+      exporter={false}
+      title="kami.inbox.title"
+    >
+      <InboxSummary />
+      <DataTable
+        rowClick="expand"
+        expand={<ReviewPanel />}
+        bulkActionButtons={canDecide ? <BulkDecisionButtons /> : false}
+        empty={<InboxEmpty />}
+      >
+        <Col source="id" disableSort render={(r) => <Mono>{r.id}</Mono>} />
+        <Col
+          source="productName"
+          disableSort
+          render={(r) => (
+            <Box>
+              <Typography variant="body2" sx={{ fontWeight: 600 }}>{r.productName}</Typography>
+              <Typography variant="caption" color="text.secondary">× {r.quantity} · {r.email}</Typography>
+            </Box>
+          )}
+        />
+        <Col source="amountCents" align="right" render={() => <MoneyField />} />
+        <Col source="reviewReasons" disableSort render={(r) => <ReasonChips reasons={r.reviewReasons} />} />
+        <Col source="waitingSince" render={(r) => <WaitLabel since={r.waitingSince} />} />
+        <Col label="" disableSort align="right" render={() => <DecisionButtons />} />
+      </DataTable>
+    </List>
+  );
+};

@@ -1,0 +1,88 @@
+import { Box, Divider, Typography } from '@mui/material';
+import type { ReactNode } from 'react';
+import {
+  CheckboxGroupInput, Edit, NumberInput, SelectInput, SimpleForm, TextInput, minValue, useGetOne, useRecordContext, useTranslate,
+} from 'react-admin';
+import { FormDraft } from '../common/FormDraft';
+import { MoneyInput } from '../products/MoneyInput';
+import type { RuleRecord, RuleSettings } from '../types';
+
+type Key = keyof RuleSettings;
+
+const Section = ({ title, children }: { title: string; children: ReactNode }) => {
+  const translate = useTranslate();
+  return (
+    <Box sx={{ width: '100%' }}>
+      <Divider sx={{ my: 1.5 }} />
+      <Typography variant="subtitle2" sx={{ mb: 0.5 }}>{translate(title)}</Typography>
+      <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', md: '1fr 1fr 1fr' }, columnGap: 2 }}>{children}</Box>
+    </Box>
+  );
+};
+
+/** Per product, an empty field means "as the global setting", which the helper text shows. */
+const useInherited = () => {
+  const record = useRecordContext<RuleRecord>();
+  const isGlobal = record?.id === 'global';
+  const { data: global } = useGetOne<RuleRecord>('rules', { id: 'global' }, { enabled: !isGlobal });
+  const translate = useTranslate();
+  return (key: Key) => (isGlobal || !global ? undefined : translate('kami.rules.inherit', { value: String(global.settings[key] ?? '—') }));
+};
+
+const src = (key: Key) => `settings.${key}`;
+
+const Fields = () => {
+  const inherited = useInherited();
+  const translate = useTranslate();
+  const n = (key: Key, min = 0) => <NumberInput source={src(key)} validate={minValue(min)} helperText={inherited(key) ?? false} />;
+  const text = (key: Key) => <TextInput source={src(key)} helperText={inherited(key) ?? 'kami.rules.duration_help'} />;
+  const money = (key: Key) => <MoneyInput source={src(key)} helperText={inherited(key) ?? false} />;
+  const choices = (ids: string[], prefix: string) => ids.map((id) => ({ id, name: translate(`${prefix}.${id}`) }));
+  return (
+    <>
+      <Section title="kami.rules.section_limit">
+        {n('purchaseLimit', 1)}
+        {text('purchaseLimitWindow')}
+        <CheckboxGroupInput source={src('purchaseLimitBy')} choices={choices(['email', 'phone', 'device', 'payment_account', 'ip'], 'kami.identity')} helperText={inherited('purchaseLimitBy') ?? false} />
+      </Section>
+      <Section title="kami.rules.section_bulk">
+        {n('bulkQuantity', 1)}
+        {money('bulkAmountCents')}
+        {money('newBuyerAmountCents')}
+      </Section>
+      <Section title="kami.rules.section_velocity">
+        {n('velocityMaxOrders', 1)}
+        {n('velocityMaxUnpaid', 1)}
+        {text('velocityWindow')}
+        {text('duplicateWindow')}
+        <SelectInput source={src('blacklistAction')} choices={choices(['reject', 'review'], 'kami.rules.blacklist')} helperText={inherited('blacklistAction') ?? false} />
+      </Section>
+      <Section title="kami.rules.section_timeout">
+        {text('reviewTimeout')}
+        <SelectInput source={src('reviewTimeoutPolicy')} choices={choices(['remind', 'auto_reject', 'auto_approve_below'], 'kami.rules.policy')} helperText={inherited('reviewTimeoutPolicy') ?? false} />
+        {money('autoApproveBelowCents')}
+      </Section>
+    </>
+  );
+};
+
+/** Product rules store only what differs from global: empty fields are dropped, not saved as blanks. */
+const dropEmpty = (data: RuleRecord) => data.id === 'global' ? data : {
+  ...data,
+  settings: Object.fromEntries(Object.entries(data.settings ?? {}).filter(([, v]) => v !== null && v !== '' && v !== undefined)),
+};
+
+const RuleTitle = () => {
+  const record = useRecordContext<RuleRecord>();
+  const translate = useTranslate();
+  return <span>{translate(record?.id === 'global' ? 'kami.rules.title_global' : 'kami.rules.title_product')}</span>;
+};
+
+export const RuleEdit = () => (
+  <Edit mutationMode="pessimistic" transform={dropEmpty} title={<RuleTitle />} redirect={false}>
+    <SimpleForm sx={{ maxWidth: 1100 }}>
+      <FormDraft />
+      <Fields />
+    </SimpleForm>
+  </Edit>
+);

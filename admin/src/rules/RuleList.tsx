@@ -1,0 +1,34 @@
+import { Chip, Typography } from '@mui/material';
+import { DataTable, List, ReferenceField, useCanAccess, useTranslate } from 'react-admin';
+import type { RuleRecord } from '../types';
+
+const Col = DataTable.Col<RuleRecord>;
+
+const Scope = ({ record }: { record: RuleRecord }) => {
+  const translate = useTranslate();
+  return record.id === 'global'
+    ? <Chip size="small" color="primary" label={translate('kami.rules.global')} />
+    : <ReferenceField source="id" reference="products" link={false} />;
+};
+
+const Overrides = ({ record }: { record: RuleRecord }) => {
+  const translate = useTranslate();
+  const keys = Object.keys(record.settings ?? {});
+  if (record.id === 'global') return <Typography variant="body2" color="text.secondary">{translate('kami.rules.global_help')}</Typography>;
+  return keys.length
+    ? <>{keys.map((k) => <Chip key={k} size="small" variant="outlined" sx={{ mr: 0.5 }} label={translate(`resources.rules.fields.settings.${k}`, { _: k })} />)}</>
+    : <Typography variant="body2" color="text.secondary">{translate('kami.rules.inherits')}</Typography>;
+};
+
+/** Global settings first, then each product's overrides; everything a product leaves unset comes from global. */
+export const RuleList = () => {
+  const { canAccess: canEdit } = useCanAccess({ resource: 'rules', action: 'edit' });
+  return (
+    <List exporter={false} pagination={false} perPage={1000}>
+      <DataTable rowClick={canEdit ? 'edit' : false} bulkActionButtons={false}>
+        <Col source="id" disableSort render={(r) => <Scope record={r} />} />
+        <Col source="settings" label="kami.rules.overrides" disableSort render={(r) => <Overrides record={r} />} />
+      </DataTable>
+    </List>
+  );
+};

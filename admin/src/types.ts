@@ -1,0 +1,175 @@
+import type { ReasonCode, RuleSettings } from '../../domain/rules';
+import type { OrderStatus } from './orders/statuses';
+
+/** Records as the admin API returns them (see the admin API contract); dates are ISO strings. */
+
+export type Role = 'owner' | 'operator' | 'viewer';
+
+export interface Operator {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  disabled?: boolean;
+}
+
+export interface ReviewReason {
+  code: ReasonCode;
+  message: string;
+}
+
+export interface OrderKey {
+  id: number;
+  hint: string;
+  status: KeyStatus;
+}
+
+export interface OrderEvent {
+  type: string;
+  actor: string;
+  data: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface OrderRecord {
+  id: string;
+  status: OrderStatus;
+  productId: string;
+  sku: string;
+  productName: string;
+  quantity: number;
+  amountCents: number;
+  currency: string;
+  email: string;
+  paymentProvider: string;
+  createdAt: string;
+  paidAt: string | null;
+  deliveredAt: string | null;
+  expiresAt: string;
+  attention: string | null;
+  reviewReasons: ReviewReason[];
+  keys?: OrderKey[];
+  events?: OrderEvent[];
+  temporalUrl?: string;
+}
+
+export interface BuyerHistoryEntry {
+  orderId: string;
+  status: OrderStatus;
+  createdAt: string;
+  amountCents: number;
+}
+
+export interface ReviewRecord extends OrderRecord {
+  facts: Record<string, unknown>;
+  buyerHistory: BuyerHistoryEntry[];
+  stock: { available: number };
+  waitingSince: string;
+}
+
+export interface StockCounts {
+  available: number;
+  reserved: number;
+  sold: number;
+  void: number;
+}
+
+export interface ProductRecord {
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  guide: string;
+  priceCents: number;
+  currency: string;
+  active: boolean;
+  demo: boolean;
+  purchaseLimit: number | null;
+  purchaseLimitWindow: string | null;
+  bulkThreshold: number | null;
+  lowStockThreshold: number | null;
+  stock: StockCounts;
+}
+
+export type KeyStatus = 'available' | 'reserved' | 'sold' | 'void';
+
+export interface KeyRecord {
+  id: number;
+  productId: string;
+  batchId: number | null;
+  status: KeyStatus;
+  hint: string;
+  orderId: string | null;
+  createdAt: string;
+  soldAt: string | null;
+  voidReason: string | null;
+}
+
+export interface BatchRecord {
+  id: number;
+  productId: string;
+  label: string;
+  createdAt: string;
+  counts: Partial<Record<KeyStatus, number>>;
+}
+
+export type IdentityKind = 'email' | 'phone' | 'ip' | 'payment_account' | 'device';
+
+export interface BuyerRecord {
+  id: string;
+  kind: IdentityKind;
+  value: string;
+  orders: number;
+  lastOrderAt: string | null;
+  blacklisted: boolean;
+}
+
+export interface RuleRecord {
+  /** 'global', or the id of the product whose overrides these are. */
+  id: string;
+  settings: Partial<RuleSettings>;
+}
+
+export interface AuditRecord {
+  id: string;
+  actorEmail: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  data: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface Stats {
+  today: { salesCents: number; currency: string; orders: number; delivered: number };
+  ordersPerHour: { hour: string; count: number }[];
+  automationRate: number | null;
+  inbox: { pending: number; oldestWaitSeconds: number | null };
+  deliveryLatencyMs: { p50: number | null; p95: number | null };
+  lowStock: { id: string; sku: string; name: string; available: number; threshold: number }[];
+}
+
+export type Decision = 'approve' | 'reject';
+
+export interface BulkDecisionResult {
+  id: string;
+  ok: boolean;
+  status?: OrderStatus;
+  error?: { code: string; message: string };
+}
+
+export interface ImportPreview {
+  total: number;
+  valid: number;
+  invalid: { line: number; reason: string }[];
+  duplicatesInFile: { line: number; firstLine: number }[];
+  duplicatesInStock: { line: number }[];
+}
+
+export interface ImportResult {
+  batchId: number;
+  imported: number;
+  duplicates: number;
+}
+
+export type { ReasonCode, RuleSettings };
