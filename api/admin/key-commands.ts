@@ -2,23 +2,17 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { KeyImportBody, KeyImportPreviewBody, KeyRevealBody, KeyVoidBody } from '../../domain/admin-schemas.js';
 import { audit } from '../../infra/audit.js';
-import type { Db } from '../../infra/db.js';
 import { appendKeys, importKeys, type AfterImport } from '../../infra/key-import.js';
 import { releaseBackorders } from '../backorders.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { adminJson, importJson } from './body.js';
 import { previewImport } from './key-preview.js';
+import { findProduct } from './products.js';
 import { actorOf, requireRole } from './session.js';
 
 const EXPORT_PAGE = 1000;
 const ExportQuery = z.object({ productId: z.uuid(), batchId: z.coerce.number().pipe(z.int().positive()).optional() });
-
-async function findProduct(db: Db, id: string) {
-  const product = await db.product.findUnique({ where: { id }, select: { id: true, sku: true } });
-  if (!product) throw new ApiError(404, 'product_not_found', `no product ${id}`, { productId: 'no such product' });
-  return product;
-}
 
 /** One audit target for a command on several keys: the key itself when there is one. */
 const keysTarget = (ids: number[]) => ({ type: 'card_key', id: ids.length === 1 ? ids[0] : null });

@@ -30,7 +30,8 @@ async function withStock(db: Db, rows: ProductRow[]) {
   return rows.map((p) => ({ ...p, stock: stock.get(p.id)! }));
 }
 
-async function findProduct(db: Db, id: string): Promise<ProductRow> {
+/** The product, or 404 product_not_found. */
+export async function findProduct(db: Db | Prisma.TransactionClient, id: string): Promise<ProductRow> {
   const product = await db.product.findUnique({ where: { id } });
   if (!product) throw new ApiError(404, 'product_not_found', `no product ${id}`);
   return product;
@@ -82,8 +83,7 @@ export function productsRouter({ db }: ApiDeps): Router {
     const { id } = UuidId.parse(req.params);
     const data = ProductUpdate.parse(req.body);
     const product = await db.$transaction(async (tx) => {
-      const before = await tx.product.findUnique({ where: { id } });
-      if (!before) throw new ApiError(404, 'product_not_found', `no product ${id}`);
+      const before = await findProduct(tx, id);
       const after = await tx.product.update({ where: { id }, data }).catch(skuTaken);
       const diff = changes(before, after, Object.keys(data));
       if (Object.keys(diff).length) await audit(tx, actorOf(req), 'product.update', { type: 'product', id }, { sku: after.sku, changes: diff });
@@ -96,8 +96,7 @@ export function productsRouter({ db }: ApiDeps): Router {
   router.delete('/products/:id', requireRole('operator'), async (req, res) => {
     const { id } = UuidId.parse(req.params);
     const product = await db.$transaction(async (tx) => {
-      const product = await tx.product.findUnique({ where: { id } });
-      if (!product) throw new ApiError(404, 'product_not_found', `no product ${id}`);
+      const product = await findProduct(tx, id);
       const [orders, keys] = await Promise.all([tx.order.count({ where: { productId: id } }), tx.cardKey.count({ where: { productId: id } })]);
       if (orders || keys) {
         const updated = await tx.product.update({ where: { id }, data: { active: false } });
