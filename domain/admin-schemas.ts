@@ -46,6 +46,10 @@ export const ProductInput = z.object({
   priceCents: z.int().min(1, 'price must be at least 1 cent').max(100_000_000),
   currency: z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'use a three-letter ISO 4217 code such as USD'),
   active: z.boolean().optional(),
+  /** `manual` goods have no card keys: an operator delivers them (the order waits in review). */
+  deliveryMode: z.enum(['auto', 'manual']).optional(),
+  /** The dashboard lists the product once fewer keys than this are available. */
+  lowStockThreshold: z.int().min(0).max(1_000_000).optional(),
 });
 export const ProductUpdate = ProductInput.partial();
 

@@ -72,11 +72,11 @@ describe('products', () => {
   it('updates from the full record react-admin sends back, audits the change, and refuses a taken SKU', async () => {
     const a = await newProduct();
     const b = await newProduct();
-    const edited = await adminCall(kami, operator, 'PUT', `/products/${a.id}`, { body: { ...a, priceCents: 750, guide: 'x'.repeat(300) } });
+    const edited = await adminCall(kami, operator, 'PUT', `/products/${a.id}`, { body: { ...a, priceCents: 750, guide: 'x'.repeat(300), lowStockThreshold: 3 } });
     expect(edited.status).toBe(200);
-    expect(edited.body).toMatchObject({ id: a.id, priceCents: 750, stock: { available: 0 } });
+    expect(edited.body).toMatchObject({ id: a.id, priceCents: 750, lowStockThreshold: 3, stock: { available: 0 } });
     const entry = await kami.db.auditLog.findFirstOrThrow({ where: { action: 'product.update', targetId: a.id } });
-    expect(entry.data).toEqual({ sku: a.sku, changes: { priceCents: { from: 500, to: 750 }, guide: { from: '', to: '(300 characters)' } } });
+    expect(entry.data).toEqual({ sku: a.sku, changes: { priceCents: { from: 500, to: 750 }, guide: { from: '', to: '(300 characters)' }, lowStockThreshold: { from: 10, to: 3 } } });
 
     const clash = await adminCall(kami, operator, 'PUT', `/products/${a.id}`, { body: { sku: b.sku } });
     expect(clash.status).toBe(409);
