@@ -11,8 +11,10 @@ const LIST = {
   defaultSort: ['id', 'DESC'],
   filter: z.strictObject({
     id: oneOrMany(z.int().positive()).optional(),
-    actorEmail: z.string().trim().toLowerCase().max(254).optional(),
-    action: oneOrMany(z.string().max(64)).optional(),
+    /** Part of the actor's email. */
+    actorEmail: z.string().trim().toLowerCase().min(1).max(254).optional(),
+    /** An action or its prefix: `keys.` finds every key command. */
+    action: z.string().trim().min(1).max(64).optional(),
     targetType: z.string().max(40).optional(),
     targetId: z.string().max(64).optional(),
     createdFrom: dateBound('from').optional(),
@@ -33,8 +35,8 @@ export function auditRouter({ db }: ApiDeps): Router {
     const { filter: f, sort, skip, take, range } = parseListQuery(req.query, LIST);
     const where: Prisma.AuditLogWhereInput = {
       id: f.id && { in: f.id.map(BigInt) },
-      actorEmail: f.actorEmail,
-      action: f.action && { in: f.action },
+      actorEmail: f.actorEmail === undefined ? undefined : { contains: f.actorEmail },
+      action: f.action === undefined ? undefined : { startsWith: f.action },
       targetType: f.targetType,
       targetId: f.targetId,
       createdAt: f.createdFrom || f.createdTo ? { gte: f.createdFrom, lt: f.createdTo } : undefined,
