@@ -13,6 +13,7 @@ export const RuleSettingsSchema = z.strictObject({
   bulkAmountCents: Cents,
   velocityMaxOrders: z.int().min(1),
   velocityMaxUnpaid: z.int().min(1),
+  velocityMaxOrdersPerIp: z.int().min(1).nullable(),
   velocityWindow: Duration,
   newBuyerAmountCents: Cents,
   duplicateWindow: Duration,

@@ -14,6 +14,11 @@ export interface RuleSettings {
   velocityMaxOrders: number;
   /** More unpaid (expired or cancelled) orders than this from one identity within the window → review. */
   velocityMaxUnpaid: number;
+  /**
+   * More orders than this from one IP address within the window → review. Off (null) by default:
+   * a reseller's API checkouts all come from its server's address.
+   */
+  velocityMaxOrdersPerIp: number | null;
   velocityWindow: string;
   /** A first order above this amount → review. */
   newBuyerAmountCents: number;
@@ -35,6 +40,7 @@ export const DEFAULT_RULES: RuleSettings = {
   bulkAmountCents: 100_000,
   velocityMaxOrders: 10,
   velocityMaxUnpaid: 5,
+  velocityMaxOrdersPerIp: null,
   velocityWindow: '1h',
   newBuyerAmountCents: 50_000,
   duplicateWindow: '10m',
@@ -45,7 +51,7 @@ export const DEFAULT_RULES: RuleSettings = {
 };
 
 export const REASON_CODES = [
-  'bulk_quantity', 'bulk_amount', 'velocity_orders', 'velocity_unpaid', 'blacklisted', 'new_buyer_amount', 'duplicate_order',
+  'bulk_quantity', 'bulk_amount', 'velocity_orders', 'velocity_ip', 'velocity_unpaid', 'blacklisted', 'new_buyer_amount', 'duplicate_order',
   'payment_amount_low', 'payment_amount_high', 'payment_currency', 'payment_late', 'purchase_limit', 'out_of_stock',
   'invalid_key_report', 'second_payment',
 ] as const;
@@ -61,9 +67,11 @@ export interface RuleFacts {
   payment: { amountCents: number; currency: string; afterExpiry: boolean } | null;
   /** Paid orders this buyer (any identity) placed before this one, any product. */
   priorPaidOrders: number;
-  /** Orders from the busiest identity of this buyer in the velocity window, this one included. */
+  /** Orders of this buyer (any personal identity) in the velocity window, this one included. */
   recentOrders: number;
   recentUnpaid: number;
+  /** Orders from this order's IP address in the velocity window, this one included. */
+  recentOrdersFromIp: number;
   /** Paid orders of the same buyer, product and quantity within the duplicate window, this one excluded. */
   duplicatePaidOrders: number;
   /** Keys of this product this buyer bought in the limit window, this order excluded (counts payment accounts too). */
@@ -97,6 +105,9 @@ export function evaluateRules(f: RuleFacts, s: RuleSettings): RuleDecision {
   if (f.quantity > s.bulkQuantity) review.push({ code: 'bulk_quantity', message: `${f.quantity} keys is above the bulk threshold of ${s.bulkQuantity}` });
   if (f.amountCents > s.bulkAmountCents) review.push({ code: 'bulk_amount', message: `${money(f.amountCents, f.currency)} is above the bulk threshold of ${money(s.bulkAmountCents, f.currency)}` });
   if (f.recentOrders > s.velocityMaxOrders) review.push({ code: 'velocity_orders', message: `${f.recentOrders} orders from this buyer within ${s.velocityWindow} (max ${s.velocityMaxOrders})` });
+  if (s.velocityMaxOrdersPerIp !== null && f.recentOrdersFromIp > s.velocityMaxOrdersPerIp) {
+    review.push({ code: 'velocity_ip', message: `${f.recentOrdersFromIp} orders from this IP address within ${s.velocityWindow} (max ${s.velocityMaxOrdersPerIp})` });
+  }
   if (f.recentUnpaid > s.velocityMaxUnpaid) review.push({ code: 'velocity_unpaid', message: `${f.recentUnpaid} unpaid orders from this buyer within ${s.velocityWindow} (max ${s.velocityMaxUnpaid})` });
   if (f.priorPaidOrders === 0 && f.amountCents > s.newBuyerAmountCents) {
     review.push({ code: 'new_buyer_amount', message: `first order from this buyer, above ${money(s.newBuyerAmountCents, f.currency)}` });

@@ -38,11 +38,13 @@ export async function gatherFacts(db: Db, orderId: string, s: RuleSettings, paym
   };
   const person = sameBuyer(ids, ['email', 'phone', 'device', 'payment_account']);
   const personOrIp = sameBuyer(ids, ['email', 'phone', 'device', 'payment_account', 'ip']);
-  const [counts] = await db.$queryRaw<{ prior: number; recent: number; unpaid: number; dup: number }[]>`
+  const byIp = sameBuyer(ids, ['ip']);
+  const [counts] = await db.$queryRaw<{ prior: number; recent: number; unpaid: number; ip: number; dup: number }[]>`
     SELECT
       COUNT(*) FILTER (WHERE paid_at IS NOT NULL AND created_at < ${order.createdAt} AND ${person})::int AS prior,
-      COUNT(*) FILTER (WHERE created_at > ${since(s.velocityWindow)} AND ${personOrIp})::int AS recent,
-      COUNT(*) FILTER (WHERE created_at > ${since(s.velocityWindow)} AND status IN ('expired', 'cancelled') AND ${personOrIp})::int AS unpaid,
+      COUNT(*) FILTER (WHERE created_at > ${since(s.velocityWindow)} AND ${person})::int AS recent,
+      COUNT(*) FILTER (WHERE created_at > ${since(s.velocityWindow)} AND status IN ('expired', 'cancelled') AND ${person})::int AS unpaid,
+      COUNT(*) FILTER (WHERE created_at > ${since(s.velocityWindow)} AND ${byIp})::int AS ip,
       COUNT(*) FILTER (WHERE id <> ${orderId} AND product_id = ${order.productId}::uuid AND quantity = ${order.quantity}
         AND email_normalized = ${order.emailNormalized} AND paid_at > ${since(s.duplicateWindow)}
         AND status NOT IN (${NOT_COUNTED_SQL}))::int AS dup
@@ -59,6 +61,7 @@ export async function gatherFacts(db: Db, orderId: string, s: RuleSettings, paym
     priorPaidOrders: counts?.prior ?? 0,
     recentOrders: counts?.recent ?? 0,
     recentUnpaid: counts?.unpaid ?? 0,
+    recentOrdersFromIp: counts?.ip ?? 0,
     duplicatePaidOrders: counts?.dup ?? 0,
     boughtInLimitWindow: s.purchaseLimit === null ? 0 : await keysBoughtInWindow(db, order.productId, ids, s, orderId),
     blacklistHits: hits.map((h) => ({ kind: h.kind as IdentityKind, value: h.value })),

@@ -30,7 +30,7 @@ export async function runWorker(config = loadConfig()) {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.KAMI_TASK_QUEUE,
     ...workflowSource,
-    activities: createActivities({ db, vault, mailer, log, publicUrl: config.publicUrl }),
+    activities: createActivities({ db, vault, mailer, log, publicUrl: config.publicUrl, merchantEmail: config.KAMI_MERCHANT_EMAIL ?? config.KAMI_ADMIN_EMAIL }),
   });
   log.info({ taskQueue: config.KAMI_TASK_QUEUE, address: config.temporalAddress }, 'worker started');
   try {

@@ -22,6 +22,12 @@ const db = proxyLocalActivities<Activities>({
 /** Rules run and an order may wait for a person between payment and the key claim (issue: layered automation). */
 export const RULES_AND_REVIEW_PATCH = 'kami-2026-11-rules-and-review';
 
+/** A local activity's business failure reaches the workflow as the ApplicationFailure itself. */
+const isOutOfStock = (err: unknown) => {
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  return failure instanceof ApplicationFailure && failure.type === 'OutOfStock';
+};
+
 type Pending = { kind: 'review' | 'backorder'; decision?: { action: 'approve' | 'reject' } & Decision };
 
 /** One order: await payment → rules → (review by a person) → claim keys (or backorder) → email. */
@@ -139,7 +145,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderResult> {
       keyIds = await db.claimKeys(input.orderId);
       break;
     } catch (err) {
-      if (!rulesAndReview || !(err instanceof ActivityFailure) || (err.cause as ApplicationFailure)?.type !== 'OutOfStock') throw err;
+      if (!rulesAndReview || !isOutOfStock(err)) throw err;
       // stock ran out after payment: wait for an import (or a merchant's refund), oldest orders first
       stockSignals = 0;
       const decision = await awaitPerson('backorder', [{ code: 'out_of_stock', message: 'no key left to claim after payment' }]);

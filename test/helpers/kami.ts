@@ -15,6 +15,9 @@ import { createMailer } from '../../infra/mailer.js';
 import { createTemporalClient, createWorkerConnection } from '../../infra/temporal.js';
 import { startMailCatcher, type MailCatcher } from '../../scripts/lib/mail-catcher.js';
 
+/** Where review reminders go in tests. */
+export const MERCHANT_EMAIL = 'merchant@test.kami';
+
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -69,7 +72,7 @@ export async function startKami(opts: KamiOptions = {}) {
     const connection = await createWorkerConnection(config.temporalAddress);
     worker = await Worker.create({
       connection, taskQueue: config.KAMI_TASK_QUEUE, workflowBundle: await sharedBundle(),
-      activities: createActivities({ db, vault, mailer, log, publicUrl: baseUrl }),
+      activities: createActivities({ db, vault, mailer, log, publicUrl: baseUrl, merchantEmail: MERCHANT_EMAIL }),
     });
     running = worker.run().finally(() => connection.close());
   }
@@ -77,10 +80,13 @@ export async function startKami(opts: KamiOptions = {}) {
   const kami = {
     config, db, vault, temporal, mail, baseUrl, log,
     /** Creates a product with `stock` fresh keys; returns it and the key texts. */
-    async product(stock: number, over: Partial<{ priceCents: number; currency: string; name: string }> = {}) {
+    async product(stock: number, over: Partial<{ priceCents: number; currency: string; name: string; rules: Record<string, unknown> }> = {}) {
       const sku = `T-${randomUUID().slice(0, 8)}`;
       const product = await db.product.create({
-        data: { sku, name: over.name ?? `Test product ${sku}`, priceCents: over.priceCents ?? 500, currency: over.currency ?? 'USD', guide: 'Redeem it **anywhere**.' },
+        data: {
+          sku, name: over.name ?? `Test product ${sku}`, priceCents: over.priceCents ?? 500, currency: over.currency ?? 'USD',
+          guide: 'Redeem it **anywhere**.', rules: (over.rules ?? {}) as never,
+        },
       });
       const secrets = Array.from({ length: stock }, (_, i) => `KEY-${sku}-${i}-${randomBytes(4).toString('hex')}`);
       if (stock) await importKeys(db, vault, product.id, secrets, 'test');

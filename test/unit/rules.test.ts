@@ -20,6 +20,7 @@ const facts = (o: Partial<RuleFacts> = {}): RuleFacts => {
     priorPaidOrders: 3,
     recentOrders: 1,
     recentUnpaid: 0,
+    recentOrdersFromIp: 1,
     duplicatePaidOrders: 0,
     boughtInLimitWindow: 0,
     blacklistHits: [],
@@ -76,6 +77,14 @@ describe('evaluateRules', () => {
     });
     it('unpaid: fires one above, naming the count, the window and the maximum', () => {
       expect(evaluateRules(facts({ recentUnpaid: 6 }), s)).toEqual(reviewFor('velocity_unpaid', '6 unpaid', '1h', 'max 5'));
+    });
+    it('per IP: off by default, however many orders share the address', () => {
+      expect(evaluateRules(facts({ recentOrdersFromIp: 10_000 }), s)).toEqual(DELIVER);
+    });
+    it('per IP: when set, does not fire at the maximum and fires one above', () => {
+      const ip = rules({ velocityMaxOrdersPerIp: 30, velocityWindow: '1h' });
+      expect(evaluateRules(facts({ recentOrdersFromIp: 30 }), ip)).toEqual(DELIVER);
+      expect(evaluateRules(facts({ recentOrdersFromIp: 31 }), ip)).toEqual(reviewFor('velocity_ip', '31 orders', 'IP', 'max 30'));
     });
     it('uses the configured window and maxima', () => {
       const tight = rules({ velocityMaxOrders: 2, velocityMaxUnpaid: 1, velocityWindow: '15m' });
@@ -189,7 +198,7 @@ describe('evaluateRules', () => {
     const d = evaluateRules({
       quantity: 30, amountCents: 200_000, currency: 'CNY',
       payment: { amountCents: 100, currency: 'CNY', afterExpiry: true },
-      priorPaidOrders: 0, recentOrders: 50, recentUnpaid: 50, duplicatePaidOrders: 2, boughtInLimitWindow: 5,
+      priorPaidOrders: 0, recentOrders: 50, recentUnpaid: 50, recentOrdersFromIp: 0, duplicatePaidOrders: 2, boughtInLimitWindow: 5,
       blacklistHits: [{ kind: 'device', value: 'dev-1' }],
     }, s);
     expect(d.action).toBe('review');
@@ -307,6 +316,7 @@ describe('evaluateRules, properties', () => {
     priorPaidOrders: count,
     recentOrders: count,
     recentUnpaid: count,
+    recentOrdersFromIp: count,
     duplicatePaidOrders: fc.nat({ max: 3 }),
     boughtInLimitWindow: count,
     blacklistHits: fc.array(fc.record({ kind: fc.constantFrom(...IDENTITY_KINDS), value: fc.string({ maxLength: 12 }) }), { maxLength: 3 }),
@@ -317,6 +327,7 @@ describe('evaluateRules, properties', () => {
     bulkAmountCents: cents,
     velocityMaxOrders: fc.integer({ min: 1, max: 100 }),
     velocityMaxUnpaid: fc.integer({ min: 1, max: 100 }),
+    velocityMaxOrdersPerIp: fc.option(fc.integer({ min: 1, max: 100 }), { nil: null }),
     newBuyerAmountCents: cents,
     blacklistAction: fc.constantFrom('reject' as const, 'review' as const),
   }).map((o) => ({ ...DEFAULT_RULES, ...o }));
@@ -349,6 +360,7 @@ describe('evaluateRules, properties', () => {
       if (f.quantity > s.bulkQuantity) expected.add('bulk_quantity');
       if (f.amountCents > s.bulkAmountCents) expected.add('bulk_amount');
       if (f.recentOrders > s.velocityMaxOrders) expected.add('velocity_orders');
+      if (s.velocityMaxOrdersPerIp !== null && f.recentOrdersFromIp > s.velocityMaxOrdersPerIp) expected.add('velocity_ip');
       if (f.recentUnpaid > s.velocityMaxUnpaid) expected.add('velocity_unpaid');
       if (f.priorPaidOrders === 0 && f.amountCents > s.newBuyerAmountCents) expected.add('new_buyer_amount');
       if (f.duplicatePaidOrders > 0) expected.add('duplicate_order');
