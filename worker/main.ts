@@ -9,9 +9,9 @@ import { createLogger } from '../infra/logger.js';
 import { createMailer } from '../infra/mailer.js';
 import { resolveMasterKey } from '../infra/master-key.js';
 import { createWorkerConnection } from '../infra/temporal.js';
+import { PREBUILT_BUNDLE } from './bundle-path.js';
 import { installTemporalRuntime } from '../infra/temporal-runtime.js';
 
-const PREBUILT_BUNDLE = fileURLToPath(new URL('../.kami/workflow-bundle.js', import.meta.url));
 
 /** The order worker: runs workflow tasks from the bundle and activities over real dependencies. */
 export async function runWorker(config = loadConfig()) {
