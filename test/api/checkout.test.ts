@@ -92,7 +92,7 @@ describe('POST /api/v1/orders', () => {
     for (const [what, body] of cases) {
       await expectNothingChanged(product, email, async () => {
         const res = await call(kami, 'POST', '/api/v1/orders', { body });
-        expectError(res, 400, 'invalid_request');
+        expectError(res, 400, 'invalid_request', what);
         expect(res.body.error, what).toHaveProperty('details');
       });
     }
@@ -107,7 +107,7 @@ describe('POST /api/v1/orders', () => {
     for (const key of ['has spaces', 'x'.repeat(129), 'semi;colon']) {
       await expectNothingChanged(product, email, async () => {
         const res = await call(kami, 'POST', '/api/v1/orders', { body: { sku: product.sku, quantity: 1, email }, headers: { 'Idempotency-Key': key } });
-        expectError(res, 400, 'invalid_request');
+        expectError(res, 400, 'invalid_request', `Idempotency-Key ${key}`);
       });
     }
   });

@@ -40,8 +40,8 @@ export async function stockState(kami: Pick<Kami, 'db'>, productId: string) {
 }
 
 /** Asserts an answer is the documented error shape with this status and code. */
-export function expectError(res: HttpAnswer, status: number, code: string) {
-  expect({ status: res.status, code: res.body?.error?.code }, JSON.stringify(res.body)).toEqual({ status, code });
+export function expectError(res: HttpAnswer, status: number, code: string, what = '') {
+  expect({ status: res.status, code: res.body?.error?.code }, `${what} → ${res.text.slice(0, 300)}`).toEqual({ status, code });
   expect(res.body.error.message).toEqual(expect.any(String));
   expect(res.body.error.message.length).toBeGreaterThan(0);
 }
