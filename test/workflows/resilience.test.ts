@@ -1,15 +1,16 @@
+import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { optionalTsToMs } from '@temporalio/common/lib/time.js';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { orderWorkflowId } from '../../domain/ids.js';
 import { readOrderSecrets } from '../../infra/order-store.js';
 import { startDevServer, type DevServer } from '../../scripts/lib/dev-server.js';
 import { getOrderStatus } from '../../workflows/messages.js';
 import { startKami, type Kami } from '../helpers/kami.js';
 import { freePort } from '../helpers/ports.js';
-import { killSpawnedWorkers, spawnWorker } from '../helpers/processes.js';
+import { killSpawnedWorkers, spawnWorker, type ChildWorker } from '../helpers/processes.js';
 
 /** temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED: waiting for its next attempt. */
 const ACTIVITY_SCHEDULED = 1;
@@ -17,11 +18,17 @@ const DELIVERED_EVENTS = ['created', 'paid', 'rules_checked', 'delivering', 'ema
 
 interface Placed { orderId: string; accessToken: string; reservedIds: number[]; runId: string }
 
-/** Checks out `quantity` keys and records which keys the checkout reserved and which workflow run it started. */
+/**
+ * Checks out `quantity` keys and records which keys the checkout reserved and which workflow run it started.
+ * Each order comes from its own buyer address: the whole test run shares one database and 127.0.0.1, and
+ * the velocity rule (orders per IP per hour) would otherwise send later orders to review.
+ */
 async function place(kami: Kami, sku: string, quantity: number, email: string): Promise<Placed> {
-  const created = await kami.checkout({ sku, quantity, email });
+  const buyerIp = `198.51.100.${randomInt(1, 255)}`;
+  const created = await kami.checkout({ sku, quantity, email }, { 'x-forwarded-for': buyerIp });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const { orderId, accessToken } = created.body as { orderId: string; accessToken: string };
+  expect((await kami.db.order.findUniqueOrThrow({ where: { id: orderId } })).buyerIp).toBe(buyerIp);
   const reserved = await kami.db.cardKey.findMany({ where: { orderId, status: 'reserved' }, orderBy: { id: 'asc' }, select: { id: true } });
   expect(reserved).toHaveLength(quantity);
   const { runId } = await kami.temporal.workflow.getHandle(orderWorkflowId(orderId)).describe();
@@ -93,6 +100,9 @@ describe('a worker process killed with SIGKILL mid-order', () => {
   it('is replaced by a new worker process that finishes the order once, with the keys reserved at checkout', async () => {
     const product = await kami.product(4);
     const first = spawnWorker(kami);
+    let second: ChildWorker | undefined;
+    // the worker processes' own logs are the first thing to read when this fails
+    onTestFailed(() => console.error(`first worker:\n${first.output().slice(-4000)}\nsecond worker:\n${second?.output().slice(-4000)}`));
     kami.mail.state.down = true;
     const o = await place(kami, product.sku, 2, 'sigkill@example.com');
     expect((await kami.pay(o.orderId, o.accessToken)).status).toBe(200);
@@ -105,7 +115,7 @@ describe('a worker process killed with SIGKILL mid-order', () => {
 
     expect(await first.kill('SIGKILL')).toBe('SIGKILL');
     kami.mail.state.down = false;
-    const second = spawnWorker(kami);
+    second = spawnWorker(kami);
 
     const { delivery, secrets } = await expectDeliveredOnce(kami, o, product, 4);
     // the attempt that got through was made by the second process
