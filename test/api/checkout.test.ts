@@ -6,7 +6,10 @@ import { call, expectError, stockState, type HttpAnswer } from '../helpers/http.
 import { startKami, type Kami } from '../helpers/kami.js';
 
 let kami: Kami;
-beforeAll(async () => { kami = await startKami(); });
+// Long hold and email give-up: these tests are not about timeouts, and a loaded machine must not
+// expire an order or give up on its email mid-test (a lost activity task is retried after 1m).
+const SLOW_SAFE = { KAMI_PAYMENT_HOLD: '10m', KAMI_EMAIL_GIVE_UP_AFTER: '10m' };
+beforeAll(async () => { kami = await startKami({ env: SLOW_SAFE }); });
 afterAll(() => kami?.stop());
 
 const uniqueEmail = (tag: string) => `${tag}-${randomUUID().slice(0, 8)}@example.com`;
@@ -38,15 +41,15 @@ describe('GET /api/v1/products', () => {
     expect((await listed(kami, product.sku)).available).toBe(1);
   });
 
-  it('gives held stock back once the payment hold expires', async () => {
-    const local = await startKami({ env: { KAMI_PAYMENT_HOLD: '1s' } });
+  it('gives held stock back once the payment hold expires', { timeout: 120_000 }, async () => {
+    const local = await startKami({ env: { KAMI_PAYMENT_HOLD: '3s' } });
     try {
       const product = await local.product(3);
       expect((await listed(local, product.sku)).available).toBe(3);
       const res = await local.checkout({ sku: product.sku, quantity: 2, email: uniqueEmail('hold') });
       expect(res.status).toBe(201);
       expect((await listed(local, product.sku)).available).toBe(1);
-      await expect.poll(async () => (await listed(local, product.sku)).available, { timeout: 15_000 }).toBe(3);
+      await expect.poll(async () => (await listed(local, product.sku)).available, { timeout: 60_000 }).toBe(3);
       expect((await local.order(res.body.orderId, res.body.accessToken)).body.status).toBe('expired');
     } finally {
       await local.stop();
@@ -169,7 +172,7 @@ describe('POST /api/v1/orders', () => {
   });
 
   it('answers 429 rate_limited past the per-address checkout limit', async () => {
-    const local = await startKami({ env: { KAMI_CHECKOUT_RATE_LIMIT: '3' } });
+    const local = await startKami({ env: { ...SLOW_SAFE, KAMI_CHECKOUT_RATE_LIMIT: '3' } });
     try {
       const product = await local.product(10);
       for (let i = 0; i < 3; i++) expect((await local.checkout({ sku: product.sku, quantity: 1, email: uniqueEmail('rl') })).status).toBe(201);
@@ -226,14 +229,14 @@ describe('GET /api/v1/orders/:orderId', () => {
     expectError(await get(id, { authorization: `Bearer ${kami.vault.orderAccessToken(id)}` }), 404, 'order_not_found');
   });
 
-  it('shows no keys before payment and the delivered keys after', async () => {
+  it('shows no keys before payment and the delivered keys after', { timeout: 120_000 }, async () => {
     const before: HttpAnswer = await get(order.orderId, { authorization: `Bearer ${order.accessToken}` });
     expect(before.status).toBe(200);
     expect(OrderOut.parse(before.body)).toMatchObject({ orderId: order.orderId, status: 'awaiting_payment', keys: [], guide: '', paidAt: null });
     for (const secret of product.secrets) expect(before.text).not.toContain(secret);
 
     expect((await kami.pay(order.orderId, order.accessToken)).status).toBe(200);
-    await expect.poll(async () => (await kami.order(order.orderId, order.accessToken)).body.status, { timeout: 15_000 }).toBe('delivered');
+    await expect.poll(async () => (await kami.order(order.orderId, order.accessToken)).body.status, { timeout: 90_000 }).toBe('delivered');
     const after = await get(order.orderId, { authorization: `Bearer ${order.accessToken}` });
     const view = OrderOut.parse(after.body);
     expect(view.keys).toHaveLength(2);

@@ -7,7 +7,10 @@ import { call, expectError, notify, paymentFor, type HttpAnswer } from '../helpe
 import { startKami, type Kami } from '../helpers/kami.js';
 
 let kami: Kami;
-beforeAll(async () => { kami = await startKami(); });
+// Long hold and email give-up: these tests are not about timeouts, and a loaded machine must not
+// expire an order or give up on its email mid-test (a lost activity task is retried after 1m).
+const SLOW_SAFE = { KAMI_PAYMENT_HOLD: '10m', KAMI_EMAIL_GIVE_UP_AFTER: '10m' };
+beforeAll(async () => { kami = await startKami({ env: SLOW_SAFE }); });
 afterAll(() => kami?.stop());
 
 interface Placed { orderId: string; accessToken: string; amountDueCents: number; currency: string }
@@ -54,11 +57,11 @@ describe('POST /api/v1/payments/sandbox/notify refuses what it cannot trust', ()
     await expectUnpaid(order);
   });
 
-  it('still accepts a valid notification afterwards and delivers', async () => {
+  it('still accepts a valid notification afterwards and delivers', { timeout: 120_000 }, async () => {
     const res = await notify(kami, paymentFor(order));
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ received: true, duplicate: false });
-    await expect.poll(async () => (await kami.order(order.orderId, order.accessToken)).body.status, { timeout: 15_000 }).toBe('delivered');
+    await expect.poll(async () => (await kami.order(order.orderId, order.accessToken)).body.status, { timeout: 90_000 }).toBe('delivered');
     expect(await kami.db.payment.findMany({ where: { orderId: order.orderId }, select: { provider: true, txnId: true, amountCents: true, currency: true } }))
       .toEqual([{ provider: 'sandbox', txnId: `txn_${order.orderId}`, amountCents: order.amountDueCents, currency: order.currency }]);
     expect(await kami.db.cardKey.count({ where: { orderId: order.orderId, status: 'sold' } })).toBe(1);
@@ -75,14 +78,14 @@ describe('POST /api/v1/payments/sandbox/notify with a payment that does not matc
     ['another currency', () => ({ currency: 'EUR' }), 'payment_currency'],
   ];
 
-  it.each(mismatches)('records %s, delivers nothing and sends the order to review', async (_what, change, reason) => {
+  it.each(mismatches)('records %s, delivers nothing and sends the order to review', { timeout: 120_000 }, async (_what, change, reason) => {
     const order = await placeOrder();
     const payload = { ...paymentFor(order), ...change(order) };
     const res = await notify(kami, payload);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ received: true, duplicate: false });
 
-    await expect.poll(() => statusOf(order.orderId), { timeout: 15_000 }).toBe('in_review');
+    await expect.poll(() => statusOf(order.orderId), { timeout: 90_000 }).toBe('in_review');
     const row = await kami.db.order.findUniqueOrThrow({ where: { id: order.orderId } });
     expect((row.reviewReasons as Array<{ code: string }>).map((r) => r.code)).toContain(reason);
     expect(await kami.db.payment.findMany({ where: { orderId: order.orderId }, select: { txnId: true, amountCents: true, currency: true } }))
@@ -94,7 +97,7 @@ describe('POST /api/v1/payments/sandbox/notify with a payment that does not matc
 });
 
 describe('the buyer pages', () => {
-  it('shows a Pay button, redirects 303 to the order page after paying, and shows the keys once delivered', async () => {
+  it('shows a Pay button, redirects 303 to the order page after paying, and shows the keys once delivered', { timeout: 120_000 }, async () => {
     const order = await placeOrder(4, 2);
     const token = encodeURIComponent(order.accessToken);
 
@@ -116,7 +119,7 @@ describe('the buyer pages', () => {
     expect(paid.headers.get('location')).toBe(`/orders/${order.orderId}?token=${token}`);
 
     const orderPage = () => call(kami, 'GET', `/orders/${order.orderId}?token=${token}`, { headers: { accept: 'text/html' } });
-    await expect.poll(async () => (await orderPage()).text, { timeout: 15_000 }).toContain('data-status="delivered"');
+    await expect.poll(async () => (await orderPage()).text, { timeout: 90_000 }).toContain('data-status="delivered"');
     const html = (await orderPage()).text;
     const keys = [...html.matchAll(/<li>([^<]+)<\/li>/g)].map((m) => m[1]);
     expect(keys).toHaveLength(2);
