@@ -7,13 +7,17 @@ export interface DeliveryEmailInput {
   guide: string;
   secrets: string[];
   orderUrl: string;
+  /** A replacement for a key the buyer reported invalid. */
+  replacement?: boolean;
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The email a buyer receives: the keys, the product's usage guide and a link back to the order page. */
 export function renderDeliveryEmail(d: DeliveryEmailInput): { subject: string; text: string; html: string } {
-  const subject = `Your ${d.productName} key${d.quantity > 1 ? 's' : ''} — order ${d.orderId}`;
+  const subject = d.replacement
+    ? `Replacement key for your ${d.productName} — order ${d.orderId}`
+    : `Your ${d.productName} key${d.quantity > 1 ? 's' : ''} — order ${d.orderId}`;
   const text = [
     `Thank you for your order ${d.orderId}.`,
     '',

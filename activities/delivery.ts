@@ -5,17 +5,18 @@ import { appendEvent, readOrderSecrets } from '../infra/order-store.js';
 
 export const createDeliveryActivities = ({ db, vault, mailer, publicUrl, log }: ActivityDeps) => ({
   /**
-   * Idempotent on (orderId, 'email'): once the delivery row says sent, a retry sends nothing. The
-   * Message-ID is fixed per order, so the rare resend after a crash between SMTP and the row update
+   * Idempotent on (orderId, channel): once the delivery row says sent, a retry sends nothing. The
+   * channel is `email` for the first delivery, `resend-n` / `replace-<keyId>` for later ones. The
+   * Message-ID is fixed per order and channel, so the rare resend after a crash between SMTP and the row update
    * is recognisable as the same mail. Keys are decrypted here and never leave this function.
    */
-  async sendDeliveryEmail(orderId: string): Promise<{ attempts: number; messageId: string }> {
-    const sent = await db.delivery.findUnique({ where: { orderId_channel: { orderId, channel: 'email' } } });
+  async sendDeliveryEmail(orderId: string, channel = 'email'): Promise<{ attempts: number; messageId: string }> {
+    const sent = await db.delivery.findUnique({ where: { orderId_channel: { orderId, channel } } });
     if (sent?.status === 'sent' && sent.messageId) return { attempts: sent.attempts, messageId: sent.messageId };
     const order = await db.order.findUniqueOrThrow({ where: { id: orderId }, include: { product: true } });
     const row = await db.delivery.upsert({
-      where: { orderId_channel: { orderId, channel: 'email' } },
-      create: { orderId, channel: 'email', recipient: order.email, status: 'pending', attempts: 1 },
+      where: { orderId_channel: { orderId, channel } },
+      create: { orderId, channel, recipient: order.email, status: 'pending', attempts: 1 },
       update: { attempts: { increment: 1 } },
     });
 
@@ -26,9 +27,10 @@ export const createDeliveryActivities = ({ db, vault, mailer, publicUrl, log }: 
       quantity: order.quantity,
       guide: order.product.guide,
       secrets: secrets.map((s) => s.secret),
-      orderUrl: `${publicUrl}/orders/${orderId}`,
+      orderUrl: `${publicUrl}/orders/${orderId}?token=${vault.orderAccessToken(orderId)}`,
+      replacement: channel.startsWith('replace-'),
     });
-    const messageId = `<${orderId}.delivery@kami>`;
+    const messageId = `<${orderId}.${channel}@kami>`;
     try {
       await mailer.send({ to: order.email, messageId, ...mail });
     } catch (err) {
@@ -38,7 +40,7 @@ export const createDeliveryActivities = ({ db, vault, mailer, publicUrl, log }: 
       throw new Error(`SMTP: ${message}`);
     }
     await db.delivery.update({ where: { id: row.id }, data: { status: 'sent', messageId, sentAt: new Date(), lastError: null } });
-    await appendEvent(db, orderId, 'email_sent', { to: order.email, attempts: row.attempts });
+    await appendEvent(db, orderId, 'email_sent', { to: order.email, attempts: row.attempts, channel }, { step: channel === 'email' ? '' : channel });
     return { attempts: row.attempts, messageId };
   },
 });

@@ -8,6 +8,7 @@ export const createOrderActivities = ({ db }: ActivityDeps) => ({
   /** Idempotent on orderId: marks the order paid and records which notification paid it. */
   async markPaid(orderId: string, payment: PaymentFacts): Promise<void> {
     await db.$transaction(async (tx) => {
+      if (payment.account) await tx.order.update({ where: { id: orderId }, data: { paymentAccount: payment.account } });
       await setOrderStatus(tx, orderId, 'paid', { data: { provider: payment.provider, txnId: payment.txnId, amountCents: payment.amountCents } });
     });
   },

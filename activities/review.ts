@@ -6,7 +6,7 @@ import { audit } from '../infra/audit.js';
 import { gatherFacts } from '../infra/buyer-facts.js';
 import { durationMs } from '../infra/config.js';
 import { Prisma } from '../infra/db.js';
-import { appendEvent, setOrderStatus } from '../infra/order-store.js';
+import { appendEvent, flagExtraPayment, setOrderStatus } from '../infra/order-store.js';
 import { effectiveRules } from '../infra/rules-store.js';
 
 type Kind = 'review' | 'backorder';
@@ -101,10 +101,8 @@ export const createReviewActivities = ({ db, mailer, merchantEmail, publicUrl, l
     await appendEvent(db, orderId, 'review_reminder', { to: merchantEmail ?? null }, { step: `${seq}:${n + 1}` });
   },
 
-  /** A payment beyond the one that paid the order is owed back: flag it for a person. Idempotent. */
+  /** Payments beyond the one that paid the order are owed back: flag them for a person. Idempotent. */
   async flagExtraPayments(orderId: string, payments: PaymentFacts[]): Promise<void> {
-    const txns = payments.map((p) => p.txnId).join(', ');
-    await db.order.update({ where: { id: orderId }, data: { attention: `extra payment(s) ${txns} received; refund them` } });
-    await appendEvent(db, orderId, 'extra_payment', { payments }, { step: txns.slice(0, 64) });
+    for (const p of payments) await flagExtraPayment(db, orderId, p);
   },
 });

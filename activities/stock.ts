@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
-import { reserveKeys, setOrderStatus } from '../infra/order-store.js';
+import { appendEvent, reserveKeys, setOrderStatus } from '../infra/order-store.js';
 
 export const createStockActivities = ({ db }: ActivityDeps) => ({
   /**
@@ -27,5 +27,16 @@ export const createStockActivities = ({ db }: ActivityDeps) => ({
     // keep a partial hold: it is this order's place in the backorder queue
     if ('short' in result) throw ApplicationFailure.nonRetryable(`${result.short} key(s) short after payment`, 'OutOfStock');
     return result.keyIds;
+  },
+
+  /**
+   * After-sales: voids a sold key a buyer reported invalid (the reason is counted per import batch,
+   * so a bad batch shows). It stays linked to the order for the record. Idempotent on the key.
+   */
+  async voidSoldKey(orderId: string, keyId: number, reason: string): Promise<void> {
+    await db.$transaction(async (tx) => {
+      const n = await tx.cardKey.updateMany({ where: { id: keyId, orderId, status: 'sold' }, data: { status: 'void', voidReason: reason } });
+      if (n.count) await appendEvent(tx, orderId, 'key_voided', { keyId, reason }, { step: String(keyId) });
+    });
   },
 });

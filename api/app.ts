@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express from 'express';
 import helmet from 'helmet';
 import { adminRouter } from './admin/index.js';
+import { reportsRouter } from './checkout/reports.js';
 import { checkoutRouter } from './checkout/routes.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler, notFound } from './errors.js';
@@ -36,6 +37,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(healthRouter(deps));
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.use('/api/v1', checkoutRouter(deps, providers.values().next().value));
+  app.use('/api/v1', reportsRouter(deps));
   app.use('/api/v1/payments', paymentsRouter(deps, providers));
   app.use(pagesRouter(deps));
   app.use(notFound);

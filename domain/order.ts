@@ -16,6 +16,8 @@ export interface OrderInput {
   orderId: string;
   /** Set when a payment arrived after the order had expired: this run starts paid, for review. */
   latePayment?: boolean;
+  /** Set for a later run of a delivered order: a buyer's invalid-key report, or an operator's resend. */
+  afterSales?: AfterSales;
   productId: string;
   sku: string;
   quantity: number;
@@ -70,3 +72,8 @@ export interface Verdict {
   reviewTimeout: Duration;
   onTimeout: 'approve' | 'reject' | 'remind';
 }
+
+/** After-sales work on a delivered order, run as a new run of the same order workflow (same id). */
+export type AfterSales =
+  | { kind: 'invalid_key'; keyId: number; reason: string }
+  | { kind: 'resend'; channel: string; by: string };

@@ -3,7 +3,7 @@ import {
   setHandler, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { Decision, OrderInput, OrderResult, OrderView, PaymentFacts, Verdict } from '../domain/order.js';
+import type { AfterSales, Decision, OrderInput, OrderResult, OrderView, PaymentFacts, Verdict } from '../domain/order.js';
 import { paymentMismatch } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import type { Reason } from '../domain/rules.js';
@@ -106,11 +106,76 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderResult> {
     return decision;
   }
 
+  /** Rejected or refunded: held keys go back to stock, the payment is owed back. */
   async function close(outcome: 'rejected' | 'refunded', reason: string) {
     await db.closeUnfulfilled(input.orderId, outcome, reason);
     setStatus(outcome);
+  }
+
+  /** Claims the order's keys, waiting on backorder while there are none; false when refunded instead. */
+  async function claim(): Promise<boolean> {
+    for (;;) {
+      try {
+        // claim before notifying: a retry after a crash must find the same keys
+        keyIds = await db.claimKeys(input.orderId);
+        setStatus('delivering');
+        return true;
+      } catch (err) {
+        if (!rulesAndReview || !isOutOfStock(err)) throw err;
+        // stock ran out after payment: wait for an import (or a merchant's refund), oldest orders first
+        stockSignals = 0;
+        const decision = await awaitPerson('backorder', [{ code: 'out_of_stock', message: 'no key left to claim after payment' }]);
+        if (decision?.action === 'reject') {
+          await close('refunded', decision.note ?? 'refunded while on backorder');
+          return false;
+        }
+      }
+    }
+  }
+
+  /** Emails the order's keys on `channel` with backoff; past the give-up period a person is asked to look. */
+  async function deliver(channel: string) {
+    const email = proxyActivities<Activities>({
+      startToCloseTimeout: '1m',
+      scheduleToCloseTimeout: input.timeouts.emailGiveUpAfter,
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: input.timeouts.emailRetryMaxInterval },
+    });
+    try {
+      // the first delivery keeps its original one-argument call so recorded histories replay
+      const sent = channel === 'email' ? await email.sendDeliveryEmail(input.orderId) : await email.sendDeliveryEmail(input.orderId, channel);
+      emailAttempts = sent.attempts;
+      await db.recordStatus(input.orderId, 'delivered');
+      setStatus('delivered');
+    } catch {
+      // the keys stay readable on the order page; a person decides what to do about the email
+      await db.recordStatus(input.orderId, 'needs_attention', 'delivery email kept failing');
+      setStatus('needs_attention');
+    }
+  }
+
+  /**
+   * A later run of a delivered order. An invalid-key report waits for a merchant: approval voids the
+   * key, claims a fresh one and sends it; rejection leaves the order as it was. A resend mails the
+   * order's keys again.
+   */
+  async function afterSales(req: AfterSales): Promise<OrderResult> {
+    status = 'delivered';
+    if (req.kind === 'resend') {
+      await deliver(req.channel);
+      return finish();
+    }
+    const decision = await awaitPerson('review', [{ code: 'invalid_key_report', message: `buyer reports key #${req.keyId} invalid: ${req.reason}` }]);
+    if (decision?.action === 'approve') {
+      await db.voidSoldKey(input.orderId, req.keyId, `reported invalid: ${req.reason}`);
+      if (await claim()) await deliver(`replace-${req.keyId}`);
+    } else {
+      await db.recordStatus(input.orderId, 'delivered');
+      setStatus('delivered');
+    }
     return finish();
   }
+
+  if (input.afterSales) return afterSales(input.afterSales);
 
   if (input.latePayment) {
     await condition(() => payment !== undefined);
@@ -129,45 +194,23 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderResult> {
 
   if (rulesAndReview) {
     const verdict = await db.evaluateOrder(input.orderId, payment, input.latePayment ?? false);
-    if (verdict.action === 'reject') return close('rejected', verdict.reasons.map((r) => r.message).join('; '));
+    if (verdict.action === 'reject') {
+      await close('rejected', verdict.reasons.map((r) => r.message).join('; '));
+      return finish();
+    }
     if (verdict.action === 'review') {
       const decision = await awaitPerson('review', verdict.reasons, verdict);
-      if (decision?.action === 'reject') return close('rejected', decision.note ?? 'rejected in review');
+      if (decision?.action === 'reject') {
+        await close('rejected', decision.note ?? 'rejected in review');
+        return finish();
+      }
       if (decision?.quantity !== undefined && decision.quantity < input.quantity) await db.reduceQuantity(input.orderId, decision.quantity);
     }
   } else {
     await db.checkRules(input.orderId);
   }
 
-  // claim before notifying: a retry after a crash must find the same keys
-  for (;;) {
-    try {
-      keyIds = await db.claimKeys(input.orderId);
-      break;
-    } catch (err) {
-      if (!rulesAndReview || !isOutOfStock(err)) throw err;
-      // stock ran out after payment: wait for an import (or a merchant's refund), oldest orders first
-      stockSignals = 0;
-      const decision = await awaitPerson('backorder', [{ code: 'out_of_stock', message: 'no key left to claim after payment' }]);
-      if (decision?.action === 'reject') return close('refunded', decision.note ?? 'refunded while on backorder');
-    }
-  }
-  setStatus('delivering');
-
-  const email = proxyActivities<Activities>({
-    startToCloseTimeout: '1m',
-    scheduleToCloseTimeout: input.timeouts.emailGiveUpAfter,
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: input.timeouts.emailRetryMaxInterval },
-  });
-  try {
-    emailAttempts = (await email.sendDeliveryEmail(input.orderId)).attempts;
-    await db.recordStatus(input.orderId, 'delivered');
-    setStatus('delivered');
-  } catch {
-    // the keys stay readable on the order page; a person decides what to do about the email
-    await db.recordStatus(input.orderId, 'needs_attention', 'delivery email kept failing');
-    setStatus('needs_attention');
-  }
+  if (await claim()) await deliver('email');
   return finish();
 
   async function finish(): Promise<OrderResult> {

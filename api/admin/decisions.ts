@@ -3,9 +3,12 @@ import { z } from 'zod';
 import { orderWorkflowId } from '../../domain/ids.js';
 import type { Decision, OrderView } from '../../domain/order.js';
 import { approveOrder, cancelOrder, rejectOrder } from '../../workflows/messages.js';
+import { audit } from '../../infra/audit.js';
+import { orderInput } from '../../infra/order-store.js';
+import { startAfterSales } from '../../infra/start-order.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError, errorBody, toApiError } from '../errors.js';
-import { requireRole } from './session.js';
+import { actorOf, requireRole } from './session.js';
 
 const OrderId = z.string().trim().min(1).max(40);
 const Note = z.string().trim().max(1000).optional();
@@ -74,6 +77,23 @@ export function decisionsRouter(deps: ApiDeps): Router {
       }
     }));
     res.json({ results: ids.filter((id, i) => ids.indexOf(id) === i).map((id) => results.find((r) => r.id === id)!) });
+  });
+
+  /** Mails the order's keys again (a buyer lost the email, or it kept failing): an after-sales run. */
+  router.post('/orders/:id/resend', requireRole('operator'), async (req, res) => {
+    const id = OrderId.parse(req.params.id);
+    const order = await db.order.findUnique({ where: { id }, include: { product: { select: { sku: true } }, deliveries: { select: { id: true } } } });
+    if (!order) throw new ApiError(404, 'order_not_found', `no order ${id}`);
+    if (order.status !== 'delivered' && order.status !== 'needs_attention') {
+      throw new ApiError(409, 'order_not_delivered', `order is ${order.status}; only delivered orders can be resent`);
+    }
+    const channel = `resend-${order.deliveries.length}`;
+    const started = await startAfterSales(temporal, deps.config.KAMI_TASK_QUEUE, {
+      ...orderInput(order, order.product.sku, deps.config.orderTimeouts), afterSales: { kind: 'resend', channel, by: decider(req).email },
+    });
+    if (!started) throw new ApiError(409, 'order_busy', 'this order is already being worked on; try again once that is settled');
+    await audit(db, actorOf(req), 'order.resend', { type: 'order', id }, { channel });
+    res.status(202).json({ id, status: order.status, channel });
   });
 
   router.post('/orders/:id/cancel', requireRole('operator'), async (req, res) => {

@@ -6,11 +6,11 @@ import { effectiveRules } from '../../infra/rules-store.js';
 import type { ApiDeps } from '../deps.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import { ApiError } from '../errors.js';
+import { bearerToken } from './bearer.js';
 import { readBuyerOrder } from './order-view.js';
 import { placeOrder } from './place-order.js';
 import { CreateOrderBody, IdempotencyKey, OrderParams } from './schemas.js';
 
-export const bearerToken = (header: string | undefined) => header?.match(/^Bearer\s+(\S+)$/i)?.[1];
 
 /** The public v1 checkout API that shops, bots and resellers integrate with. */
 export function checkoutRouter(deps: ApiDeps, payment: PaymentProvider | undefined): Router {

@@ -1,0 +1,48 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { orderInput } from '../../infra/order-store.js';
+import { startAfterSales } from '../../infra/start-order.js';
+import type { ApiDeps } from '../deps.js';
+import { ApiError } from '../errors.js';
+import { errorResponses, registry } from '../openapi.js';
+import { bearerToken } from './bearer.js';
+import { authorizeBuyer } from './order-view.js';
+import { OrderParams } from './schemas.js';
+
+export const KeyReportBody = z.strictObject({
+  key: z.string().trim().min(1).max(500).meta({ description: 'the key text as delivered' }),
+  reason: z.string().trim().min(3).max(500).meta({ example: 'the platform says this code was already redeemed' }),
+}).meta({ id: 'KeyReport' });
+
+registry.registerPath({
+  method: 'post', path: '/api/v1/orders/{orderId}/reports', summary: 'Report a delivered key as invalid; the shop reviews it and replaces it',
+  security: [{ bearer: [] }],
+  request: { params: OrderParams, body: { content: { 'application/json': { schema: KeyReportBody } } } },
+  responses: { 202: { description: 'the report waits for the shop' }, ...errorResponses(400, 401, 403, 404, 409) },
+});
+
+/** After-sales for buyers: an invalid-key report opens a review on the order's own workflow. */
+export function reportsRouter(deps: ApiDeps): Router {
+  const router = Router();
+  const { db, vault, temporal, config } = deps;
+
+  router.post('/orders/:orderId/reports', async (req, res) => {
+    const { orderId } = OrderParams.parse(req.params);
+    authorizeBuyer(vault, orderId, bearerToken(req.get('authorization')));
+    const body = KeyReportBody.parse(req.body);
+    const order = await db.order.findUnique({ where: { id: orderId }, include: { product: { select: { sku: true } } } });
+    if (!order) throw new ApiError(404, 'order_not_found', `no order ${orderId}`);
+    if (order.status !== 'delivered' && order.status !== 'needs_attention') {
+      throw new ApiError(409, 'order_not_delivered', `order is ${order.status}; only delivered keys can be reported`);
+    }
+    const key = await db.cardKey.findFirst({ where: { orderId, status: 'sold', fingerprint: vault.fingerprint(body.key) }, select: { id: true } });
+    if (!key) throw new ApiError(404, 'key_not_found', 'that key is not one of the keys this order holds (a replaced key cannot be reported again)');
+    const started = await startAfterSales(temporal, config.KAMI_TASK_QUEUE, {
+      ...orderInput(order, order.product.sku, config.orderTimeouts), afterSales: { kind: 'invalid_key', keyId: key.id, reason: body.reason },
+    });
+    if (!started) throw new ApiError(409, 'order_busy', 'this order is already being looked at; try again once that is settled');
+    res.status(202).json({ orderId, status: 'in_review', keyId: key.id });
+  });
+
+  return router;
+}

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderWorkflowId } from '../../domain/ids.js';
+import { adminCall, loginAs, type AdminSession } from '../helpers/admin.js';
+import { startKami, type Kami } from '../helpers/kami.js';
+
+let kami: Kami;
+let operator: AdminSession;
+beforeAll(async () => {
+  kami = await startKami();
+  operator = await loginAs(kami, 'operator');
+});
+afterAll(() => kami?.stop());
+
+const statusOf = async (orderId: string) => (await kami.db.order.findUniqueOrThrow({ where: { id: orderId } })).status;
+
+async function delivered(stock: number, quantity = 1) {
+  const product = await kami.product(stock);
+  const { body } = await kami.checkout({ sku: product.sku, quantity, email: `after-${Math.random().toString(36).slice(2)}@example.com` });
+  await kami.pay(body.orderId, body.accessToken);
+  // the first run must be closed before an after-sales run can start
+  await kami.temporal.workflow.getHandle(orderWorkflowId(body.orderId)).result();
+  const keys = (await kami.order(body.orderId, body.accessToken)).body.keys as string[];
+  return { product, orderId: body.orderId as string, token: body.accessToken as string, keys };
+}
+
+const report = (orderId: string, token: string, body: unknown) =>
+  fetch(`${kami.baseUrl}/api/v1/orders/${orderId}/reports`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body),
+  }).then(async (r) => ({ status: r.status, body: await r.json() as any }));
+
+describe('after-sales on the order\'s own workflow', () => {
+  it('an invalid-key report is reviewed, and approval replaces the key once even if approved twice', async () => {
+    const o = await delivered(3, 2);
+    const [bad, good] = o.keys as [string, string];
+    const res = await report(o.orderId, o.token, { key: bad, reason: 'already redeemed' });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    await expect.poll(() => statusOf(o.orderId), { timeout: 15_000 }).toBe('in_review');
+    // the buyer still sees both keys while the shop looks
+    expect((await kami.order(o.orderId, o.token)).body.keys).toEqual([bad, good]);
+    const twice = await report(o.orderId, o.token, { key: bad, reason: 'again' });
+    expect(twice.status).toBe(409);
+
+    const approvals = await Promise.all([1, 2].map(() => adminCall(kami, operator, 'POST', `/orders/${o.orderId}/approve`, { body: { note: 'replace it' } })));
+    expect(approvals.map((a) => a.status).sort()).toEqual([200, 409]);
+    await expect.poll(() => statusOf(o.orderId), { timeout: 15_000 }).toBe('delivered');
+
+    const keys = (await kami.order(o.orderId, o.token)).body.keys as string[];
+    expect(keys).toHaveLength(2);
+    expect(keys).toContain(good);
+    expect(keys).not.toContain(bad);
+    const replacement = keys.find((k) => k !== good)!;
+    expect(o.product.secrets).toContain(replacement);
+    const voided = await kami.db.cardKey.findMany({ where: { orderId: o.orderId, status: 'void' } });
+    expect(voided).toHaveLength(1);
+    expect(voided[0]!.voidReason).toContain('already redeemed');
+    expect(await kami.db.cardKey.count({ where: { productId: o.product.id, status: 'available' } })).toBe(0);
+    const mail = await kami.mail.waitFor((m) => m.subject.startsWith('Replacement key') && m.subject.includes(o.orderId));
+    expect(mail.text).toContain(replacement);
+    expect(mail.text).not.toContain(bad);
+    // the replaced key cannot be reported again
+    expect((await report(o.orderId, o.token, { key: bad, reason: 'still bad' })).status).toBe(404);
+  });
+
+  it('a rejected report leaves the order delivered with its keys', async () => {
+    const o = await delivered(2);
+    expect((await report(o.orderId, o.token, { key: o.keys[0], reason: 'does not work' })).status).toBe(202);
+    await expect.poll(() => statusOf(o.orderId), { timeout: 15_000 }).toBe('in_review');
+    expect((await adminCall(kami, operator, 'POST', `/orders/${o.orderId}/reject`, { body: { note: 'works for us' } })).status).toBe(200);
+    await expect.poll(() => statusOf(o.orderId), { timeout: 15_000 }).toBe('delivered');
+    expect((await kami.order(o.orderId, o.token)).body.keys).toEqual(o.keys);
+    expect(await kami.db.cardKey.count({ where: { orderId: o.orderId, status: 'void' } })).toBe(0);
+  });
+
+  it('refuses reports it cannot act on', async () => {
+    const o = await delivered(1);
+    expect((await report(o.orderId, o.token, { key: 'NOT-MY-KEY', reason: 'whatever' })).status).toBe(404);
+    expect((await report(o.orderId, o.token, { key: o.keys[0] })).status).toBe(400);
+    expect((await report(o.orderId, 'wrong-token', { key: o.keys[0], reason: 'bad' })).status).toBe(403);
+    const unpaid = await kami.product(1);
+    const pending = await kami.checkout({ sku: unpaid.sku, quantity: 1, email: 'unpaid@example.com' });
+    const early = await report(pending.body.orderId, pending.body.accessToken, { key: 'x', reason: 'not yet' });
+    expect(early.status).toBe(409);
+    expect(early.body.error.code).toBe('order_not_delivered');
+  });
+
+  it('an operator can resend the delivery email', async () => {
+    const o = await delivered(1);
+    const before = kami.mail.messages.filter((m) => m.subject.includes(o.orderId)).length;
+    const res = await adminCall(kami, operator, 'POST', `/orders/${o.orderId}/resend`, { body: {} });
+    expect(res.status, res.text).toBe(202);
+    await expect.poll(() => kami.mail.messages.filter((m) => m.subject.includes(o.orderId)).length, { timeout: 15_000 }).toBe(before + 1);
+    expect(await kami.db.auditLog.count({ where: { targetId: o.orderId, action: 'order.resend' } })).toBe(1);
+  });
+});
