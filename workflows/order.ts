@@ -136,7 +136,8 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderResult> {
   /** Emails the order's keys on `channel` with backoff; past the give-up period a person is asked to look. */
   async function deliver(channel: string) {
     const email = proxyActivities<Activities>({
-      startToCloseTimeout: '1m',
+      // an SMTP hand-off takes seconds; a lost attempt is retried after this, well inside the give-up period
+      startToCloseTimeout: '20s',
       scheduleToCloseTimeout: input.timeouts.emailGiveUpAfter,
       retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: input.timeouts.emailRetryMaxInterval },
     });

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inject } from 'vitest';
@@ -57,13 +57,12 @@ export async function startKami(opts: KamiOptions = {}) {
   const db = createDb(config.DATABASE_URL, 20);
   const vault = createKeyVault(Buffer.from(masterKey, 'hex'));
   const temporal = await createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
-  let server: Server | undefined;
-  const app = createApp({ config, db, temporal, vault, log, selfUrl: () => baseUrl });
-  server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((r) => server!.once('listening', () => r()));
+  // listen first: payment links and emails must point at the real port
+  const server: Server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  // links in emails and paymentUrl point at this server
   config.publicUrl = baseUrl;
+  server.on('request', createApp({ config, db, temporal, vault, log, selfUrl: () => baseUrl }));
 
   const mailer = createMailer(config.smtpUrl, config.MAIL_FROM);
   let worker: Worker | undefined;
@@ -110,8 +109,8 @@ export async function startKami(opts: KamiOptions = {}) {
       worker?.shutdown();
       await running;
       mailer.close();
-      server?.closeAllConnections();
-      await new Promise((r) => server?.close(r));
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
       await temporal.connection.close();
       await db.$disconnect();
       await mail.close();
