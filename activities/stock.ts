@@ -7,25 +7,29 @@ export const createStockActivities = ({ db }: ActivityDeps) => ({
    * Idempotent on orderId: turns the keys held for this order into sold keys and makes them readable;
    * a retry after a crash finds them already sold and returns the same ids. When the hold fell short
    * (keys voided, a late payment after the hold was released) it tops up from free stock first, and
-   * fails with OutOfStock only when there is none: the workflow then waits on backorder.
+   * fails with OutOfStock only when there is none: the workflow then waits on backorder. A manual-
+   * delivery product fails with ManualDelivery: the order waits for an operator to enter the goods.
    */
   async claimKeys(orderId: string): Promise<number[]> {
     const result = await db.$transaction(async (tx) => {
       const order = await tx.order.findUniqueOrThrow({
-        where: { id: orderId }, select: { productId: true, quantity: true, approvedQuantity: true, status: true },
+        where: { id: orderId }, select: { productId: true, quantity: true, approvedQuantity: true, status: true, product: { select: { deliveryMode: true } } },
       });
       const want = order.approvedQuantity ?? order.quantity;
       const held = await tx.cardKey.count({ where: { orderId, status: { in: ['reserved', 'sold'] } } });
       if (held < want) await reserveKeys(tx, order.productId, orderId, want - held, new Date(Date.now() + 86_400_000));
       const reserved = await tx.cardKey.count({ where: { orderId, status: { in: ['reserved', 'sold'] } } });
-      if (reserved < want) return { short: want - reserved };
+      if (reserved < want) return { short: want - reserved, manual: order.product.deliveryMode === 'manual' };
       await tx.cardKey.updateMany({ where: { orderId, status: 'reserved' }, data: { status: 'sold', soldAt: new Date(), reservedUntil: null } });
       const sold = await tx.cardKey.findMany({ where: { orderId, status: 'sold' }, orderBy: { id: 'asc' }, select: { id: true } });
       if (order.status !== 'delivering') await setOrderStatus(tx, orderId, 'delivering', { data: { keyIds: sold.map((k) => k.id) } });
       return { keyIds: sold.map((k) => k.id) };
     });
     // keep a partial hold: it is this order's place in the backorder queue
-    if ('short' in result) throw ApplicationFailure.nonRetryable(`${result.short} key(s) short after payment`, 'OutOfStock');
+    if ('short' in result) {
+      if (result.manual) throw ApplicationFailure.nonRetryable('an operator enters the goods by hand', 'ManualDelivery');
+      throw ApplicationFailure.nonRetryable(`${result.short} key(s) short after payment`, 'OutOfStock');
+    }
     return result.keyIds;
   },
 

@@ -23,9 +23,13 @@ const db = proxyLocalActivities<Activities>({
 export const RULES_AND_REVIEW_PATCH = 'kami-2026-11-rules-and-review';
 
 /** A local activity's business failure reaches the workflow as the ApplicationFailure itself. */
-const isOutOfStock = (err: unknown) => {
+const failureType = (err: unknown) => {
   const failure = err instanceof ActivityFailure ? err.cause : err;
-  return failure instanceof ApplicationFailure && failure.type === 'OutOfStock';
+  return failure instanceof ApplicationFailure ? failure.type : undefined;
+};
+const WAIT_FOR_STOCK: Record<string, Reason> = {
+  OutOfStock: { code: 'out_of_stock', message: 'no key left to claim after payment' },
+  ManualDelivery: { code: 'manual_delivery', message: 'this product is delivered by hand: enter the goods' },
 };
 
 type Pending = { kind: 'review' | 'backorder'; decision?: { action: 'approve' | 'reject' } & Decision };
@@ -121,10 +125,11 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderResult> {
         setStatus('delivering');
         return true;
       } catch (err) {
-        if (!rulesAndReview || !isOutOfStock(err)) throw err;
-        // stock ran out after payment: wait for an import (or a merchant's refund), oldest orders first
+        const wait = WAIT_FOR_STOCK[failureType(err) ?? ''];
+        if (!rulesAndReview || !wait) throw err;
+        // no key to claim: wait for an import or the goods entered by hand (or a refund), oldest first
         stockSignals = 0;
-        const decision = await awaitPerson('backorder', [{ code: 'out_of_stock', message: 'no key left to claim after payment' }]);
+        const decision = await awaitPerson('backorder', [wait]);
         if (decision?.action === 'reject') {
           await close('refunded', decision.note ?? 'refunded while on backorder');
           return false;

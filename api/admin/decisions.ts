@@ -2,8 +2,9 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { orderWorkflowId } from '../../domain/ids.js';
 import type { Decision, OrderView } from '../../domain/order.js';
-import { approveOrder, cancelOrder, rejectOrder } from '../../workflows/messages.js';
+import { approveOrder, cancelOrder, rejectOrder, stockArrived } from '../../workflows/messages.js';
 import { audit } from '../../infra/audit.js';
+import { importKeys } from '../../infra/key-import.js';
 import { orderInput } from '../../infra/order-store.js';
 import { startAfterSales } from '../../infra/start-order.js';
 import type { ApiDeps } from '../deps.js';
@@ -94,6 +95,29 @@ export function decisionsRouter(deps: ApiDeps): Router {
     if (!started) throw new ApiError(409, 'order_busy', 'this order is already being worked on; try again once that is settled');
     await audit(db, actorOf(req), 'order.resend', { type: 'order', id }, { channel });
     res.status(202).json({ id, status: order.status, channel });
+  });
+
+  /**
+   * Manual-delivery products: the operator enters the goods (one line per unit). They are stored
+   * encrypted like any key, held for this order, and the order's workflow delivers them.
+   */
+  router.post('/orders/:id/mark-delivered', requireRole('operator'), async (req, res) => {
+    const id = OrderId.parse(req.params.id);
+    const { goods } = z.strictObject({ goods: z.array(z.string().trim().min(1).max(500)).min(1).max(500) }).parse(req.body);
+    const order = await db.order.findUnique({ where: { id }, include: { product: { select: { deliveryMode: true } } } });
+    if (!order) throw new ApiError(404, 'order_not_found', `no order ${id}`);
+    if (order.product.deliveryMode !== 'manual' || order.status !== 'backorder') {
+      throw new ApiError(409, 'not_awaiting_goods', `order is ${order.status}; goods are entered for paid orders of manual-delivery products`);
+    }
+    const need = (order.approvedQuantity ?? order.quantity) - await db.cardKey.count({ where: { orderId: id, status: { in: ['reserved', 'sold'] } } });
+    if (goods.length !== need) throw new ApiError(400, 'invalid_request', `enter exactly ${need} line(s) of goods`, { goods: `expected ${need} line(s)` });
+    await importKeys(db, deps.vault, order.productId, goods, `manual delivery ${id}`, async (tx, r) => {
+      if (r.imported !== need) throw new ApiError(409, 'duplicate_goods', 'some of these goods were delivered before; enter fresh ones');
+      await tx.cardKey.updateMany({ where: { batchId: r.batchId }, data: { status: 'reserved', orderId: id } });
+      await audit(tx, actorOf(req), 'order.manual_delivery', { type: 'order', id }, { units: need });
+    });
+    await temporal.workflow.getHandle(orderWorkflowId(id)).signal(stockArrived);
+    res.status(202).json({ id, status: 'delivering' });
   });
 
   router.post('/orders/:id/cancel', requireRole('operator'), async (req, res) => {

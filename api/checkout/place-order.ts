@@ -78,8 +78,9 @@ export async function placeOrder(deps: ApiDeps, body: Body, idempotencyKey: stri
           emailNormalized: ids.email!, phone: ids.phone, deviceId: ids.device,
         },
       });
-      const held = await reserveKeys(tx, product.id, orderId, body.quantity, expiresAt);
-      if (held.length < body.quantity) throw new OutOfStock(held.length);
+      // manual goods are entered by an operator after payment: nothing to hold
+      const held = product.deliveryMode === 'manual' ? [] : await reserveKeys(tx, product.id, orderId, body.quantity, expiresAt);
+      if (product.deliveryMode !== 'manual' && held.length < body.quantity) throw new OutOfStock(held.length);
       await tx.orderEvent.create({ data: { orderId, type: 'created', data: { quantity: body.quantity, amountCents, heldKeys: held.length } } });
     });
   } catch (err) {

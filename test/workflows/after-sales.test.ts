@@ -92,3 +92,25 @@ describe('after-sales on the order\'s own workflow', () => {
     expect(await kami.db.auditLog.count({ where: { targetId: o.orderId, action: 'order.resend' } })).toBe(1);
   });
 });
+
+describe('manual-delivery products', () => {
+  it('wait after payment until an operator enters the goods, then deliver them', async () => {
+    const product = await kami.product(0);
+    await kami.db.product.update({ where: { id: product.id }, data: { deliveryMode: 'manual' } });
+    const { status, body } = await kami.checkout({ sku: product.sku, quantity: 1, email: 'manual@example.com' });
+    expect(status).toBe(201);
+    await kami.pay(body.orderId, body.accessToken);
+    await expect.poll(() => statusOf(body.orderId), { timeout: 15_000 }).toBe('backorder');
+    const row = await kami.db.order.findUniqueOrThrow({ where: { id: body.orderId } });
+    expect(row.reviewReasons).toEqual([expect.objectContaining({ code: 'manual_delivery' })]);
+
+    const wrong = await adminCall(kami, operator, 'POST', `/orders/${body.orderId}/mark-delivered`, { body: { goods: ['a', 'b'] } });
+    expect(wrong.status).toBe(400);
+    const ok = await adminCall(kami, operator, 'POST', `/orders/${body.orderId}/mark-delivered`, { body: { goods: ['user: gamer42 / pass: hunter2'] } });
+    expect(ok.status, ok.text).toBe(202);
+    await expect.poll(() => statusOf(body.orderId), { timeout: 15_000 }).toBe('delivered');
+    expect((await kami.order(body.orderId, body.accessToken)).body.keys).toEqual(['user: gamer42 / pass: hunter2']);
+    const again = await adminCall(kami, operator, 'POST', `/orders/${body.orderId}/mark-delivered`, { body: { goods: ['x'] } });
+    expect(again.status).toBe(409);
+  });
+});
