@@ -18,12 +18,16 @@ interface SessionBody {
 /** Cookie session (httpOnly `kami_session`); the operator and CSRF token are kept in memory, refetched via /me. */
 export function createAuthProvider(http: HttpClient, session: Session, apiUrl = API_URL): AuthProvider {
   let operator: Operator | null = null;
+  let asking: Promise<Operator> | null = null;
   const remember = ({ operator: o, csrfToken }: SessionBody) => {
     operator = o;
     session.csrfToken = csrfToken;
     return o;
   };
-  const current = async () => operator ?? remember((await http(`${apiUrl}/auth/me`)).json as SessionBody);
+  // react-admin asks for auth, identity and permissions at once on load: one /me answers them all
+  const current = async () => operator ?? (asking ??= http(`${apiUrl}/auth/me`)
+    .then(({ json }) => remember(json as SessionBody))
+    .finally(() => { asking = null; }));
 
   return {
     async login({ username, password }: { username: string; password: string }) {

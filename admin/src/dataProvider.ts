@@ -9,8 +9,8 @@ export const API_URL = '/admin/api';
 
 /** react-admin's CRUD over the simple-rest contract, plus Kami's commands (decisions are commands, not edits). */
 export interface KamiDataProvider extends DataProvider {
-  approveOrder(id: Identifier, body?: { note?: string; quantity?: number }): Promise<OrderRecord>;
-  rejectOrder(id: Identifier, body?: { note?: string }): Promise<OrderRecord>;
+  approveOrder(id: Identifier, body?: { note?: string; quantity?: number; reviewSeq?: number }): Promise<OrderRecord>;
+  rejectOrder(id: Identifier, body?: { note?: string; reviewSeq?: number }): Promise<OrderRecord>;
   bulkDecide(body: { ids: Identifier[]; decision: Decision; note?: string }): Promise<BulkDecisionResult[]>;
   resendDelivery(id: Identifier): Promise<OrderRecord>;
   cancelOrder(id: Identifier): Promise<OrderRecord>;

@@ -61,10 +61,12 @@ export interface BuyerHistoryEntry {
 }
 
 export interface ReviewRecord extends OrderRecord {
-  facts: Record<string, unknown>;
+  facts: Record<string, unknown> | null;
   buyerHistory: BuyerHistoryEntry[];
   stock: { available: number };
   waitingSince: string;
+  /** Which review of the order this is; sent with a decision so a stale screen cannot decide a newer review. */
+  reviewSeq: number;
 }
 
 export interface StockCounts {
@@ -84,10 +86,11 @@ export interface ProductRecord {
   currency: string;
   active: boolean;
   demo: boolean;
-  purchaseLimit: number | null;
-  purchaseLimitWindow: string | null;
-  bulkThreshold: number | null;
-  lowStockThreshold: number | null;
+  /** `auto` hands out card keys; `manual` goods are entered by an operator. */
+  deliveryMode: 'auto' | 'manual';
+  lowStockThreshold: number;
+  /** This product's rule overrides; edited through the `rules` resource. */
+  rules: Partial<RuleSettings>;
   stock: StockCounts;
 }
 
@@ -120,14 +123,25 @@ export interface BuyerRecord {
   kind: IdentityKind;
   value: string;
   orders: number;
+  paidOrders: number;
+  spentCents: number;
   lastOrderAt: string | null;
   blacklisted: boolean;
+  blacklistReason: string | null;
 }
 
 export interface RuleRecord {
   /** 'global', or the id of the product whose overrides these are. */
   id: string;
+  scope: 'global' | 'product';
+  name: string;
+  /** Global: every setting. Product: only its overrides. */
   settings: Partial<RuleSettings>;
+  /** What applies: global settings merged with the overrides. */
+  effective: RuleSettings;
+  version: number;
+  updatedBy: string | null;
+  updatedAt: string | null;
 }
 
 export interface AuditRecord {

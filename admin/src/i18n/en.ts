@@ -1,4 +1,6 @@
 import englishMessages from 'ra-language-english';
+import type { OrderStatus } from '../orders/statuses';
+import type { ReasonCode } from '../types';
 
 /** Kami's own messages; zh.ts must have exactly these keys (its type says so). */
 const kami = {
@@ -7,13 +9,13 @@ const kami = {
     awaiting_payment: 'Awaiting payment', paid: 'Paid', in_review: 'In review', backorder: 'Backorder', delivering: 'Delivering',
     delivered: 'Delivered', needs_attention: 'Needs attention', expired: 'Expired', cancelled: 'Cancelled', rejected: 'Rejected',
     refunded: 'Refunded', failed: 'Failed',
-  },
+  } satisfies Record<OrderStatus, string>,
   reason: {
-    bulk_quantity: 'Bulk quantity', bulk_amount: 'Large amount', velocity_orders: 'Many orders', velocity_unpaid: 'Many unpaid orders',
+    bulk_quantity: 'Bulk quantity', bulk_amount: 'Large amount', velocity_orders: 'Many orders', velocity_ip: 'Many orders from one IP', velocity_unpaid: 'Many unpaid orders',
     blacklisted: 'Blacklisted', new_buyer_amount: 'New buyer, large amount', duplicate_order: 'Duplicate order',
     payment_amount_low: 'Underpaid', payment_amount_high: 'Overpaid', payment_currency: 'Wrong currency', payment_late: 'Late payment',
-    purchase_limit: 'Purchase limit', out_of_stock: 'Out of stock', invalid_key_report: 'Invalid key reported', second_payment: 'Paid twice',
-  },
+    purchase_limit: 'Purchase limit', out_of_stock: 'Out of stock', invalid_key_report: 'Invalid key reported', second_payment: 'Paid twice', manual_delivery: 'Manual delivery',
+  } satisfies Record<ReasonCode, string>,
   key_status: { available: 'Available', reserved: 'Reserved', sold: 'Sold', void: 'Void' },
   identity: { email: 'Email', phone: 'Phone', ip: 'IP address', payment_account: 'Payment account', device: 'Device' },
   role: { owner: 'Owner', operator: 'Operator', viewer: 'Viewer' },
@@ -55,8 +57,8 @@ const kami = {
     older_than_15: 'over 15 minutes', older_than_60: 'over 1 hour', older_than_240: 'over 4 hours', older_than_1440: 'over 1 day',
     empty_title: 'Nothing waits for you', empty_text: 'Orders the automation must not decide alone appear here: bulk orders, suspicious buyers, payment anomalies, sold-out stock.',
     first_order: 'First order from this buyer.',
-    stock_enough: '%{available} keys available for %{quantity} ordered.',
-    stock_short: 'Only %{available} keys available for %{quantity} ordered.',
+    stock_left: '1 more key in stock besides those this order holds. |||| %{smart_count} more keys in stock besides those this order holds.',
+    stock_short: 'Not enough stock: 1 key left. |||| Not enough stock: %{smart_count} keys left.',
     why: 'Why it waits', stock: 'Stock', facts: 'What the rules saw', history: 'Buyer history',
     waiting: 'order waiting for a person |||| orders waiting for a person',
     oldest: 'oldest waiting %{wait}',
@@ -65,7 +67,7 @@ const kami = {
   fact: {
     quantity: 'Quantity', amountCents: 'Amount', currency: 'Currency', payment: 'Payment', priorPaidOrders: 'Earlier paid orders',
     recentOrders: 'Recent orders', recentUnpaid: 'Recent unpaid orders', duplicatePaidOrders: 'Same order paid recently',
-    boughtInLimitWindow: 'Bought in limit window', blacklistHits: 'Blacklist hits',
+    boughtInLimitWindow: 'Bought in limit window', blacklistHits: 'Blacklist hits', afterExpiry: 'After expiry',
   },
   orders: {
     tab: {
@@ -93,12 +95,12 @@ const kami = {
     created: 'Order created', payment: 'Payment received', email_sent: 'Email sent', email_failed: 'Email failed',
   },
   products: {
+    limits_after_create: 'Limits can be set once the product exists.', inherited: 'as all products', edit_limits: 'Edit limits',
     search: 'Name or SKU', on_sale: 'On sale', off_sale: 'Off sale', demo: 'DEMO', sold_out: 'Sold out',
     reserved_sold: '%{reserved} held · %{sold} sold', stock: 'Stock',
     section_basics: 'Product', section_price: 'Price', section_limits: 'Limits and thresholds', section_guide: 'Usage guide (Markdown)',
     sku_help: 'Letters, digits, dot, dash, underscore', active_help: 'Off sale products cannot be bought',
-    purchase_limit_help: 'Keys one buyer may buy per window; empty for no limit', window_help: 'For example 24h or 7d',
-    bulk_help: 'Orders above this many keys wait for review', low_stock_help: 'Warn when available keys drop to this',
+    low_stock_help: 'Warn when available keys fall below this',
     delivery_help: 'Manual goods are entered by an operator',
     guide_help: 'Shown on the buyer’s order page and in the delivery email', preview: 'Preview', preview_empty: 'The guide preview appears here.',
     empty_title: 'No products yet', empty_text: 'Create a product, then import its keys.',
@@ -144,7 +146,7 @@ const kami = {
     section_timeout: 'Review timeout',
     blacklist: { reject: 'Reject the order', review: 'Send to review' },
     policy: { remind: 'Remind and keep waiting', auto_reject: 'Reject automatically', auto_approve_below: 'Approve small orders, reject the rest' },
-    title_global: 'Rules for all products', title_product: 'Product rules',
+    title_global: 'Rules for all products', title_product: 'Rules for %{name}',
   },
   dashboard: {
     title: 'Dashboard', orders_per_hour: 'Orders per hour (last 24 hours)', orders: 'Orders', low_stock: 'Low stock',
@@ -167,7 +169,7 @@ const kami = {
 const resources = {
   reviews: {
     name: 'Review |||| Inbox',
-    fields: { id: 'Order', productName: 'Product', amountCents: 'Amount', reviewReasons: 'Reasons', waitingSince: 'Waiting', email: 'Buyer' },
+    fields: { id: 'Order', productName: 'Product', amountCents: 'Amount', reviewReasons: 'Reasons', reviewSince: 'Waiting', email: 'Buyer' },
   },
   orders: {
     name: 'Order |||| Orders',
@@ -181,7 +183,6 @@ const resources = {
     name: 'Product |||| Products',
     fields: {
       name: 'Name', sku: 'SKU', description: 'Description', active: 'On sale', priceCents: 'Price', currency: 'Currency',
-      purchaseLimit: 'Purchase limit', purchaseLimitWindow: 'Limit window', bulkThreshold: 'Bulk threshold',
       lowStockThreshold: 'Low-stock alert', guide: 'Guide', 'stock.available': 'Available keys', deliveryMode: 'Delivery', q: 'Search',
     },
   },

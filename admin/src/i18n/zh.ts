@@ -10,10 +10,10 @@ const kamiZh: KamiMessages = {
       refunded: '已退款', failed: '失败',
     },
     reason: {
-      bulk_quantity: '大批量', bulk_amount: '大金额', velocity_orders: '下单过频', velocity_unpaid: '频繁未支付',
+      bulk_quantity: '大批量', bulk_amount: '大金额', velocity_orders: '下单过频', velocity_ip: '同一 IP 下单过频', velocity_unpaid: '频繁未支付',
       blacklisted: '黑名单', new_buyer_amount: '新买家大额', duplicate_order: '重复订单',
       payment_amount_low: '少付', payment_amount_high: '多付', payment_currency: '币种不符', payment_late: '超时支付',
-      purchase_limit: '超出限购', out_of_stock: '缺货', invalid_key_report: '卡密无效反馈', second_payment: '重复支付',
+      purchase_limit: '超出限购', out_of_stock: '缺货', invalid_key_report: '卡密无效反馈', second_payment: '重复支付', manual_delivery: '人工发货',
     },
     key_status: { available: '可售', reserved: '已预留', sold: '已售', void: '已作废' },
     identity: { email: '邮箱', phone: '手机', ip: 'IP 地址', payment_account: '支付账号', device: '设备' },
@@ -56,8 +56,8 @@ const kamiZh: KamiMessages = {
       older_than_15: '超过 15 分钟', older_than_60: '超过 1 小时', older_than_240: '超过 4 小时', older_than_1440: '超过 1 天',
       empty_title: '没有待处理的订单', empty_text: '自动化不能独自决定的订单会出现在这里：大批量、可疑买家、支付异常、库存售罄。',
       first_order: '这是该买家的第一笔订单。',
-      stock_enough: '可售 %{available} 个，订购 %{quantity} 个。',
-      stock_short: '仅剩 %{available} 个可售，订购 %{quantity} 个。',
+      stock_left: '除本订单已持有的卡密外，库存还有 %{smart_count} 个。',
+      stock_short: '库存不足：仅剩 %{smart_count} 个。',
       why: '等待原因', stock: '库存', facts: '规则看到的信息', history: '买家历史',
       waiting: '个订单等待人工处理',
       oldest: '最久已等待 %{wait}',
@@ -66,7 +66,7 @@ const kamiZh: KamiMessages = {
     fact: {
       quantity: '数量', amountCents: '金额', currency: '币种', payment: '支付', priorPaidOrders: '以往已付订单',
       recentOrders: '近期订单', recentUnpaid: '近期未付订单', duplicatePaidOrders: '近期相同订单已付',
-      boughtInLimitWindow: '限购周期内已购', blacklistHits: '命中黑名单',
+      boughtInLimitWindow: '限购周期内已购', blacklistHits: '命中黑名单', afterExpiry: '过期后支付',
     },
     orders: {
       tab: {
@@ -94,12 +94,12 @@ const kamiZh: KamiMessages = {
       created: '订单已创建', payment: '已收到付款', email_sent: '邮件已发送', email_failed: '邮件发送失败',
     },
     products: {
+      limits_after_create: '创建商品后即可设置限购。', inherited: '同全部商品', edit_limits: '编辑限购',
       search: '名称或 SKU', on_sale: '在售', off_sale: '已下架', demo: '演示', sold_out: '已售罄',
       reserved_sold: '预留 %{reserved} · 已售 %{sold}', stock: '库存',
       section_basics: '商品', section_price: '价格', section_limits: '限购与阈值', section_guide: '使用说明（Markdown）',
       sku_help: '字母、数字、点、短横线、下划线', active_help: '下架的商品无法购买',
-      purchase_limit_help: '每位买家每个周期可购数量；留空为不限', window_help: '例如 24h 或 7d',
-      bulk_help: '超过此数量的订单需审核', low_stock_help: '可售卡密降到此数时提醒',
+      low_stock_help: '可售卡密低于此数时提醒',
       delivery_help: '人工发货的商品由操作员录入',
       guide_help: '显示在买家订单页和发货邮件中', preview: '预览', preview_empty: '说明的预览会显示在这里。',
       empty_title: '还没有商品', empty_text: '先创建商品，再导入它的卡密。',
@@ -145,7 +145,7 @@ const kamiZh: KamiMessages = {
       section_timeout: '审核超时',
       blacklist: { reject: '拒绝订单', review: '转人工审核' },
       policy: { remind: '提醒并继续等待', auto_reject: '自动拒绝', auto_approve_below: '小额自动批准，其余拒绝' },
-      title_global: '全部商品的规则', title_product: '商品规则',
+      title_global: '全部商品的规则', title_product: '%{name} 的规则',
     },
     dashboard: {
       title: '概览', orders_per_hour: '每小时订单（近 24 小时）', orders: '订单', low_stock: '库存不足',
@@ -167,7 +167,7 @@ const kamiZh: KamiMessages = {
   resources: {
     reviews: {
       name: '待处理',
-      fields: { id: '订单', productName: '商品', amountCents: '金额', reviewReasons: '原因', waitingSince: '已等待', email: '买家' },
+      fields: { id: '订单', productName: '商品', amountCents: '金额', reviewReasons: '原因', reviewSince: '已等待', email: '买家' },
     },
     orders: {
       name: '订单',
@@ -181,7 +181,6 @@ const kamiZh: KamiMessages = {
       name: '商品',
       fields: {
         name: '名称', sku: 'SKU', description: '描述', active: '在售', priceCents: '价格', currency: '币种',
-        purchaseLimit: '限购数量', purchaseLimitWindow: '限购周期', bulkThreshold: '批量阈值',
         lowStockThreshold: '低库存提醒', guide: '使用说明', 'stock.available': '可售卡密', deliveryMode: '发货方式', q: '搜索',
       },
     },

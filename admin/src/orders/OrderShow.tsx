@@ -121,24 +121,35 @@ const OrderTitle = () => {
   return <span>{translate('kami.orders.title', { id: record?.id ?? '' })}</span>;
 };
 
+/** The sections read the record unconditionally, so nothing renders before it has loaded. */
+const OrderShowContent = () => {
+  const record = useRecordContext<OrderRecord>();
+  if (!record) return null;
+  return (
+    <>
+      <Card sx={{ mb: 2 }}>
+        <CardContent>
+          <Header />
+          <Attention />
+        </CardContent>
+      </Card>
+      <Grid container spacing={2}>
+        <Grid size={{ xs: 12, md: 7 }}>
+          <Stack spacing={2}>
+            <Section title="kami.orders.details"><Details /></Section>
+            <Section title="kami.orders.keys"><Keys /></Section>
+          </Stack>
+        </Grid>
+        <Grid size={{ xs: 12, md: 5 }}>
+          <Section title="kami.orders.timeline"><OrderTimeline /></Section>
+        </Grid>
+      </Grid>
+    </>
+  );
+};
+
 export const OrderShow = () => (
   <Show title={<OrderTitle />} actions={false} component="div">
-    <Card sx={{ mb: 2 }}>
-      <CardContent>
-        <Header />
-        <Attention />
-      </CardContent>
-    </Card>
-    <Grid container spacing={2}>
-      <Grid size={{ xs: 12, md: 7 }}>
-        <Stack spacing={2}>
-          <Section title="kami.orders.details"><Details /></Section>
-          <Section title="kami.orders.keys"><Keys /></Section>
-        </Stack>
-      </Grid>
-      <Grid size={{ xs: 12, md: 5 }}>
-        <Section title="kami.orders.timeline"><OrderTimeline /></Section>
-      </Grid>
-    </Grid>
+    <OrderShowContent />
   </Show>
 );

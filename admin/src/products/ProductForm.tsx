@@ -9,6 +9,7 @@ import { zodValidate } from '../common/zodValidate';
 import type { ProductRecord } from '../types';
 import { MarkdownInput } from './MarkdownInput';
 import { MoneyInput } from './MoneyInput';
+import { ProductLimits } from './ProductLimits';
 import { StockSummary } from './StockSummary';
 
 /** Currencies with two decimals, as Kami's cents arithmetic assumes. */
@@ -49,11 +50,9 @@ const DemoBadge = () => {
   return record?.demo ? <Chip label={translate('kami.products.demo')} color="warning" size="small" sx={{ mb: 1 }} /> : null;
 };
 
-const positive = [minValue(1)];
-
 /** Shared by create and edit; validation mirrors the server's ProductInput schema. */
 export const ProductForm = ({ withStock = false }: { withStock?: boolean }) => (
-  <SimpleForm validate={zodValidate(ProductInput)} sx={{ maxWidth: 1100 }} defaultValues={{ currency: 'CNY', active: true, deliveryMode: 'auto' }}>
+  <SimpleForm validate={zodValidate(ProductInput)} sx={{ maxWidth: 1100 }} defaultValues={{ currency: 'CNY', active: true, deliveryMode: 'auto', lowStockThreshold: 10 }}>
     <FormDraft />
     <DemoBadge />
     {withStock && <StockSection />}
@@ -73,14 +72,8 @@ export const ProductForm = ({ withStock = false }: { withStock?: boolean }) => (
       <SelectInput source="currency" choices={CURRENCIES} />
     </Row>
     <Heading>kami.products.section_limits</Heading>
-    <Row>
-      <NumberInput source="purchaseLimit" validate={positive} helperText="kami.products.purchase_limit_help" />
-      <TextInput source="purchaseLimitWindow" helperText="kami.products.window_help" />
-    </Row>
-    <Row>
-      <NumberInput source="bulkThreshold" validate={positive} helperText="kami.products.bulk_help" />
-      <NumberInput source="lowStockThreshold" validate={[minValue(0)]} helperText="kami.products.low_stock_help" />
-    </Row>
+    <NumberInput source="lowStockThreshold" validate={minValue(0)} helperText="kami.products.low_stock_help" sx={{ maxWidth: 320 }} />
+    <ProductLimits />
     <Heading>kami.products.section_guide</Heading>
     <MarkdownInput source="guide" />
   </SimpleForm>

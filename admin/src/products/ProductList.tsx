@@ -33,6 +33,11 @@ const NameCell = ({ record }: { record: ProductRecord }) => {
   );
 };
 
+const DeliveryMode = ({ mode }: { mode: ProductRecord['deliveryMode'] }) => {
+  const translate = useTranslate();
+  return <Typography variant="body2" color="text.secondary">{translate(`kami.products.delivery.${mode ?? 'auto'}`)}</Typography>;
+};
+
 const Actions = () => {
   const { canAccess } = useCanAccess({ resource: 'products', action: 'create' });
   return <TopToolbar>{canAccess && <CreateButton />}</TopToolbar>;
@@ -51,8 +56,8 @@ export const ProductList = () => (
       <Col source="name" render={(r) => <NameCell record={r} />} />
       <Col source="priceCents" align="right" render={() => <MoneyField source="priceCents" />} />
       <Col source="stock.available" disableSort render={() => <StockBar />} />
-      <Col source="lowStockThreshold" disableSort align="right" render={(r) => r.lowStockThreshold ?? '—'} />
-      <Col source="purchaseLimit" disableSort align="right" render={(r) => (r.purchaseLimit ? `${r.purchaseLimit} / ${r.purchaseLimitWindow ?? '—'}` : '—')} />
+      <Col source="lowStockThreshold" disableSort align="right" />
+      <Col source="deliveryMode" disableSort render={(r) => <DeliveryMode mode={r.deliveryMode} />} />
     </DataTable>
   </List>
 );

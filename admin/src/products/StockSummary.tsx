@@ -3,10 +3,8 @@ import { Box, Button, LinearProgress, Stack, Typography } from '@mui/material';
 import { Link, useCanAccess, useRecordContext, useTranslate } from 'react-admin';
 import type { ProductRecord } from '../types';
 
-/** When lowStockThreshold is unset, a product is "low" below this many keys. */
-export const DEFAULT_LOW_STOCK = 10;
-
-export const isLowStock = (p: ProductRecord) => p.stock.available <= (p.lowStockThreshold ?? DEFAULT_LOW_STOCK);
+/** The same test as the dashboard's low-stock list; manual-delivery products hold no keys, so they are never low. */
+export const isLowStock = (p: ProductRecord) => p.deliveryMode !== 'manual' && p.stock.available < p.lowStockThreshold;
 
 /** Available keys as a number and a bar against everything ever loaded; red when low. */
 export const StockBar = () => {

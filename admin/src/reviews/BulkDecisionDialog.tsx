@@ -19,7 +19,9 @@ interface Props {
 
 /**
  * Decides many orders in one request; the server decides each one on its own, so the dialog then lists every
- * outcome. Orders the server refused stay selected, so the operator can look at them next.
+ * outcome. The list changes once the operator has read them (closing), and orders the server refused stay
+ * selected, so the operator can look at them next. (Changing the selection earlier would unmount the bulk
+ * toolbar, and this dialog with it.)
  */
 export const BulkDecisionDialog = ({ ids, decision, onClose }: Props) => {
   const translate = useTranslate();
@@ -30,15 +32,16 @@ export const BulkDecisionDialog = ({ ids, decision, onClose }: Props) => {
 
   const { mutate, isPending, error, data: results } = useMutation<BulkDecisionResult[], HttpError>({
     mutationFn: () => dataProvider.bulkDecide({ ids, decision, ...(note ? { note } : {}) }),
-    onSuccess: (res) => {
-      onSelect(res.filter((r) => !r.ok).map((r) => r.id));
-      refresh();
-    },
   });
   const okCount = results?.filter((r) => r.ok).length ?? 0;
+  const done = () => {
+    onSelect(results!.filter((r) => !r.ok).map((r) => r.id));
+    refresh();
+    onClose();
+  };
 
   return (
-    <Dialog open onClose={isPending ? undefined : onClose} fullWidth maxWidth="sm" data-testid="bulk-decision-dialog">
+    <Dialog open onClose={isPending ? undefined : results ? done : onClose} fullWidth maxWidth="sm" data-testid="bulk-decision-dialog">
       <DialogTitle>{translate(`kami.decision.bulk_title_${decision}`, { smart_count: ids.length })}</DialogTitle>
       <DialogContent>
         {results ? (
@@ -76,7 +79,7 @@ export const BulkDecisionDialog = ({ ids, decision, onClose }: Props) => {
       </DialogContent>
       <DialogActions>
         {results ? (
-          <Button variant="contained" onClick={onClose} data-testid="bulk-close">{translate('ra.action.close')}</Button>
+          <Button variant="contained" onClick={done} data-testid="bulk-close">{translate('ra.action.close')}</Button>
         ) : (
           <>
             <Button onClick={onClose} disabled={isPending}>{translate('ra.action.cancel')}</Button>

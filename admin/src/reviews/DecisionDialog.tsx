@@ -8,7 +8,8 @@ import type { KamiDataProvider } from '../dataProvider';
 import type { Decision, OrderRecord } from '../types';
 
 interface Props {
-  order: Pick<OrderRecord, 'id' | 'quantity' | 'productName'>;
+  /** reviewSeq is there when the dialog opens from the inbox: the server then refuses it for a newer review. */
+  order: Pick<OrderRecord, 'id' | 'quantity' | 'productName'> & { reviewSeq?: number };
   decision: Decision;
   onClose: () => void;
 }
@@ -28,9 +29,12 @@ export const DecisionDialog = ({ order, decision, onClose }: Props) => {
   const quantityValid = /^\d+$/.test(quantity) && Number(quantity) >= 1 && Number(quantity) <= order.quantity;
 
   const { mutate, isPending, error } = useMutation<OrderRecord, HttpError>({
-    mutationFn: () => decision === 'approve'
-      ? dataProvider.approveOrder(order.id, { ...(note ? { note } : {}), ...(partial ? { quantity: Number(quantity) } : {}) })
-      : dataProvider.rejectOrder(order.id, note ? { note } : {}),
+    mutationFn: () => {
+      const common = { ...(note ? { note } : {}), ...(order.reviewSeq ? { reviewSeq: order.reviewSeq } : {}) };
+      return decision === 'approve'
+        ? dataProvider.approveOrder(order.id, { ...common, ...(partial ? { quantity: Number(quantity) } : {}) })
+        : dataProvider.rejectOrder(order.id, common);
+    },
     onSuccess: () => {
       notify(`kami.decision.done_${decision}`, { type: 'success', messageArgs: { id: order.id } });
       onClose();

@@ -46,7 +46,7 @@ export const ReviewList = () => {
   return (
     <List
       filters={ReviewFilters()}
-      sort={{ field: 'waitingSince', order: 'ASC' }}
+      sort={{ field: 'reviewSince', order: 'ASC' }}
       perPage={25}
       empty={false}
       exporter={false}
@@ -59,7 +59,7 @@ export const ReviewList = () => {
         bulkActionButtons={canDecide ? <BulkDecisionButtons /> : false}
         empty={<InboxEmpty />}
       >
-        <Col source="id" disableSort render={(r) => <Mono>{r.id}</Mono>} />
+        <Col source="id" render={(r) => <Mono>{r.id}</Mono>} />
         <Col
           source="productName"
           disableSort
@@ -72,7 +72,7 @@ export const ReviewList = () => {
         />
         <Col source="amountCents" align="right" render={() => <MoneyField />} />
         <Col source="reviewReasons" disableSort render={(r) => <ReasonChips reasons={r.reviewReasons} />} />
-        <Col source="waitingSince" render={(r) => <WaitLabel since={r.waitingSince} />} />
+        <Col source="reviewSince" render={(r) => <WaitLabel since={r.waitingSince} />} />
         <Col label="" disableSort align="right" render={() => <DecisionButtons />} />
       </DataTable>
     </List>

@@ -16,13 +16,14 @@ const Section = ({ title, children }: { title: string; children: ReactNode }) =>
 };
 
 /** Facts hold numbers, amounts in cents, and small objects (payment, blacklist hits): show each plainly. */
-function factText(key: string, value: unknown, currency: string, locale: string): string {
+function factText(key: string, value: unknown, currency: string, locale: string, translate: (k: string, o?: object) => string): string {
   if (value === null || value === undefined) return '—';
   if (typeof value === 'number' && key.endsWith('Cents')) return formatMoney(value, currency, locale);
   if (typeof value === 'boolean') return value ? '✓' : '✗';
   if (Array.isArray(value)) return value.length ? value.map((v) => (typeof v === 'object' ? Object.values(v as object).join(' ') : String(v))).join(', ') : '—';
   if (typeof value === 'object') {
-    return Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}: ${factText(k, v, currency, locale)}`).join(' · ');
+    return Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${translate(`kami.fact.${k}`, { _: k })}: ${factText(k, v, currency, locale, translate)}`).join(' · ');
   }
   return String(value);
 }
@@ -36,7 +37,7 @@ const Facts = ({ record }: { record: ReviewRecord }) => {
         {Object.entries(record.facts ?? {}).map(([key, value]) => (
           <TableRow key={key}>
             <TableCell sx={{ color: 'text.secondary', width: '55%' }}>{translate(`kami.fact.${key}`, { _: key })}</TableCell>
-            <TableCell sx={{ fontVariantNumeric: 'tabular-nums' }}>{factText(key, value, record.currency, locale)}</TableCell>
+            <TableCell sx={{ fontVariantNumeric: 'tabular-nums' }}>{factText(key, value, record.currency, locale, translate)}</TableCell>
           </TableRow>
         ))}
       </TableBody>
@@ -64,14 +65,13 @@ const BuyerHistory = ({ record }: { record: ReviewRecord }) => {
   );
 };
 
+/** Stock beyond what the order already holds (checkout reserved its keys); short only when stock is why it waits. */
 const Stock = ({ record }: { record: ReviewRecord }) => {
   const translate = useTranslate();
-  const enough = record.stock.available >= record.quantity;
+  const short = record.status === 'backorder' || record.reviewReasons.some((r) => r.code === 'out_of_stock');
   return (
-    <Alert severity={enough ? 'success' : 'warning'} variant="outlined" data-testid="review-stock">
-      {translate(enough ? 'kami.inbox.stock_enough' : 'kami.inbox.stock_short', {
-        available: record.stock.available, quantity: record.quantity,
-      })}
+    <Alert severity={short ? 'warning' : 'info'} variant="outlined" data-testid="review-stock">
+      {translate(short ? 'kami.inbox.stock_short' : 'kami.inbox.stock_left', { smart_count: record.stock.available })}
     </Alert>
   );
 };

@@ -3,7 +3,10 @@ import type { ReactNode } from 'react';
 import {
   CheckboxGroupInput, Edit, NumberInput, SelectInput, SimpleForm, TextInput, minValue, useGetOne, useRecordContext, useTranslate,
 } from 'react-admin';
+import { z } from 'zod';
+import { ProductRuleOverridesSchema, RuleSettingsSchema } from '../../../domain/rules-schema';
 import { FormDraft } from '../common/FormDraft';
+import { zodValidate } from '../common/zodValidate';
 import { MoneyInput } from '../products/MoneyInput';
 import type { RuleRecord, RuleSettings } from '../types';
 
@@ -66,21 +69,34 @@ const Fields = () => {
   );
 };
 
-/** Product rules store only what differs from global: empty fields are dropped, not saved as blanks. */
-const dropEmpty = (data: RuleRecord) => data.id === 'global' ? data : {
-  ...data,
-  settings: Object.fromEntries(Object.entries(data.settings ?? {}).filter(([, v]) => v !== null && v !== '' && v !== undefined)),
+/**
+ * The server takes `{ settings }` only. A product stores only what differs from global: its empty fields
+ * are dropped (they mean "as all products"), not saved as blanks.
+ */
+const dropEmpty = (data: RuleRecord) => ({
+  id: data.id,
+  settings: data.id === 'global'
+    ? data.settings
+    : Object.fromEntries(Object.entries(data.settings ?? {}).filter(([, v]) => v !== null && v !== '' && v !== undefined && !(Array.isArray(v) && !v.length))),
+});
+
+const validateGlobal = zodValidate(z.object({ settings: RuleSettingsSchema }));
+const validateProduct = zodValidate(z.object({ settings: ProductRuleOverridesSchema }));
+/** The server's own schemas: global needs every setting, a product any subset of them. */
+const validate = (values: object) => {
+  const data = values as RuleRecord;
+  return data.id === 'global' ? validateGlobal(data) : validateProduct(dropEmpty(data));
 };
 
 const RuleTitle = () => {
   const record = useRecordContext<RuleRecord>();
   const translate = useTranslate();
-  return <span>{translate(record?.id === 'global' ? 'kami.rules.title_global' : 'kami.rules.title_product')}</span>;
+  return <span>{record?.id === 'global' ? translate('kami.rules.title_global') : translate('kami.rules.title_product', { name: record?.name ?? '' })}</span>;
 };
 
 export const RuleEdit = () => (
   <Edit mutationMode="pessimistic" transform={dropEmpty} title={<RuleTitle />} redirect={false}>
-    <SimpleForm sx={{ maxWidth: 1100 }}>
+    <SimpleForm sx={{ maxWidth: 1100 }} validate={validate}>
       <FormDraft />
       <Fields />
     </SimpleForm>

@@ -1,5 +1,5 @@
 import { Chip, Typography } from '@mui/material';
-import { DataTable, List, ReferenceField, useCanAccess, useTranslate } from 'react-admin';
+import { DataTable, List, useCanAccess, useTranslate } from 'react-admin';
 import type { RuleRecord } from '../types';
 
 const Col = DataTable.Col<RuleRecord>;
@@ -8,7 +8,7 @@ const Scope = ({ record }: { record: RuleRecord }) => {
   const translate = useTranslate();
   return record.id === 'global'
     ? <Chip size="small" color="primary" label={translate('kami.rules.global')} />
-    : <ReferenceField source="id" reference="products" link={false} />;
+    : <Typography variant="body2">{record.name}</Typography>;
 };
 
 const Overrides = ({ record }: { record: RuleRecord }) => {

@@ -1,0 +1,109 @@
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Kami } from '../../helpers/kami.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ADMIN = join(ROOT, 'admin');
+const DIST = join(ADMIN, 'dist');
+/** What the built panel is made of: a change to any of these makes admin/dist stale. */
+const SOURCES = [join(ADMIN, 'src'), join(ADMIN, 'index.html'), join(ADMIN, 'vite.config.ts'), join(ROOT, 'domain')];
+export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
+
+const newest = (path: string): number => {
+  const s = statSync(path);
+  return s.isDirectory() ? Math.max(0, ...readdirSync(path).map((f) => newest(join(path, f)))) : s.mtimeMs;
+};
+const mtime = (path: string) => { try { return statSync(path).mtimeMs; } catch { return 0; } };
+
+/**
+ * Builds the panel with vite's build() when admin/dist is missing or older than its sources. Test files run
+ * in parallel, so a lock directory makes the others wait for one build instead of writing dist together.
+ */
+export async function ensurePanelBuilt(): Promise<void> {
+  const lock = join(ROOT, 'test-results', '.panel-build.lock');
+  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+  for (let waited = 0; ; waited += 200) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (waited > 180_000) rmSync(lock, { recursive: true, force: true }); // a crashed run left it behind
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    if (mtime(join(DIST, 'index.html')) > Math.max(...SOURCES.map(newest))) return;
+    const { build } = await import('vite');
+    await build({ configFile: join(ADMIN, 'vite.config.ts'), logLevel: 'warn' });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Serves admin/dist at /admin as api/main.ts does (SPA fallback included), and passes everything else,
+ * the admin API included, to the test's Kami. One origin, so the session cookie (Path=/admin) behaves as in
+ * production.
+ */
+export async function servePanel(kami: Pick<Kami, 'baseUrl'>) {
+  const app = express();
+  app.use('/admin', express.static(DIST, { index: 'index.html' }));
+  app.get(/^\/admin(?!\/api(\/|$))(\/.*)?$/, (_req, res) => res.sendFile('index.html', { root: DIST }));
+  app.use((req, res) => {
+    const upstream = http.request(new URL(req.originalUrl, kami.baseUrl), { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', (err) => res.destroy(err));
+    req.pipe(upstream);
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** Debian's Chromium with the flags that work here as root (see shared notes); Playwright gives it a fresh profile. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync',
+    ],
+  });
+}
+
+/** Signs in through the panel's login page and waits for the landing page (the inbox). */
+export async function signIn(page: Page, panelUrl: string, email: string, password: string) {
+  await page.goto(`${panelUrl}/admin/`);
+  await page.locator('input[name="email"]').fill(email);
+  await page.locator('input[name="password"]').fill(password);
+  await page.getByTestId('sign-in').click();
+  await page.getByTestId('inbox-badge').waitFor();
+}
+
+export async function screenshot(page: Page, name: string) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** What every open page showed when a test failed, in test-results/failures/. */
+export async function failureShots(browser: Browser, testName: string) {
+  const dir = join(ROOT, 'test-results', 'failures');
+  mkdirSync(dir, { recursive: true });
+  const pages = browser.contexts().flatMap((c) => c.pages());
+  const slug = testName.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+  await Promise.all(pages.map((p, i) => p.screenshot({ path: join(dir, `${slug}-${i}.png`), fullPage: true }).catch(() => undefined)));
+}
