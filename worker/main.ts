@@ -8,7 +8,8 @@ import { createDb } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { createMailer } from '../infra/mailer.js';
 import { resolveMasterKey } from '../infra/master-key.js';
-import { createWorkerConnection } from '../infra/temporal.js';
+import { createTemporalClient, createWorkerConnection } from '../infra/temporal.js';
+import { reconcileOrphanedOrders } from './reconcile.js';
 import { PREBUILT_BUNDLE } from './bundle-path.js';
 import { installTemporalRuntime } from '../infra/temporal-runtime.js';
 
@@ -33,9 +34,15 @@ export async function runWorker(config = loadConfig()) {
     activities: createActivities({ db, vault, mailer, log, publicUrl: config.publicUrl, merchantEmail: config.KAMI_MERCHANT_EMAIL ?? config.KAMI_ADMIN_EMAIL }),
   });
   log.info({ taskQueue: config.KAMI_TASK_QUEUE, address: config.temporalAddress }, 'worker started');
+  const temporal = await createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
+  const sweep = () => reconcileOrphanedOrders({ db, temporal, config, log }).catch((err) => log.error({ err }, 'order reconciliation failed'));
+  const sweeper = setInterval(sweep, 60_000);
+  void sweep();
   try {
     await worker.run();
   } finally {
+    clearInterval(sweeper);
+    await temporal.connection.close();
     mailer.close();
     await db.$disconnect();
     await connection.close();
