@@ -1,6 +1,7 @@
 import type { Db } from './db.js';
 import { Prisma } from './db.js';
 import type { KeyVault } from './crypto.js';
+import type { OrderInput, OrderTimeouts, PaymentFacts } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
 
 type Tx = Prisma.TransactionClient | Db;
@@ -81,4 +82,17 @@ export async function allocateBackorders(db: Db, productId: string): Promise<str
     }
     return ready;
   });
+}
+
+/** The workflow input of an existing order (for restarts: a retried checkout, a late payment). */
+export function orderInput(
+  o: { id: string; productId: string; quantity: number; amountCents: number; currency: string }, sku: string, timeouts: OrderTimeouts,
+): OrderInput {
+  return { orderId: o.id, productId: o.productId, sku, quantity: o.quantity, amountCents: o.amountCents, currency: o.currency, timeouts };
+}
+
+/** A payment beyond the one that paid the order is owed back: flag the order for a person. Idempotent. */
+export async function flagExtraPayment(db: Db, orderId: string, p: PaymentFacts): Promise<void> {
+  await db.order.update({ where: { id: orderId }, data: { attention: `extra payment ${p.txnId} (${p.amountCents} ${p.currency}) received; refund it` } });
+  await appendEvent(db, orderId, 'extra_payment', { ...p }, { step: p.txnId.slice(0, 64) });
 }
