@@ -18,7 +18,8 @@ export const BlacklistButton = () => {
     { id: record.id, data: { blacklisted: next }, previousData: record },
     {
       mutationMode: 'pessimistic',
-      onSuccess: () => notify(next ? 'kami.buyers.blacklisted_done' : 'kami.buyers.unblacklisted_done', { type: 'success' }),
+      // an empty answer means the session had ended and react-admin logged out instead: nothing changed
+      onSuccess: (data) => data?.id !== undefined && notify(next ? 'kami.buyers.blacklisted_done' : 'kami.buyers.unblacklisted_done', { type: 'success' }),
       onError: (e) => notify((e as Error).message, { type: 'error' }),
     },
   );

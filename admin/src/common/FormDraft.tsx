@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useFormContext } from 'react-hook-form';
 import { useLocation, useNotify } from 'react-admin';
 import { SESSION_EXPIRED } from '../authProvider';
@@ -19,15 +19,22 @@ export const FormDraft = () => {
   const { pathname } = useLocation();
   const { watch, reset, getValues } = useFormContext();
   const notify = useNotify();
+  // read once, before this mount's effects may discard it
+  const [saved] = useState(() => sessionStorage.getItem(draftKey(pathname)));
+
+  useEffect(() => {
+    if (!saved) return;
+    // The form resets itself to the loaded record in its own effect, which runs after this child's:
+    // restore on the next task, over the record. keepDefaultValues makes the restored values unsaved changes.
+    const timer = setTimeout(() => {
+      reset({ ...getValues(), ...JSON.parse(saved) }, { keepDefaultValues: true });
+      notify('kami.draft.restored', { type: 'info' });
+    });
+    return () => clearTimeout(timer);
+  }, [saved, reset, getValues, notify]);
 
   useEffect(() => {
     const key = draftKey(pathname);
-    const saved = sessionStorage.getItem(key);
-    if (saved) {
-      // keepDefaultValues: the restored values count as unsaved changes against the stored record
-      reset({ ...getValues(), ...JSON.parse(saved) }, { keepDefaultValues: true });
-      notify('kami.draft.restored', { type: 'info' });
-    }
     const subscription = watch((values) => sessionStorage.setItem(key, JSON.stringify(withoutSecrets(values))));
     const discard = () => sessionStorage.removeItem(key);
     // A reload or a closed tab discards the copy too: only an expired session brings it back.
@@ -37,7 +44,7 @@ export const FormDraft = () => {
       window.removeEventListener('pagehide', discard);
       if (!sessionStorage.getItem(SESSION_EXPIRED)) discard();
     };
-  }, [pathname, watch, reset, getValues, notify]);
+  }, [pathname, watch]);
 
   return null;
 };

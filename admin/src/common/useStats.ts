@@ -1,12 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
-import { useDataProvider } from 'react-admin';
-import type { KamiDataProvider } from '../dataProvider';
+import { useCommands } from './useCommands';
 
 /** Polling keeps the inbox badge honest while an operator works elsewhere in the panel. */
 export const STATS_POLL_MS = 15_000;
 
 /** One shared query for the dashboard, the inbox summary and the menu badge. */
 export function useStats() {
-  const dataProvider = useDataProvider<KamiDataProvider>();
+  const dataProvider = useCommands();
   return useQuery({ queryKey: ['kami', 'stats'], queryFn: () => dataProvider.getStats(), refetchInterval: STATS_POLL_MS });
 }

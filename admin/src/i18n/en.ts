@@ -92,7 +92,12 @@ const kami = {
   },
   event: {
     status: 'Status: %{status}', system: 'Kami', decision: 'Decision recorded', review_reminder: 'Review reminder sent',
-    created: 'Order created', payment: 'Payment received', email_sent: 'Email sent', email_failed: 'Email failed',
+    created: 'Order created', rules_checked: 'Rules checked', email_sent: 'Email sent', extra_payment: 'Extra payment received',
+    key_voided: 'Key voided', partially_approved: 'Partly approved',
+  },
+  event_field: {
+    quantity: 'Quantity', amountCents: 'Amount', heldKeys: 'Keys held', provider: 'Provider', txnId: 'Transaction', action: 'Outcome',
+    reasons: 'Reasons', seq: 'Review', note: 'Note', kind: 'Kind', keyIds: 'Keys', to: 'To', channel: 'Channel', attempts: 'Attempts',
   },
   products: {
     limits_after_create: 'Limits can be set once the product exists.', inherited: 'as all products', edit_limits: 'Edit limits',
@@ -102,7 +107,7 @@ const kami = {
     sku_help: 'Letters, digits, dot, dash, underscore', active_help: 'Off sale products cannot be bought',
     low_stock_help: 'Warn when available keys fall below this',
     delivery_help: 'Manual goods are entered by an operator',
-    guide_help: 'Shown on the buyer’s order page and in the delivery email', preview: 'Preview', preview_empty: 'The guide preview appears here.',
+    guide_help: "Shown on the buyer's order page and in the delivery email", preview: 'Preview', preview_empty: 'The guide preview appears here.',
     empty_title: 'No products yet', empty_text: 'Create a product, then import its keys.',
     delivery: { auto: 'Card keys (automatic)', manual: 'Manual delivery' },
   },

@@ -91,7 +91,12 @@ const kamiZh: KamiMessages = {
     },
     event: {
       status: '状态：%{status}', system: 'Kami', decision: '已记录决定', review_reminder: '已发送审核提醒',
-      created: '订单已创建', payment: '已收到付款', email_sent: '邮件已发送', email_failed: '邮件发送失败',
+      created: '订单已创建', rules_checked: '规则检查完成', email_sent: '邮件已发送', extra_payment: '收到额外付款',
+      key_voided: '卡密已作废', partially_approved: '部分批准',
+    },
+    event_field: {
+      quantity: '数量', amountCents: '金额', heldKeys: '持有卡密', provider: '支付渠道', txnId: '交易号', action: '结果',
+      reasons: '原因', seq: '审核', note: '备注', kind: '类型', keyIds: '卡密', to: '收件人', channel: '渠道', attempts: '尝试次数',
     },
     products: {
       limits_after_create: '创建商品后即可设置限购。', inherited: '同全部商品', edit_limits: '编辑限购',

@@ -1,14 +1,14 @@
 import DownloadIcon from '@mui/icons-material/FileDownloadOutlined';
 import { Button, Tooltip } from '@mui/material';
 import { useState } from 'react';
-import { useCanAccess, useDataProvider, useListContext, useNotify, useTranslate } from 'react-admin';
-import type { KamiDataProvider } from '../dataProvider';
+import { useCanAccess, useListContext, useNotify, useTranslate } from 'react-admin';
+import { useCommands } from '../common/useCommands';
 
 /** Owner only: downloads the unsold keys of the filtered product (and batch) as a text file, one key a line. */
 export const ExportKeysButton = () => {
   const translate = useTranslate();
   const notify = useNotify();
-  const dataProvider = useDataProvider<KamiDataProvider>();
+  const dataProvider = useCommands();
   const { canAccess } = useCanAccess({ resource: 'keys', action: 'export' });
   const { filterValues } = useListContext();
   const [busy, setBusy] = useState(false);

@@ -2,16 +2,16 @@ import CopyIcon from '@mui/icons-material/ContentCopy';
 import RevealIcon from '@mui/icons-material/VisibilityOutlined';
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, IconButton, List, ListItem, ListItemText } from '@mui/material';
 import { useMutation } from '@tanstack/react-query';
-import { useDataProvider, useListContext, useTranslate, type HttpError } from 'react-admin';
+import { useListContext, useTranslate, type HttpError } from 'react-admin';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { Mono } from '../common/fields';
-import type { KamiDataProvider } from '../dataProvider';
+import { useCommands } from '../common/useCommands';
 
 /** Owner only: shows the selected keys' text. The server audits the reveal before answering. */
 export const RevealKeysButton = () => {
   const translate = useTranslate();
   const { selectedIds } = useListContext();
-  const dataProvider = useDataProvider<KamiDataProvider>();
+  const dataProvider = useCommands();
   const { mutate, isPending, error, data, reset } = useMutation<{ id: number; secret: string }[], HttpError>({
     mutationFn: () => dataProvider.revealKeys(selectedIds),
   });

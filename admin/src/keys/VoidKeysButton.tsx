@@ -2,9 +2,9 @@ import VoidIcon from '@mui/icons-material/BlockOutlined';
 import { Button, Dialog, DialogActions, DialogContent, DialogContentText, DialogTitle, TextField } from '@mui/material';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
-import { useDataProvider, useListContext, useNotify, useRefresh, useTranslate, type HttpError } from 'react-admin';
+import { useListContext, useNotify, useRefresh, useTranslate, type HttpError } from 'react-admin';
 import { ErrorAlert } from '../common/ErrorAlert';
-import type { KamiDataProvider } from '../dataProvider';
+import { useCommands } from '../common/useCommands';
 
 /** Voids the selected unsold keys with a reason (kept on each key and in the audit log). */
 export const VoidKeysButton = () => {
@@ -12,7 +12,7 @@ export const VoidKeysButton = () => {
   const notify = useNotify();
   const refresh = useRefresh();
   const { selectedIds, onUnselectItems } = useListContext();
-  const dataProvider = useDataProvider<KamiDataProvider>();
+  const dataProvider = useCommands();
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
   const { mutate, isPending, error, reset } = useMutation<unknown, HttpError>({

@@ -1,11 +1,12 @@
 import { Button, Dialog, DialogActions, DialogContent, DialogContentText, DialogTitle, TextField } from '@mui/material';
 import { useMutation } from '@tanstack/react-query';
 import { useState, type ReactElement } from 'react';
-import { useCanAccess, useDataProvider, useNotify, useRecordContext, useRefresh, useTranslate, type HttpError } from 'react-admin';
+import { useCanAccess, useNotify, useRecordContext, useRefresh, useTranslate, type HttpError } from 'react-admin';
 import { ErrorAlert } from '../common/ErrorAlert';
 import type { KamiDataProvider } from '../dataProvider';
 import type { OrderRecord } from '../types';
 import type { OrderStatus } from './statuses';
+import { useCommands } from '../common/useCommands';
 
 interface Props {
   /** Names the permission (orders.<command>) and the messages (kami.orders.command.<command>.*). */
@@ -25,7 +26,7 @@ export const CommandButton = ({ command, icon, when, withText, run, color = 'pri
   const translate = useTranslate();
   const notify = useNotify();
   const refresh = useRefresh();
-  const dataProvider = useDataProvider<KamiDataProvider>();
+  const dataProvider = useCommands();
   const { canAccess } = useCanAccess({ resource: 'orders', action: command });
   const [open, setOpen] = useState(false);
   const [text, setText] = useState('');

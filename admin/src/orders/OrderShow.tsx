@@ -1,4 +1,4 @@
-import { Alert, AlertTitle, Box, Card, CardContent, Chip, Grid, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
+import { Alert, AlertTitle, Box, Card, CardContent, Chip, Grid, Stack, Table, TableBody, TableCell, TableRow, Typography } from '@mui/material';
 import type { ReactNode } from 'react';
 import { Link, Show, useLocaleState, useRecordContext, useTranslate } from 'react-admin';
 import { formatDateTime, formatMoney } from '../common/format';
@@ -58,29 +58,22 @@ const Details = () => {
   );
 };
 
+const KEY_TONE = { available: 'success', reserved: 'info', sold: 'default', void: 'error' } as const;
+
+/** The order's keys by hint only, compact: a large order holds hundreds. */
 const Keys = () => {
   const record = useRecordContext<OrderRecord>()!;
   const translate = useTranslate();
   if (!record.keys?.length) return <Typography variant="body2" color="text.secondary">{translate('kami.orders.no_keys')}</Typography>;
   return (
-    <Table size="small" data-testid="order-keys">
-      <TableHead>
-        <TableRow>
-          <TableCell>{translate('resources.keys.fields.id')}</TableCell>
-          <TableCell>{translate('resources.keys.fields.hint')}</TableCell>
-          <TableCell>{translate('resources.keys.fields.status')}</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {record.keys.map((k) => (
-          <TableRow key={k.id}>
-            <TableCell><Mono>#{k.id}</Mono></TableCell>
-            <TableCell><Mono>••••{k.hint}</Mono></TableCell>
-            <TableCell><Chip size="small" variant="outlined" label={translate(`kami.key_status.${k.status}`)} /></TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+    <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.75 }} data-testid="order-keys">
+      {record.keys.map((k) => (
+        <Chip
+          key={k.id} size="small" variant="outlined" color={KEY_TONE[k.status]} data-key-id={k.id}
+          label={<Mono>#{k.id} ••••{k.hint}</Mono>} title={translate(`kami.key_status.${k.status}`)}
+        />
+      ))}
+    </Box>
   );
 };
 

@@ -1,7 +1,8 @@
 import { Box, Typography } from '@mui/material';
 import { useLocaleState, useRecordContext, useTranslate } from 'react-admin';
 import { formatDateTime } from '../common/format';
-import type { OrderEvent, OrderRecord } from '../types';
+import type { OrderRecord } from '../types';
+import { eventSummary } from './eventSummary';
 import { ORDER_STATUSES, STATUS_TONE, type OrderStatus } from './statuses';
 
 const isStatus = (type: string): type is OrderStatus => (ORDER_STATUSES as readonly string[]).includes(type);
@@ -10,15 +11,13 @@ const DOT: Record<string, string> = {
   warning: 'warning.main', error: 'error.main', success: 'success.main', info: 'info.main', default: 'grey.400',
 };
 
-const eventData = (data: OrderEvent['data']) =>
-  Object.entries(data ?? {}).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' · ');
-
 /** The order's audit trail as a timeline: status changes carry the status colour, other events a neutral dot. */
 export const OrderTimeline = () => {
   const record = useRecordContext<OrderRecord>();
   const translate = useTranslate();
   const [locale] = useLocaleState();
   const events = record?.events ?? [];
+  const currency = record?.currency ?? 'USD';
   if (!events.length) return <Typography variant="body2" color="text.secondary">{translate('kami.orders.no_events')}</Typography>;
   return (
     <Box component="ol" sx={{ listStyle: 'none', m: 0, p: 0 }} data-testid="order-timeline">
@@ -37,9 +36,9 @@ export const OrderTimeline = () => {
             <Typography variant="caption" color="text.secondary" component="div">
               {formatDateTime(e.createdAt, locale)} · {e.actor === 'system' ? translate('kami.event.system') : e.actor}
             </Typography>
-            {Object.keys(e.data ?? {}).length > 0 && (
-              <Typography variant="caption" component="div" sx={{ color: 'text.secondary', wordBreak: 'break-word' }}>{eventData(e.data)}</Typography>
-            )}
+            <Typography variant="caption" component="div" sx={{ color: 'text.secondary', wordBreak: 'break-word' }}>
+              {eventSummary(e, currency, locale, translate)}
+            </Typography>
           </Box>
         </Box>
       ))}

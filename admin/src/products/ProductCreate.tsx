@@ -1,8 +1,13 @@
 import { Create } from 'react-admin';
+import { useSaveSuccess } from '../common/useSaveSuccess';
 import { ProductForm } from './ProductForm';
 
-export const ProductCreate = () => (
-  <Create redirect="edit">
-    <ProductForm />
-  </Create>
-);
+/** After creating, the edit page: that is where stock is imported and limits are set. */
+export const ProductCreate = () => {
+  const onSuccess = useSaveSuccess('products', 'created', 'edit');
+  return (
+    <Create mutationOptions={{ onSuccess }}>
+      <ProductForm />
+    </Create>
+  );
+};

@@ -1,11 +1,15 @@
 import { Edit, useRecordContext } from 'react-admin';
+import { useSaveSuccess } from '../common/useSaveSuccess';
 import type { ProductRecord } from '../types';
 import { ProductForm } from './ProductForm';
 
 const ProductTitle = () => <span>{useRecordContext<ProductRecord>()?.name}</span>;
 
-export const ProductEdit = () => (
-  <Edit mutationMode="pessimistic" title={<ProductTitle />} redirect="list">
-    <ProductForm withStock />
-  </Edit>
-);
+export const ProductEdit = () => {
+  const onSuccess = useSaveSuccess('products', 'updated');
+  return (
+    <Edit mutationMode="pessimistic" title={<ProductTitle />} mutationOptions={{ onSuccess }}>
+      <ProductForm withStock />
+    </Edit>
+  );
+};

@@ -6,14 +6,17 @@ import type { ProductRecord } from '../types';
 /** The same test as the dashboard's low-stock list; manual-delivery products hold no keys, so they are never low. */
 export const isLowStock = (p: ProductRecord) => p.deliveryMode !== 'manual' && p.stock.available < p.lowStockThreshold;
 
-/** Available keys as a number and a bar against everything ever loaded; red when low. */
+/** A bar is full at this many times the alert level: beyond that, more stock is not news. */
+const COMFORTABLE = 5;
+
+/** Available keys as a number, and a bar of how far above the low-stock alert they are; red when below it. */
 export const StockBar = () => {
   const record = useRecordContext<ProductRecord>();
   const translate = useTranslate();
   if (!record) return null;
   const { available, reserved, sold } = record.stock;
-  const total = available + reserved + sold;
   const low = isLowStock(record);
+  const fill = Math.min(100, (available / Math.max(1, record.lowStockThreshold * COMFORTABLE)) * 100);
   return (
     <Box sx={{ minWidth: 140 }} data-low-stock={low}>
       <Stack direction="row" sx={{ justifyContent: 'space-between' }}>
@@ -22,7 +25,7 @@ export const StockBar = () => {
         </Typography>
         <Typography variant="caption" color="text.secondary">{translate('kami.products.reserved_sold', { reserved, sold })}</Typography>
       </Stack>
-      <LinearProgress variant="determinate" color={low ? 'error' : 'primary'} value={total ? (available / total) * 100 : 0} sx={{ height: 5, borderRadius: 3, mt: 0.5 }} />
+      <LinearProgress variant="determinate" color={low ? 'error' : 'primary'} value={fill} sx={{ height: 5, borderRadius: 3, mt: 0.5 }} />
     </Box>
   );
 };

@@ -5,11 +5,11 @@ import {
 } from '@mui/material';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
-import { useDataProvider, useListContext, useRefresh, useTranslate, type HttpError, type Identifier } from 'react-admin';
+import { useListContext, useRefresh, useTranslate, type HttpError, type Identifier } from 'react-admin';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { Mono } from '../common/fields';
-import type { KamiDataProvider } from '../dataProvider';
 import type { BulkDecisionResult, Decision } from '../types';
+import { useCommands } from '../common/useCommands';
 
 interface Props {
   ids: Identifier[];
@@ -27,7 +27,7 @@ export const BulkDecisionDialog = ({ ids, decision, onClose }: Props) => {
   const translate = useTranslate();
   const refresh = useRefresh();
   const { onSelect } = useListContext();
-  const dataProvider = useDataProvider<KamiDataProvider>();
+  const dataProvider = useCommands();
   const [note, setNote] = useState('');
 
   const { mutate, isPending, error, data: results } = useMutation<BulkDecisionResult[], HttpError>({

@@ -1,11 +1,11 @@
 import { Button, Dialog, DialogActions, DialogContent, DialogTitle, TextField, Typography } from '@mui/material';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
-import { useDataProvider, useNotify, useRefresh, useTranslate, type HttpError } from 'react-admin';
+import { useNotify, useRefresh, useTranslate, type HttpError } from 'react-admin';
 import { ErrorAlert } from '../common/ErrorAlert';
 import { Mono } from '../common/fields';
-import type { KamiDataProvider } from '../dataProvider';
 import type { Decision, OrderRecord } from '../types';
+import { useCommands } from '../common/useCommands';
 
 interface Props {
   /** reviewSeq is there when the dialog opens from the inbox: the server then refuses it for a newer review. */
@@ -22,7 +22,7 @@ export const DecisionDialog = ({ order, decision, onClose }: Props) => {
   const translate = useTranslate();
   const notify = useNotify();
   const refresh = useRefresh();
-  const dataProvider = useDataProvider<KamiDataProvider>();
+  const dataProvider = useCommands();
   const [note, setNote] = useState('');
   const [quantity, setQuantity] = useState(String(order.quantity));
   const partial = Number(quantity) !== order.quantity;

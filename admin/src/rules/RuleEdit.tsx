@@ -6,6 +6,7 @@ import {
 import { z } from 'zod';
 import { ProductRuleOverridesSchema, RuleSettingsSchema } from '../../../domain/rules-schema';
 import { FormDraft } from '../common/FormDraft';
+import { useSaveSuccess } from '../common/useSaveSuccess';
 import { zodValidate } from '../common/zodValidate';
 import { MoneyInput } from '../products/MoneyInput';
 import type { RuleRecord, RuleSettings } from '../types';
@@ -94,11 +95,14 @@ const RuleTitle = () => {
   return <span>{record?.id === 'global' ? translate('kami.rules.title_global') : translate('kami.rules.title_product', { name: record?.name ?? '' })}</span>;
 };
 
-export const RuleEdit = () => (
-  <Edit mutationMode="pessimistic" transform={dropEmpty} title={<RuleTitle />} redirect={false}>
-    <SimpleForm sx={{ maxWidth: 1100 }} validate={validate}>
-      <FormDraft />
-      <Fields />
-    </SimpleForm>
-  </Edit>
-);
+export const RuleEdit = () => {
+  const onSuccess = useSaveSuccess('rules', 'updated');
+  return (
+    <Edit mutationMode="pessimistic" transform={dropEmpty} title={<RuleTitle />} mutationOptions={{ onSuccess }}>
+      <SimpleForm sx={{ maxWidth: 1100 }} validate={validate}>
+        <FormDraft />
+        <Fields />
+      </SimpleForm>
+    </Edit>
+  );
+};

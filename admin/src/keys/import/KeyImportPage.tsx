@@ -5,14 +5,14 @@ import {
 } from '@mui/material';
 import { useState, type ReactNode } from 'react';
 import {
-  Link, Title, useCanAccess, useDataProvider, useGetList, useLocation, useTranslate, type HttpError,
+  Link, Title, useCanAccess, useGetList, useLocation, useTranslate, type HttpError,
 } from 'react-admin';
 import { ErrorAlert } from '../../common/ErrorAlert';
-import type { KamiDataProvider } from '../../dataProvider';
 import type { ProductRecord } from '../../types';
 import { analyseInWorker, importableLines, importInChunks, previewInChunks, type ImportOutcome, type Preview } from './chunks';
 import { ImportSource, type KeySource } from './ImportSource';
 import { PreviewReport } from './PreviewReport';
+import { useCommands } from '../../common/useCommands';
 
 type Phase = 'idle' | 'checking' | 'checked' | 'importing' | 'done';
 
@@ -45,7 +45,7 @@ const Progress = ({ label, done, of }: { label: string; done: number; of: number
  */
 export const KeyImportPage = () => {
   const translate = useTranslate();
-  const dataProvider = useDataProvider<KamiDataProvider>();
+  const dataProvider = useCommands();
   const { canAccess } = useCanAccess({ resource: 'keys', action: 'import' });
   const { search } = useLocation();
   const { data: products = [] } = useGetList<ProductRecord>('products', { pagination: { page: 1, perPage: 1000 }, sort: { field: 'name', order: 'ASC' } });

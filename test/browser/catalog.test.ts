@@ -1,0 +1,137 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { createOperator } from '../helpers/admin.js';
+import { startKami, type Kami } from '../helpers/kami.js';
+import { ensurePanelBuilt, failureShots, launchBrowser, screenshot, servePanel, signIn } from './helpers/panel.js';
+
+let kami: Kami;
+let panel: Awaited<ReturnType<typeof servePanel>>;
+let browser: Browser;
+let owner: Awaited<ReturnType<typeof createOperator>>;
+
+beforeAll(async () => {
+  [kami] = await Promise.all([startKami(), ensurePanelBuilt()]);
+  panel = await servePanel(kami);
+  browser = await launchBrowser();
+  owner = await createOperator(kami.db, { role: 'owner', name: 'Olga Owner' });
+});
+afterAll(async () => {
+  await browser?.close();
+  await panel?.close();
+  await kami?.stop();
+});
+afterEach(async ({ task }) => {
+  if (task.result?.state === 'fail') await failureShots(browser, task.name);
+});
+
+async function ownerPage(): Promise<Page> {
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error('[panel]', err));
+  await signIn(page, panel.url, owner.email, owner.password);
+  return page;
+}
+
+describe('operator panel: products and keys', () => {
+  it('imports a key file, naming duplicates and invalid lines by line number before committing', async () => {
+    const product = await kami.product(3, { name: 'Xbox Game Pass 1 month' });
+    const fresh = Array.from({ length: 6 }, (_, i) => `XGP-${Date.now()}-${i}`);
+    const lines = [
+      fresh[0], fresh[1], '', fresh[2],
+      fresh[1], // line 5 repeats line 2
+      product.secrets[0], // line 6 is already in stock
+      'x'.repeat(501), // line 7 is too long to be a key
+      fresh[3], fresh[4], fresh[5],
+    ];
+    const page = await ownerPage();
+    await page.goto(`${panel.url}/admin/keys/import?productId=${product.id}`);
+    await page.getByTestId('import-label').fill('Supplier A · November');
+    await page.getByTestId('key-file').setInputFiles({ name: 'keys.txt', mimeType: 'text/plain', buffer: Buffer.from(lines.join('\n')) });
+    await page.getByTestId('import-check').click();
+    const preview = page.getByTestId('import-preview');
+    await preview.waitFor();
+    expect(await preview.getByTestId('stat-total').textContent()).toBe('9');
+    expect(await preview.getByTestId('stat-valid').textContent()).toBe('6');
+    const issue = (line: number) => preview.locator(`[data-line="${line}"]`).getAttribute('data-kind');
+    expect(await issue(5)).toBe('duplicate_in_file');
+    expect(await issue(6)).toBe('duplicate_in_stock');
+    expect(await issue(7)).toBe('invalid');
+    await screenshot(page, 'keys-import-preview');
+
+    await page.getByTestId('import-run').click();
+    await page.getByTestId('import-done').waitFor();
+    await screenshot(page, 'keys-import-done');
+    const batch = await kami.db.keyBatch.findFirstOrThrow({ where: { productId: product.id, label: 'Supplier A · November' } });
+    expect(await kami.db.cardKey.count({ where: { batchId: batch.id } })).toBe(6);
+    expect(await kami.db.cardKey.count({ where: { productId: product.id } })).toBe(9);
+    await page.context().close();
+  });
+
+  it('imports a large file in chunks into one batch, with a progress bar', async () => {
+    const count = Number(process.env.KAMI_BROWSER_IMPORT_KEYS ?? 12_000);
+    const product = await kami.product(0, { name: 'Bulk import target' });
+    const text = Array.from({ length: count }, (_, i) => `BULK-${product.sku}-${i}-${(i * 7919) % 100_003}`).join('\n');
+    const page = await ownerPage();
+    await page.goto(`${panel.url}/admin/keys/import?productId=${product.id}`);
+    await page.getByTestId('import-label').fill('Big file');
+    await page.getByTestId('key-file').setInputFiles({ name: 'big.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+    const started = Date.now();
+    await page.getByTestId('import-check').click();
+    await page.getByTestId('import-preview').waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('stat-valid').textContent()).toBe(count.toLocaleString('en-US'));
+    await page.getByTestId('import-run').click();
+    await page.getByTestId('import-progress').waitFor();
+    await screenshot(page, 'keys-import-progress');
+    await page.getByTestId('import-done').waitFor({ timeout: 300_000 });
+    console.log(`[panel] checked and imported ${count} keys in ${Date.now() - started} ms`);
+    const batches = await kami.db.keyBatch.findMany({ where: { productId: product.id } });
+    expect(batches).toHaveLength(1);
+    expect(await kami.db.cardKey.count({ where: { batchId: batches[0]!.id } })).toBe(count);
+    await page.context().close();
+  });
+
+  it('edits a product: price in currency units, Markdown guide preview, live stock', async () => {
+    const product = await kami.product(4, { name: 'Spotify Premium', priceCents: 1500 });
+    const page = await ownerPage();
+    await page.goto(`${panel.url}/admin/products`);
+    await page.locator('tr', { hasText: 'Spotify Premium' }).waitFor();
+    await screenshot(page, 'products');
+
+    await page.locator('tr', { hasText: 'Spotify Premium' }).click();
+    const price = page.locator('input[name="priceCents"]');
+    await price.waitFor();
+    expect(await price.inputValue()).toBe('15');
+    await price.fill('12.34');
+    await page.locator('textarea[name="guide"]').fill('## Redeem\n1. Open **Spotify**\n2. Paste the code');
+    await page.getByTestId('guide-preview').locator('h2').waitFor();
+    await screenshot(page, 'product-edit');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/\/admin\/products$/);
+    const saved = await kami.db.product.findUniqueOrThrow({ where: { id: product.id } });
+    expect(saved.priceCents).toBe(1234);
+    expect(saved.guide).toContain('**Spotify**');
+    await page.context().close();
+  });
+
+  it('keeps what was typed when the session expires mid-form, and saves it after signing in again', async () => {
+    const product = await kami.product(1, { name: 'Before expiry' });
+    const page = await ownerPage();
+    await page.goto(`${panel.url}/admin/products/${product.id}`);
+    const name = page.locator('input[name="name"]');
+    await name.waitFor();
+    await name.fill('After expiry');
+    await page.context().clearCookies(); // the server-side session is gone as far as this browser knows
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('session-expired').waitFor();
+    await screenshot(page, 'login');
+    await page.locator('input[name="email"]').fill(owner.email);
+    await page.locator('input[name="password"]').fill(owner.password);
+    await page.getByTestId('sign-in').click();
+    await page.waitForURL(new RegExp(`/admin/products/${product.id}$`));
+    await expect.poll(() => name.inputValue(), { timeout: 10_000 }).toBe('After expiry');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/\/admin\/products$/);
+    expect((await kami.db.product.findUniqueOrThrow({ where: { id: product.id } })).name).toBe('After expiry');
+    await page.context().close();
+  });
+});
