@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 /** Paths that may hold secrets: pino replaces them before anything is written. */
 export const REDACT_PATHS = [
@@ -7,7 +8,10 @@ export const REDACT_PATHS = [
   'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'signature', '*.signature',
 ];
 
+/** JSON lines for machines; readable lines when a person watches a terminal (`npm start`). */
 export function createLogger(level: string, name: string): Logger {
-  return pino({ name, level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+  const options = { name, level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  if (!process.stdout.isTTY) return pino(options);
+  return pino(options, pretty({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', sync: true }));
 }
 export type { Logger };

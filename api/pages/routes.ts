@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { marked } from 'marked';
 import { z } from 'zod';
 import type { OrderStatus } from '../../domain/order-status.js';
 import { readBuyerOrder } from '../checkout/order-view.js';
@@ -37,6 +38,7 @@ export function pagesRouter(deps: ApiDeps): Router {
 ${o.paidAt ? `<tr><td>Paid</td><td>${o.paidAt.replace('T', ' ').slice(0, 19)} UTC</td></tr>` : ''}
 ${o.email ? `<tr><td>Email</td><td>${escapeHtml(o.email.status)}</td></tr>` : ''}</table>
 ${o.keys.length ? `<h2>Your key${o.keys.length > 1 ? 's' : ''}</h2><ol class="keys">${o.keys.map((k) => `<li>${escapeHtml(k)}</li>`).join('')}</ol>` : ''}
+${o.keys.length && o.guide ? `<h3>How to use</h3><div class="guide">${marked.parse(escapeHtml(o.guide), { async: false })}</div>` : ''}
 ${o.status === 'awaiting_payment' && deps.config.sandboxPayments ? `<p><a href="/sandbox/pay/${o.orderId}?token=${encodeURIComponent(token)}">Go to payment</a></p>` : ''}
 ${pending ? '<p class="muted">This page refreshes by itself.</p>' : ''}`, { refreshSeconds: pending ? 2 : undefined }));
   });
