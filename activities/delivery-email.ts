@@ -1,4 +1,5 @@
 import { marked } from 'marked';
+import { escapeHtml } from '../domain/html.js';
 
 export interface DeliveryEmailInput {
   orderId: string;
@@ -11,7 +12,6 @@ export interface DeliveryEmailInput {
   replacement?: boolean;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The email a buyer receives: the keys, the product's usage guide and a link back to the order page. */
 export function renderDeliveryEmail(d: DeliveryEmailInput): { subject: string; text: string; html: string } {

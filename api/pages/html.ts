@@ -1,4 +1,6 @@
-export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+import { escapeHtml } from '../../domain/html.js';
+
+export { escapeHtml };
 
 /** Shared frame of the buyer-facing pages (order page, sandbox checkout). */
 export function page(title: string, body: string, opts: { refreshSeconds?: number } = {}): string {
