@@ -1,0 +1,53 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// The layering of README "Architecture", checked on every run (TypeScript 7 has no typescript-eslint yet).
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+interface Import { file: string; spec: string; typeOnly: boolean }
+
+function sources(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && /\.tsx?$/.test(e.name))
+    .map((e) => relative(ROOT, join(e.parentPath, e.name)));
+}
+
+function imports(dir: string): Import[] {
+  return sources(dir).flatMap((file) => {
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    return [...text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'";]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => ({
+      file, spec: m[3]!, typeOnly: Boolean(m[2]),
+    }));
+  });
+}
+
+const offenders = (list: Import[], bad: (i: Import) => boolean) => list.filter(bad).map((i) => `${i.file} → ${i.spec}${i.typeOnly ? ' (type)' : ''}`);
+
+describe('module boundaries', () => {
+  it('workflows/ stays deterministic: no Node built-ins, I/O packages, infra/ or api/, and only types from activities/', () => {
+    expect(offenders(imports('workflows'), (i) =>
+      /^node:|^(fs|path|crypto|os|child_process|pg)$|^@prisma\/|\/infra\/|\/api\/|\/prisma\//.test(i.spec) || (/\/activities\//.test(i.spec) && !i.typeOnly),
+    )).toEqual([]);
+  });
+
+  it('domain/ is pure: nothing but itself, zod, and Temporal types', () => {
+    expect(offenders(imports('domain'), (i) => !(i.spec.startsWith('./') || i.spec === 'zod' || (i.spec.startsWith('@temporalio/') && i.typeOnly)))).toEqual([]);
+  });
+
+  it('api/ messages workflows and never runs activities itself', () => {
+    expect(offenders(imports('api'), (i) => /\/activities\//.test(i.spec) || (/\/workflows\//.test(i.spec) && !/\/workflows\/messages\.js$/.test(i.spec) && !i.typeOnly))).toEqual([]);
+  });
+
+  it('infra/ depends on no layer above it', () => {
+    expect(offenders(imports('infra'), (i) => /\/(api|workflows|activities|worker)\//.test(i.spec))).toEqual([]);
+  });
+
+  it('activities/ and worker/ do not reach into the HTTP layer', () => {
+    expect(offenders([...imports('activities'), ...imports('worker')], (i) => /\/api\//.test(i.spec))).toEqual([]);
+  });
+
+  it('the panel talks to the server over HTTP only (types and pure schemas from domain/ excepted)', () => {
+    expect(offenders(imports('admin/src'), (i) => /^\.\.\/(\.\.\/)+(api|infra|activities|workflows|worker|prisma)\//.test(i.spec))).toEqual([]);
+  });
+});
