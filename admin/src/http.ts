@@ -42,9 +42,9 @@ export function toHttpError(status: number, statusText: string, json: unknown): 
 
 /**
  * fetch for the admin API: sends the session cookie, adds the CSRF header to every state-changing request,
- * parses JSON and turns error bodies into HttpError.
+ * parses JSON and turns error bodies into HttpError. `fetchImpl` lets node tests carry the cookie themselves.
  */
-export function createHttpClient(session: Session): HttpClient {
+export function createHttpClient(session: Session, fetchImpl: typeof fetch = fetch): HttpClient {
   return async (url, options = {}) => {
     const method = (options.method ?? 'GET').toUpperCase();
     const headers = new Headers(options.headers);
@@ -52,7 +52,7 @@ export function createHttpClient(session: Session): HttpClient {
     if (typeof options.body === 'string' && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
     if (!SAFE_METHODS.has(method) && session.csrfToken) headers.set('X-CSRF-Token', session.csrfToken);
 
-    const res = await fetch(url, { ...options, method, headers, credentials: 'same-origin' });
+    const res = await fetchImpl(url, { ...options, method, headers, credentials: 'same-origin' });
     const body = await res.text();
     let json: unknown;
     if (body && res.headers.get('content-type')?.includes('json')) json = JSON.parse(body);

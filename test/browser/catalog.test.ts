@@ -134,4 +134,57 @@ describe('operator panel: products and keys', () => {
     expect((await kami.db.product.findUniqueOrThrow({ where: { id: product.id } })).name).toBe('After expiry');
     await page.context().close();
   });
+
+  it('owner screens: keys, batches, buyers, product rules, audit log and operators', async () => {
+    const product = await kami.product(5, { name: 'Apple Gift Card $10' });
+    const page = await ownerPage();
+
+    await page.goto(`${panel.url}/admin/keys?filter=${encodeURIComponent(JSON.stringify({ productId: product.id }))}`);
+    await page.locator('tbody tr:has(input[type="checkbox"])').nth(4).waitFor();
+    await screenshot(page, 'keys-list');
+
+    await page.goto(`${panel.url}/admin/batches`);
+    await page.locator('tbody tr').first().waitFor();
+    await screenshot(page, 'batches');
+
+    // an owner sets this product's own purchase limit; everything left empty follows the global rules
+    await page.goto(`${panel.url}/admin/rules/${product.id}`);
+    const limit = page.locator('input[name="settings.purchaseLimit"]');
+    await limit.waitFor();
+    await limit.fill('3');
+    await screenshot(page, 'rules-product');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(async () => (await kami.db.product.findUniqueOrThrow({ where: { id: product.id } })).rules, { timeout: 10_000 })
+      .toEqual({ purchaseLimit: 3 });
+
+    await page.goto(`${panel.url}/admin/audit`);
+    await page.locator('tbody tr', { hasText: 'rules.update' }).first().waitFor();
+    await screenshot(page, 'audit');
+
+    await page.goto(`${panel.url}/admin/operators/create`);
+    await page.locator('input[name="email"]').fill('new.viewer@test.kami');
+    await page.locator('input[name="name"]').fill('New Viewer');
+    await page.locator('input[name="password"]').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('tbody tr', { hasText: 'new.viewer@test.kami' }).waitFor();
+    await screenshot(page, 'operators');
+    await page.context().close();
+  });
+
+  it('an operator blacklists a buyer identity from the buyers list', async () => {
+    const product = await kami.product(2);
+    const email = `shady-${Date.now()}@example.com`;
+    expect((await kami.checkout({ sku: product.sku, quantity: 1, email })).status).toBe(201);
+    const operator = await createOperator(kami.db, { role: 'operator' });
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    await signIn(page, panel.url, operator.email, operator.password);
+    await page.goto(`${panel.url}/admin/buyers?filter=${encodeURIComponent(JSON.stringify({ q: email }))}`);
+    const row = page.locator('tr', { hasText: email });
+    await row.getByRole('button', { name: 'Blacklist' }).click();
+    await row.getByRole('button', { name: 'Remove from blacklist' }).waitFor();
+    expect(await kami.db.blacklistEntry.count({ where: { kind: 'email', value: email } })).toBe(1);
+    await screenshot(page, 'buyers');
+    await context.close();
+  });
 });

@@ -145,7 +145,7 @@ const kami = {
     disabled_help: 'A disabled operator is signed out and cannot sign in',
   },
   rules: {
-    overrides: 'Settings', global: 'All products', global_help: 'Defaults for every product', inherits: 'Same as all products',
+    overrides: 'Settings', no_limit: 'no limit', global: 'All products', global_help: 'Defaults for every product', inherits: 'Same as all products',
     inherit: 'Empty: as all products (%{value})', duration_help: 'For example 10m, 1h, 24h',
     section_limit: 'Purchase limit', section_bulk: 'Large orders', section_velocity: 'Velocity, duplicates and blacklist',
     section_timeout: 'Review timeout',
@@ -194,7 +194,7 @@ const resources = {
   keys: {
     name: 'Key |||| Keys',
     fields: {
-      id: 'Key', productId: 'Product', batchId: 'Batch', hint: 'Key', status: 'Status', orderId: 'Order', createdAt: 'Imported',
+      id: 'ID', productId: 'Product', batchId: 'Batch', hint: 'Key', status: 'Status', orderId: 'Order', createdAt: 'Imported',
       soldAt: 'Sold', voidReason: 'Void reason',
     },
   },

@@ -144,7 +144,7 @@ const kamiZh: KamiMessages = {
       disabled_help: '停用的操作员会被登出且无法登录',
     },
     rules: {
-      overrides: '设置', global: '全部商品', global_help: '所有商品的默认设置', inherits: '与全部商品相同',
+      overrides: '设置', no_limit: '不限', global: '全部商品', global_help: '所有商品的默认设置', inherits: '与全部商品相同',
       inherit: '留空：同全部商品（%{value}）', duration_help: '例如 10m、1h、24h',
       section_limit: '限购', section_bulk: '大额订单', section_velocity: '频率、重复与黑名单',
       section_timeout: '审核超时',
@@ -192,7 +192,7 @@ const kamiZh: KamiMessages = {
     keys: {
       name: '卡密',
       fields: {
-        id: '卡密', productId: '商品', batchId: '批次', hint: '卡密', status: '状态', orderId: '订单', createdAt: '导入时间',
+        id: '编号', productId: '商品', batchId: '批次', hint: '卡密', status: '状态', orderId: '订单', createdAt: '导入时间',
         soldAt: '售出时间', voidReason: '作废原因',
       },
     },

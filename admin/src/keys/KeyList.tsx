@@ -6,6 +6,7 @@ import {
   useCanAccess, useTranslate,
 } from 'react-admin';
 import { EmptyState } from '../common/EmptyState';
+import { maskHint } from '../common/maskHint';
 import { DateTimeField, Mono } from '../common/fields';
 import type { KeyRecord, KeyStatus } from '../types';
 import { ExportKeysButton } from './ExportKeysButton';
@@ -60,7 +61,7 @@ export const KeyList = () => {
         <Col source="id" render={(r) => <Mono>#{r.id}</Mono>} />
         <Col source="productId" disableSort render={() => <ReferenceField source="productId" reference="products" />} />
         <Col source="batchId" render={() => <ReferenceField source="batchId" reference="batches" emptyText="—" />} />
-        <Col source="hint" disableSort render={(r) => <Mono>••••••{r.hint}</Mono>} />
+        <Col source="hint" disableSort render={(r) => <Mono>{maskHint(r.hint)}</Mono>} />
         <Col source="status" render={(r) => <KeyStatusChip status={r.status} />} />
         <Col source="orderId" disableSort render={(r) => (r.orderId ? <Link to={`/orders/${r.orderId}/show`}><Mono>{r.orderId}</Mono></Link> : '—')} />
         <Col source="createdAt" render={() => <DateTimeField source="createdAt" />} />

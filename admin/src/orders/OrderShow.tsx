@@ -2,6 +2,7 @@ import { Alert, AlertTitle, Box, Card, CardContent, Chip, Grid, Stack, Table, Ta
 import type { ReactNode } from 'react';
 import { Link, Show, useLocaleState, useRecordContext, useTranslate } from 'react-admin';
 import { formatDateTime, formatMoney } from '../common/format';
+import { maskHint } from '../common/maskHint';
 import { Mono, ReasonChips, StatusChip } from '../common/fields';
 import type { OrderRecord } from '../types';
 import { OrderActions } from './OrderActions';
@@ -70,7 +71,7 @@ const Keys = () => {
       {record.keys.map((k) => (
         <Chip
           key={k.id} size="small" variant="outlined" color={KEY_TONE[k.status]} data-key-id={k.id}
-          label={<Mono>#{k.id} ••••{k.hint}</Mono>} title={translate(`kami.key_status.${k.status}`)}
+          label={<Mono>#{k.id} {maskHint(k.hint)}</Mono>} title={translate(`kami.key_status.${k.status}`)}
         />
       ))}
     </Box>

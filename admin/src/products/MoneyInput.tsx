@@ -10,7 +10,8 @@ export const MoneyInput = (props: NumberInputProps & { currencySource?: string }
     <NumberInput
       step={0.01}
       min={0}
-      format={(cents: number | null | undefined) => (cents == null ? '' : cents / 100)}
+      // react-admin hands an empty value over as '' (not null): both mean "no amount"
+      format={(cents: number | '' | null | undefined) => (cents == null || cents === '' ? '' : cents / 100)}
       parse={(units: string) => (units === '' || units == null ? null : Math.round(Number(units) * 100))}
       slotProps={{ input: { endAdornment: <InputAdornment position="end">{currency ?? ''}</InputAdornment> } }}
       {...rest}

@@ -24,13 +24,25 @@ const Section = ({ title, children }: { title: string; children: ReactNode }) =>
   );
 };
 
+/** A global setting as the product form's helper text shows it: amounts in units, choices by name. */
+function settingText(key: Key, value: unknown, translate: (k: string, o?: object) => string): string {
+  if (value === null || value === undefined) return translate('kami.rules.no_limit');
+  if (key.endsWith('Cents')) return (Number(value) / 100).toFixed(2);
+  if (Array.isArray(value)) return value.map((v) => translate(`kami.identity.${v}`)).join(', ');
+  if (key === 'blacklistAction') return translate(`kami.rules.blacklist.${value}`);
+  if (key === 'reviewTimeoutPolicy') return translate(`kami.rules.policy.${value}`);
+  return String(value);
+}
+
 /** Per product, an empty field means "as the global setting", which the helper text shows. */
 const useInherited = () => {
   const record = useRecordContext<RuleRecord>();
   const isGlobal = record?.id === 'global';
   const { data: global } = useGetOne<RuleRecord>('rules', { id: 'global' }, { enabled: !isGlobal });
   const translate = useTranslate();
-  return (key: Key) => (isGlobal || !global ? undefined : translate('kami.rules.inherit', { value: String(global.settings[key] ?? '—') }));
+  return (key: Key) => (isGlobal || !global
+    ? undefined
+    : translate('kami.rules.inherit', { value: settingText(key, global.settings[key], translate) }));
 };
 
 const src = (key: Key) => `settings.${key}`;
