@@ -1,8 +1,8 @@
 import type { AuthProvider } from 'react-admin';
-import { API_URL } from './dataProvider';
-import type { HttpClient, Session } from './http';
-import { roleCan } from './permissions';
-import type { Operator } from './types';
+import { API_URL } from './dataProvider.js';
+import type { HttpClient, Session } from './http.js';
+import { roleCan } from './permissions.js';
+import type { Operator } from './types.js';
 
 /**
  * Set when the server ended a session the panel still believed in (401 mid-work). Open forms keep their

@@ -1,9 +1,9 @@
 import simpleRestProvider from 'ra-data-simple-rest';
 import type { DataProvider, Identifier } from 'react-admin';
-import type { HttpClient } from './http';
+import type { HttpClient } from './http.js';
 import type {
   BulkDecisionResult, Decision, ImportPreview, ImportResult, OrderRecord, Stats,
-} from './types';
+} from './types.js';
 
 export const API_URL = '/admin/api';
 

@@ -1,4 +1,4 @@
-import type { Role } from './types';
+import type { Role } from './types.js';
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, owner: 2 };
 

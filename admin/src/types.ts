@@ -1,5 +1,5 @@
-import type { ReasonCode, RuleSettings } from '../../domain/rules';
-import type { OrderStatus } from './orders/statuses';
+import type { ReasonCode, RuleSettings } from '../../domain/rules.js';
+import type { OrderStatus } from './orders/statuses.js';
 
 /** Records as the admin API returns them (see the admin API contract); dates are ISO strings. */
 

@@ -1,9 +1,9 @@
 import HistoryIcon from '@mui/icons-material/HistoryEduOutlined';
 import { Box, Chip } from '@mui/material';
 import { DataTable, DateInput, List, TextInput, useRecordContext } from 'react-admin';
-import { EmptyState } from '../common/EmptyState';
-import { DateTimeField, Mono } from '../common/fields';
-import type { AuditRecord } from '../types';
+import { EmptyState } from '../common/EmptyState.js';
+import { DateTimeField, Mono } from '../common/fields.js';
+import type { AuditRecord } from '../types.js';
 
 const filters = [
   <TextInput key="actorEmail" source="actorEmail" alwaysOn />,

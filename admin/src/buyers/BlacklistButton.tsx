@@ -2,7 +2,7 @@ import BlockIcon from '@mui/icons-material/Block';
 import RestoreIcon from '@mui/icons-material/SettingsBackupRestore';
 import { Button } from '@mui/material';
 import { useCanAccess, useNotify, useRecordContext, useTranslate, useUpdate } from 'react-admin';
-import type { BuyerRecord } from '../types';
+import type { BuyerRecord } from '../types.js';
 
 /** Toggles the blacklist flag; pessimistic, so the row shows the server's answer, not a guess. */
 export const BlacklistButton = () => {

@@ -1,10 +1,10 @@
 import PeopleIcon from '@mui/icons-material/PeopleAltOutlined';
 import { Chip } from '@mui/material';
 import { DataTable, Link, List, SearchInput, SelectInput, useTranslate } from 'react-admin';
-import { EmptyState } from '../common/EmptyState';
-import { DateTimeField, Mono } from '../common/fields';
-import type { BuyerRecord, IdentityKind } from '../types';
-import { BlacklistButton } from './BlacklistButton';
+import { EmptyState } from '../common/EmptyState.js';
+import { DateTimeField, Mono } from '../common/fields.js';
+import type { BuyerRecord, IdentityKind } from '../types.js';
+import { BlacklistButton } from './BlacklistButton.js';
 
 const KINDS: IdentityKind[] = ['email', 'phone', 'ip', 'payment_account', 'device'];
 

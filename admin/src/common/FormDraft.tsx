@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useFormContext } from 'react-hook-form';
 import { useLocation, useNotify } from 'react-admin';
-import { SESSION_EXPIRED } from '../authProvider';
+import { SESSION_EXPIRED } from '../authProvider.js';
 
 const draftKey = (pathname: string) => `kami.draft:${pathname}`;
 

@@ -1,9 +1,9 @@
 import { Chip, Tooltip, Typography, type ChipProps } from '@mui/material';
 import type { ReactNode } from 'react';
 import { DateField, useLocaleState, useRecordContext, useTranslate, type DateFieldProps } from 'react-admin';
-import { STATUS_TONE, type OrderStatus } from '../orders/statuses';
-import type { ReviewReason } from '../types';
-import { formatDuration, formatMoney, secondsSince } from './format';
+import { STATUS_TONE, type OrderStatus } from '../orders/statuses.js';
+import type { ReviewReason } from '../types.js';
+import { formatDuration, formatMoney, secondsSince } from './format.js';
 
 /** Order status as a coloured chip; colours group statuses by what the operator should do about them. */
 export const StatusChip = ({ status, size = 'small' }: { status: OrderStatus; size?: ChipProps['size'] }) => {

@@ -1,6 +1,6 @@
 import { useContext, useMemo } from 'react';
 import { DataProviderContext, useLogoutIfAccessDenied } from 'react-admin';
-import type { KamiDataProvider } from '../dataProvider';
+import type { KamiDataProvider } from '../dataProvider.js';
 
 /**
  * Kami's commands (decide, import, stats…) with react-admin's session handling but honest failures.

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { useCommands } from './useCommands';
+import { useCommands } from './useCommands.js';
 
 /** Polling keeps the inbox badge honest while an operator works elsewhere in the panel. */
 export const STATS_POLL_MS = 15_000;

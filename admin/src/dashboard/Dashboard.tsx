@@ -5,11 +5,11 @@ import ReceiptIcon from '@mui/icons-material/ReceiptLongOutlined';
 import SpeedIcon from '@mui/icons-material/SpeedOutlined';
 import { Alert, Box, Grid } from '@mui/material';
 import { Loading, Title, useLocaleState, useTranslate } from 'react-admin';
-import { formatDuration, formatMoney, formatMs, startOfToday } from '../common/format';
-import { useStats } from '../common/useStats';
-import { LowStock } from './LowStock';
-import { OrdersChart } from './OrdersChart';
-import { StatCard } from './StatCard';
+import { formatDuration, formatMoney, formatMs, startOfToday } from '../common/format.js';
+import { useStats } from '../common/useStats.js';
+import { LowStock } from './LowStock.js';
+import { OrdersChart } from './OrdersChart.js';
+import { StatCard } from './StatCard.js';
 
 const ordersLink = (filter: object) => `/orders?filter=${encodeURIComponent(JSON.stringify(filter))}`;
 

@@ -1,7 +1,7 @@
 import { Button, Card, CardContent, Stack, Table, TableBody, TableCell, TableRow, Typography } from '@mui/material';
 import { Link, useCanAccess, useTranslate } from 'react-admin';
-import { Mono } from '../common/fields';
-import type { Stats } from '../types';
+import { Mono } from '../common/fields.js';
+import type { Stats } from '../types.js';
 
 /** Products about to sell out, with the way to restock each one. */
 export const LowStock = ({ products }: { products: Stats['lowStock'] }) => {

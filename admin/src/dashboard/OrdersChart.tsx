@@ -1,8 +1,8 @@
 import { Card, CardContent, Typography } from '@mui/material';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useLocaleState, useTranslate } from 'react-admin';
-import { KAMI } from '../theme';
-import type { Stats } from '../types';
+import { KAMI } from '../theme.js';
+import type { Stats } from '../types.js';
 
 /** Orders created per hour over the last 24 hours, in the browser's time zone. */
 export const OrdersChart = ({ data }: { data: Stats['ordersPerHour'] }) => {

@@ -1,6 +1,6 @@
 import englishMessages from 'ra-language-english';
-import type { OrderStatus } from '../orders/statuses';
-import type { ReasonCode } from '../types';
+import type { OrderStatus } from '../orders/statuses.js';
+import type { ReasonCode } from '../types.js';
 
 /** Kami's own messages; zh.ts must have exactly these keys (its type says so). */
 const kami = {

@@ -1,6 +1,6 @@
 import polyglotI18nProvider from 'ra-i18n-polyglot';
-import { en } from './en';
-import { zh } from './zh';
+import { en } from './en.js';
+import { zh } from './zh.js';
 
 export const LOCALES = [
   { locale: 'zh-CN', name: '简体中文' },

@@ -1,5 +1,5 @@
-import type { KamiMessages } from './en';
-import { raZh } from './ra-zh';
+import type { KamiMessages } from './en.js';
+import { raZh } from './ra-zh.js';
 
 const kamiZh: KamiMessages = {
   kami: {

@@ -1,9 +1,9 @@
 import LayersIcon from '@mui/icons-material/LayersOutlined';
 import { Stack, Typography } from '@mui/material';
 import { AutocompleteInput, DataTable, List, ReferenceField, ReferenceInput, SearchInput, useTranslate } from 'react-admin';
-import { EmptyState } from '../common/EmptyState';
-import { DateTimeField, Mono } from '../common/fields';
-import type { BatchRecord, KeyStatus } from '../types';
+import { EmptyState } from '../common/EmptyState.js';
+import { DateTimeField, Mono } from '../common/fields.js';
+import type { BatchRecord, KeyStatus } from '../types.js';
 
 const filters = [
   <SearchInput key="q" source="q" alwaysOn />,

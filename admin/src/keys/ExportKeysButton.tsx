@@ -2,7 +2,7 @@ import DownloadIcon from '@mui/icons-material/FileDownloadOutlined';
 import { Button, Tooltip } from '@mui/material';
 import { useState } from 'react';
 import { useCanAccess, useListContext, useNotify, useTranslate } from 'react-admin';
-import { useCommands } from '../common/useCommands';
+import { useCommands } from '../common/useCommands.js';
 
 /** Owner only: downloads the unsold keys of the filtered product (and batch) as a text file, one key a line. */
 export const ExportKeysButton = () => {

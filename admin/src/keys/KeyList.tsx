@@ -5,13 +5,13 @@ import {
   AutocompleteInput, DataTable, Link, List, NumberInput, ReferenceField, ReferenceInput, SelectInput, TopToolbar,
   useCanAccess, useTranslate,
 } from 'react-admin';
-import { EmptyState } from '../common/EmptyState';
-import { maskHint } from '../common/maskHint';
-import { DateTimeField, Mono } from '../common/fields';
-import type { KeyRecord, KeyStatus } from '../types';
-import { ExportKeysButton } from './ExportKeysButton';
-import { RevealKeysButton } from './RevealKeysButton';
-import { VoidKeysButton } from './VoidKeysButton';
+import { EmptyState } from '../common/EmptyState.js';
+import { maskHint } from '../common/maskHint.js';
+import { DateTimeField, Mono } from '../common/fields.js';
+import type { KeyRecord, KeyStatus } from '../types.js';
+import { ExportKeysButton } from './ExportKeysButton.js';
+import { RevealKeysButton } from './RevealKeysButton.js';
+import { VoidKeysButton } from './VoidKeysButton.js';
 
 const KEY_STATUSES: KeyStatus[] = ['available', 'reserved', 'sold', 'void'];
 const KEY_TONE = { available: 'success', reserved: 'info', sold: 'default', void: 'error' } as const;

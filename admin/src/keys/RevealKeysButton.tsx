@@ -3,9 +3,9 @@ import RevealIcon from '@mui/icons-material/VisibilityOutlined';
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, IconButton, List, ListItem, ListItemText } from '@mui/material';
 import { useMutation } from '@tanstack/react-query';
 import { useListContext, useTranslate, type HttpError } from 'react-admin';
-import { ErrorAlert } from '../common/ErrorAlert';
-import { Mono } from '../common/fields';
-import { useCommands } from '../common/useCommands';
+import { ErrorAlert } from '../common/ErrorAlert.js';
+import { Mono } from '../common/fields.js';
+import { useCommands } from '../common/useCommands.js';
 
 /** Owner only: shows the selected keys' text. The server audits the reveal before answering. */
 export const RevealKeysButton = () => {

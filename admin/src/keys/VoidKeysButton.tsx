@@ -3,8 +3,8 @@ import { Button, Dialog, DialogActions, DialogContent, DialogContentText, Dialog
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useListContext, useNotify, useRefresh, useTranslate, type HttpError } from 'react-admin';
-import { ErrorAlert } from '../common/ErrorAlert';
-import { useCommands } from '../common/useCommands';
+import { ErrorAlert } from '../common/ErrorAlert.js';
+import { useCommands } from '../common/useCommands.js';
 
 /** Voids the selected unsold keys with a reason (kept on each key and in the audit log). */
 export const VoidKeysButton = () => {

@@ -1,6 +1,6 @@
 import { Box } from '@mui/material';
 import { AppBar, LocalesMenuButton, TitlePortal } from 'react-admin';
-import { Logo } from './Logo';
+import { Logo } from './Logo.js';
 
 export const KamiAppBar = () => (
   <AppBar color="secondary" toolbar={<LocalesMenuButton />}>

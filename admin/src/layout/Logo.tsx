@@ -1,5 +1,5 @@
 import { Box, Typography } from '@mui/material';
-import { KAMI } from '../theme';
+import { KAMI } from '../theme.js';
 
 /** The word mark: "Kami" with its Chinese name, 卡密 (card key). */
 export const Logo = ({ size = 'medium' }: { size?: 'medium' | 'large' }) => {

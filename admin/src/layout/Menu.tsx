@@ -3,7 +3,7 @@ import UploadIcon from '@mui/icons-material/UploadFileOutlined';
 import InboxIcon from '@mui/icons-material/MoveToInboxOutlined';
 import { Badge, Divider } from '@mui/material';
 import { Menu, useCanAccess } from 'react-admin';
-import { useStats } from '../common/useStats';
+import { useStats } from '../common/useStats.js';
 
 const InboxMenuIcon = () => {
   const { data } = useStats();

@@ -1,9 +1,9 @@
 import { Alert, Box, Button, Card, CardContent, CircularProgress, Stack, TextField, Typography } from '@mui/material';
 import { useState, type FormEvent } from 'react';
 import { LocalesMenuButton, useLogin, useNotify, useTranslate } from 'react-admin';
-import { SESSION_EXPIRED } from '../authProvider';
-import { Logo } from '../layout/Logo';
-import { KAMI } from '../theme';
+import { SESSION_EXPIRED } from '../authProvider.js';
+import { Logo } from '../layout/Logo.js';
+import { KAMI } from '../theme.js';
 
 /** Brand panel and sign-in form. After a lost session, it says so and leads back to where the operator was. */
 export const LoginPage = () => {

@@ -1,9 +1,9 @@
 import { BooleanInput, Create, Edit, PasswordInput, SelectInput, SimpleForm, TextInput } from 'react-admin';
-import { OperatorCreate as CreateSchema, OperatorUpdate as UpdateSchema } from '../../../domain/admin-schemas';
-import { FormDraft } from '../common/FormDraft';
-import { useSaveSuccess } from '../common/useSaveSuccess';
-import { zodValidate } from '../common/zodValidate';
-import { ROLE_CHOICES } from './roles';
+import { OperatorCreate as CreateSchema, OperatorUpdate as UpdateSchema } from '../../../domain/admin-schemas.js';
+import { FormDraft } from '../common/FormDraft.js';
+import { useSaveSuccess } from '../common/useSaveSuccess.js';
+import { zodValidate } from '../common/zodValidate.js';
+import { ROLE_CHOICES } from './roles.js';
 
 export const OperatorCreate = () => {
   const onSuccess = useSaveSuccess('operators', 'created');

@@ -1,7 +1,7 @@
 import { Chip } from '@mui/material';
 import { CreateButton, DataTable, List, SearchInput, TopToolbar, useTranslate } from 'react-admin';
-import { DateTimeField } from '../common/fields';
-import type { Operator } from '../types';
+import { DateTimeField } from '../common/fields.js';
+import type { Operator } from '../types.js';
 
 const ROLE_TONE = { owner: 'primary', operator: 'info', viewer: 'default' } as const;
 

@@ -1,4 +1,4 @@
-import type { Role } from '../types';
+import type { Role } from '../types.js';
 
 export const ROLE_CHOICES: { id: Role; name: string }[] = [
   { id: 'owner', name: 'kami.role.owner' },

@@ -2,11 +2,11 @@ import { Button, Dialog, DialogActions, DialogContent, DialogContentText, Dialog
 import { useMutation } from '@tanstack/react-query';
 import { useState, type ReactElement } from 'react';
 import { useCanAccess, useNotify, useRecordContext, useRefresh, useTranslate, type HttpError } from 'react-admin';
-import { ErrorAlert } from '../common/ErrorAlert';
-import type { KamiDataProvider } from '../dataProvider';
-import type { OrderRecord } from '../types';
-import type { OrderStatus } from './statuses';
-import { useCommands } from '../common/useCommands';
+import { ErrorAlert } from '../common/ErrorAlert.js';
+import type { KamiDataProvider } from '../dataProvider.js';
+import type { OrderRecord } from '../types.js';
+import type { OrderStatus } from './statuses.js';
+import { useCommands } from '../common/useCommands.js';
 
 interface Props {
   /** Names the permission (orders.<command>) and the messages (kami.orders.command.<command>.*). */

@@ -4,9 +4,9 @@ import OpenIcon from '@mui/icons-material/OpenInNew';
 import ResendIcon from '@mui/icons-material/ForwardToInboxOutlined';
 import { Button, Stack } from '@mui/material';
 import { useRecordContext, useTranslate } from 'react-admin';
-import { DecisionButtons } from '../reviews/DecisionButtons';
-import type { OrderRecord } from '../types';
-import { CommandButton } from './CommandButton';
+import { DecisionButtons } from '../reviews/DecisionButtons.js';
+import type { OrderRecord } from '../types.js';
+import { CommandButton } from './CommandButton.js';
 
 /** What can be done to this order now, for this operator's role. */
 export const OrderActions = () => {

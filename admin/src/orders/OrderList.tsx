@@ -2,11 +2,11 @@ import ReceiptIcon from '@mui/icons-material/ReceiptLongOutlined';
 import {
   AutocompleteInput, DataTable, DateInput, List, ReferenceInput, SearchInput, SelectInput, TextInput, useTranslate,
 } from 'react-admin';
-import { EmptyState } from '../common/EmptyState';
-import { DateTimeField, MoneyField, Mono, StatusField } from '../common/fields';
-import type { OrderRecord } from '../types';
-import { OrderTabs } from './OrderTabs';
-import { ORDER_STATUSES } from './statuses';
+import { EmptyState } from '../common/EmptyState.js';
+import { DateTimeField, MoneyField, Mono, StatusField } from '../common/fields.js';
+import type { OrderRecord } from '../types.js';
+import { OrderTabs } from './OrderTabs.js';
+import { ORDER_STATUSES } from './statuses.js';
 
 const OrderFilters = () => {
   const translate = useTranslate();

@@ -1,12 +1,12 @@
 import { Alert, AlertTitle, Box, Card, CardContent, Chip, Grid, Stack, Table, TableBody, TableCell, TableRow, Typography } from '@mui/material';
 import type { ReactNode } from 'react';
 import { Link, Show, useLocaleState, useRecordContext, useTranslate } from 'react-admin';
-import { formatDateTime, formatMoney } from '../common/format';
-import { maskHint } from '../common/maskHint';
-import { Mono, ReasonChips, StatusChip } from '../common/fields';
-import type { OrderRecord } from '../types';
-import { OrderActions } from './OrderActions';
-import { OrderTimeline } from './OrderTimeline';
+import { formatDateTime, formatMoney } from '../common/format.js';
+import { maskHint } from '../common/maskHint.js';
+import { Mono, ReasonChips, StatusChip } from '../common/fields.js';
+import type { OrderRecord } from '../types.js';
+import { OrderActions } from './OrderActions.js';
+import { OrderTimeline } from './OrderTimeline.js';
 
 const Row = ({ label, children }: { label: string; children: ReactNode }) => {
   const translate = useTranslate();

@@ -1,6 +1,6 @@
 import { Divider, Tab, Tabs } from '@mui/material';
 import { Count, useListContext, useTranslate } from 'react-admin';
-import type { OrderStatus } from './statuses';
+import type { OrderStatus } from './statuses.js';
 
 /** Tabs filter by status; those needing a person come first, and the finished-unhappily ones share a tab. */
 const TABS: { id: string; statuses?: OrderStatus[] }[] = [

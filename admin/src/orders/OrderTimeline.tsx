@@ -1,9 +1,9 @@
 import { Box, Typography } from '@mui/material';
 import { useLocaleState, useRecordContext, useTranslate } from 'react-admin';
-import { formatDateTime } from '../common/format';
-import type { OrderRecord } from '../types';
-import { eventSummary } from './eventSummary';
-import { ORDER_STATUSES, STATUS_TONE, type OrderStatus } from './statuses';
+import { formatDateTime } from '../common/format.js';
+import type { OrderRecord } from '../types.js';
+import { eventSummary } from './eventSummary.js';
+import { ORDER_STATUSES, STATUS_TONE, type OrderStatus } from './statuses.js';
 
 const isStatus = (type: string): type is OrderStatus => (ORDER_STATUSES as readonly string[]).includes(type);
 

@@ -1,5 +1,5 @@
-import { formatMoney } from '../common/format';
-import type { OrderEvent } from '../types';
+import { formatMoney } from '../common/format.js';
+import type { OrderEvent } from '../types.js';
 
 type Translate = (key: string, options?: object) => string;
 

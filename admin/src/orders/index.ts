@@ -1,5 +1,5 @@
 import OrderIcon from '@mui/icons-material/ReceiptLongOutlined';
-import { OrderList } from './OrderList';
-import { OrderShow } from './OrderShow';
+import { OrderList } from './OrderList.js';
+import { OrderShow } from './OrderShow.js';
 
 export default { list: OrderList, show: OrderShow, icon: OrderIcon, recordRepresentation: 'id' };

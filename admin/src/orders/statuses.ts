@@ -1,4 +1,4 @@
-import type { OrderStatus as DomainOrderStatus } from '../../../domain/order-status';
+import type { OrderStatus as DomainOrderStatus } from '../../../domain/order-status.js';
 
 /** Every status the admin API may report, in the order the panel lists them (those needing a person first). */
 export const ORDER_STATUSES = [

@@ -1,6 +1,6 @@
 import { Create } from 'react-admin';
-import { useSaveSuccess } from '../common/useSaveSuccess';
-import { ProductForm } from './ProductForm';
+import { useSaveSuccess } from '../common/useSaveSuccess.js';
+import { ProductForm } from './ProductForm.js';
 
 /** After creating, the edit page: that is where stock is imported and limits are set. */
 export const ProductCreate = () => {

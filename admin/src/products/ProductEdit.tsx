@@ -1,7 +1,7 @@
 import { Edit, useRecordContext } from 'react-admin';
-import { useSaveSuccess } from '../common/useSaveSuccess';
-import type { ProductRecord } from '../types';
-import { ProductForm } from './ProductForm';
+import { useSaveSuccess } from '../common/useSaveSuccess.js';
+import type { ProductRecord } from '../types.js';
+import { ProductForm } from './ProductForm.js';
 
 const ProductTitle = () => <span>{useRecordContext<ProductRecord>()?.name}</span>;
 

@@ -3,14 +3,14 @@ import type { ReactNode } from 'react';
 import {
   BooleanInput, NumberInput, SelectInput, SimpleForm, TextInput, minValue, useRecordContext, useTranslate,
 } from 'react-admin';
-import { ProductInput } from '../../../domain/admin-schemas';
-import { FormDraft } from '../common/FormDraft';
-import { zodValidate } from '../common/zodValidate';
-import type { ProductRecord } from '../types';
-import { MarkdownInput } from './MarkdownInput';
-import { MoneyInput } from './MoneyInput';
-import { ProductLimits } from './ProductLimits';
-import { StockSummary } from './StockSummary';
+import { ProductInput } from '../../../domain/admin-schemas.js';
+import { FormDraft } from '../common/FormDraft.js';
+import { zodValidate } from '../common/zodValidate.js';
+import type { ProductRecord } from '../types.js';
+import { MarkdownInput } from './MarkdownInput.js';
+import { MoneyInput } from './MoneyInput.js';
+import { ProductLimits } from './ProductLimits.js';
+import { StockSummary } from './StockSummary.js';
 
 /** Currencies with two decimals, as Kami's cents arithmetic assumes. */
 const CURRENCIES = ['CNY', 'USD', 'EUR', 'GBP', 'HKD', 'SGD'].map((c) => ({ id: c, name: c }));

@@ -1,8 +1,8 @@
 import RuleIcon from '@mui/icons-material/RuleOutlined';
 import { Box, Button, Stack, Typography } from '@mui/material';
 import { Link, useCanAccess, useGetOne, useLocaleState, useRecordContext, useTranslate } from 'react-admin';
-import { formatMoney } from '../common/format';
-import type { ProductRecord, RuleRecord, RuleSettings } from '../types';
+import { formatMoney } from '../common/format.js';
+import type { ProductRecord, RuleRecord, RuleSettings } from '../types.js';
 
 /**
  * A product's limits are rule overrides (one place for all rule settings, versioned and audited), so the

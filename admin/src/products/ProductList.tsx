@@ -3,10 +3,10 @@ import { Box, Chip, Stack, Typography } from '@mui/material';
 import {
   CreateButton, DataTable, List, SearchInput, SelectInput, TopToolbar, useCanAccess, useTranslate,
 } from 'react-admin';
-import { EmptyState } from '../common/EmptyState';
-import { MoneyField, Mono } from '../common/fields';
-import type { ProductRecord } from '../types';
-import { isLowStock, StockBar } from './StockSummary';
+import { EmptyState } from '../common/EmptyState.js';
+import { MoneyField, Mono } from '../common/fields.js';
+import type { ProductRecord } from '../types.js';
+import { isLowStock, StockBar } from './StockSummary.js';
 
 const ProductFilters = () => {
   const translate = useTranslate();

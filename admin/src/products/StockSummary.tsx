@@ -1,7 +1,7 @@
 import UploadIcon from '@mui/icons-material/UploadFileOutlined';
 import { Box, Button, LinearProgress, Stack, Typography } from '@mui/material';
 import { Link, useCanAccess, useRecordContext, useTranslate } from 'react-admin';
-import type { ProductRecord } from '../types';
+import type { ProductRecord } from '../types.js';
 
 /** The same test as the dashboard's low-stock list; manual-delivery products hold no keys, so they are never low. */
 export const isLowStock = (p: ProductRecord) => p.deliveryMode !== 'manual' && p.stock.available < p.lowStockThreshold;

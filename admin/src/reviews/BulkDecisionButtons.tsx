@@ -3,8 +3,8 @@ import RejectIcon from '@mui/icons-material/RemoveDone';
 import { Button } from '@mui/material';
 import { useState } from 'react';
 import { useListContext, useTranslate } from 'react-admin';
-import type { Decision } from '../types';
-import { BulkDecisionDialog } from './BulkDecisionDialog';
+import type { Decision } from '../types.js';
+import { BulkDecisionDialog } from './BulkDecisionDialog.js';
 
 export const BulkDecisionButtons = () => {
   const translate = useTranslate();

@@ -6,10 +6,10 @@ import {
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useListContext, useRefresh, useTranslate, type HttpError, type Identifier } from 'react-admin';
-import { ErrorAlert } from '../common/ErrorAlert';
-import { Mono } from '../common/fields';
-import type { BulkDecisionResult, Decision } from '../types';
-import { useCommands } from '../common/useCommands';
+import { ErrorAlert } from '../common/ErrorAlert.js';
+import { Mono } from '../common/fields.js';
+import type { BulkDecisionResult, Decision } from '../types.js';
+import { useCommands } from '../common/useCommands.js';
 
 interface Props {
   ids: Identifier[];

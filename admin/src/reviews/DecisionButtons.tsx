@@ -3,9 +3,9 @@ import RejectIcon from '@mui/icons-material/DoNotDisturbOnOutlined';
 import { Button, Stack } from '@mui/material';
 import { useState } from 'react';
 import { useCanAccess, useRecordContext, useTranslate } from 'react-admin';
-import { AWAITING_DECISION } from '../orders/statuses';
-import type { Decision, OrderRecord } from '../types';
-import { DecisionDialog } from './DecisionDialog';
+import { AWAITING_DECISION } from '../orders/statuses.js';
+import type { Decision, OrderRecord } from '../types.js';
+import { DecisionDialog } from './DecisionDialog.js';
 
 /** Approve / Reject for the record in context; absent for roles that may not decide and for decided orders. */
 export const DecisionButtons = ({ size = 'small' }: { size?: 'small' | 'medium' }) => {

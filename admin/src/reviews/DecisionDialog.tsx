@@ -2,10 +2,10 @@ import { Button, Dialog, DialogActions, DialogContent, DialogTitle, TextField, T
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNotify, useRefresh, useTranslate, type HttpError } from 'react-admin';
-import { ErrorAlert } from '../common/ErrorAlert';
-import { Mono } from '../common/fields';
-import type { Decision, OrderRecord } from '../types';
-import { useCommands } from '../common/useCommands';
+import { ErrorAlert } from '../common/ErrorAlert.js';
+import { Mono } from '../common/fields.js';
+import type { Decision, OrderRecord } from '../types.js';
+import { useCommands } from '../common/useCommands.js';
 
 interface Props {
   /** reviewSeq is there when the dialog opens from the inbox: the server then refuses it for a newer review. */

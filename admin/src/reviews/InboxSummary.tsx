@@ -1,8 +1,8 @@
 import ScheduleIcon from '@mui/icons-material/Schedule';
 import { Box, Stack, Typography } from '@mui/material';
 import { useListContext, useLocaleState, useTranslate } from 'react-admin';
-import { formatDuration, secondsSince } from '../common/format';
-import type { ReviewRecord } from '../types';
+import { formatDuration, secondsSince } from '../common/format.js';
+import type { ReviewRecord } from '../types.js';
 
 /**
  * The backlog at a glance, for what the filters show: how many orders wait and how long the oldest has.

@@ -3,14 +3,14 @@ import { Box, Typography } from '@mui/material';
 import {
   AutocompleteInput, DataTable, List, ReferenceInput, SelectInput, useCanAccess, useTranslate,
 } from 'react-admin';
-import { EmptyState } from '../common/EmptyState';
-import { MoneyField, Mono, ReasonChips, WaitLabel } from '../common/fields';
-import type { ReviewRecord } from '../types';
-import { BulkDecisionButtons } from './BulkDecisionButtons';
-import { DecisionButtons } from './DecisionButtons';
-import { InboxSummary } from './InboxSummary';
-import { REASON_CODES } from './reasons';
-import { ReviewPanel } from './ReviewPanel';
+import { EmptyState } from '../common/EmptyState.js';
+import { MoneyField, Mono, ReasonChips, WaitLabel } from '../common/fields.js';
+import type { ReviewRecord } from '../types.js';
+import { BulkDecisionButtons } from './BulkDecisionButtons.js';
+import { DecisionButtons } from './DecisionButtons.js';
+import { InboxSummary } from './InboxSummary.js';
+import { REASON_CODES } from './reasons.js';
+import { ReviewPanel } from './ReviewPanel.js';
 
 const AGES = [15, 60, 240, 1440];
 

@@ -1,9 +1,9 @@
 import { Alert, Box, Grid, Table, TableBody, TableCell, TableRow, Typography } from '@mui/material';
 import type { ReactNode } from 'react';
 import { Link, useLocaleState, useRecordContext, useTranslate } from 'react-admin';
-import { formatDateTime, formatMoney } from '../common/format';
-import { Mono, StatusChip } from '../common/fields';
-import type { ReviewRecord } from '../types';
+import { formatDateTime, formatMoney } from '../common/format.js';
+import { Mono, StatusChip } from '../common/fields.js';
+import type { ReviewRecord } from '../types.js';
 
 const Section = ({ title, children }: { title: string; children: ReactNode }) => {
   const translate = useTranslate();

@@ -4,12 +4,12 @@ import {
   CheckboxGroupInput, Edit, NumberInput, SelectInput, SimpleForm, TextInput, minValue, useGetOne, useRecordContext, useTranslate,
 } from 'react-admin';
 import { z } from 'zod';
-import { ProductRuleOverridesSchema, RuleSettingsSchema } from '../../../domain/rules-schema';
-import { FormDraft } from '../common/FormDraft';
-import { useSaveSuccess } from '../common/useSaveSuccess';
-import { zodValidate } from '../common/zodValidate';
-import { MoneyInput } from '../products/MoneyInput';
-import type { RuleRecord, RuleSettings } from '../types';
+import { ProductRuleOverridesSchema, RuleSettingsSchema } from '../../../domain/rules-schema.js';
+import { FormDraft } from '../common/FormDraft.js';
+import { useSaveSuccess } from '../common/useSaveSuccess.js';
+import { zodValidate } from '../common/zodValidate.js';
+import { MoneyInput } from '../products/MoneyInput.js';
+import type { RuleRecord, RuleSettings } from '../types.js';
 
 type Key = keyof RuleSettings;
 

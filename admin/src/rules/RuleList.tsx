@@ -1,6 +1,6 @@
 import { Chip, Typography } from '@mui/material';
 import { DataTable, List, useCanAccess, useTranslate } from 'react-admin';
-import type { RuleRecord } from '../types';
+import type { RuleRecord } from '../types.js';
 
 const Col = DataTable.Col<RuleRecord>;
 

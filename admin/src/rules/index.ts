@@ -1,5 +1,5 @@
 import RuleIcon from '@mui/icons-material/RuleOutlined';
-import { RuleEdit } from './RuleEdit';
-import { RuleList } from './RuleList';
+import { RuleEdit } from './RuleEdit.js';
+import { RuleList } from './RuleList.js';
 
 export default { list: RuleList, edit: RuleEdit, icon: RuleIcon };

@@ -7,12 +7,12 @@ import { useState, type ReactNode } from 'react';
 import {
   Link, Title, useCanAccess, useGetList, useLocation, useTranslate, type HttpError,
 } from 'react-admin';
-import { ErrorAlert } from '../../common/ErrorAlert';
-import type { ProductRecord } from '../../types';
-import { analyseInWorker, importableLines, importInChunks, previewInChunks, type ImportOutcome, type Preview } from './chunks';
-import { ImportSource, type KeySource } from './ImportSource';
-import { PreviewReport } from './PreviewReport';
-import { useCommands } from '../../common/useCommands';
+import { ErrorAlert } from '../../common/ErrorAlert.js';
+import type { ProductRecord } from '../../types.js';
+import { analyseInWorker, importableLines, importInChunks, previewInChunks, type ImportOutcome, type Preview } from './chunks.js';
+import { ImportSource, type KeySource } from './ImportSource.js';
+import { PreviewReport } from './PreviewReport.js';
+import { useCommands } from '../../common/useCommands.js';
 
 type Phase = 'idle' | 'checking' | 'checked' | 'importing' | 'done';
 

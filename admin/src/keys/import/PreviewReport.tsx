@@ -1,7 +1,7 @@
 import { Box, Chip, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
 import { useTranslate } from 'react-admin';
-import { Mono } from '../../common/fields';
-import type { Preview } from './chunks';
+import { Mono } from '../../common/fields.js';
+import type { Preview } from './chunks.js';
 
 /** Rendering every problem of a 100,000-line file would freeze the page; the first ones tell the story. */
 const SHOWN = 200;

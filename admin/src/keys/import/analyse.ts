@@ -1,4 +1,4 @@
-import { keyLineProblem } from '../../../../domain/admin-schemas';
+import { keyLineProblem } from '../../../../domain/admin-schemas.js';
 
 export interface LineIssue {
   line: number;

@@ -1,6 +1,6 @@
-import { MAX_IMPORT_LINES } from '../../../../domain/admin-schemas';
-import type { KamiDataProvider } from '../../dataProvider';
-import type { KeyFileAnalysis, LineIssue } from './analyse';
+import { MAX_IMPORT_LINES } from '../../../../domain/admin-schemas.js';
+import type { KamiDataProvider } from '../../dataProvider.js';
+import type { KeyFileAnalysis, LineIssue } from './analyse.js';
 
 export { MAX_IMPORT_LINES };
 

@@ -1,4 +1,4 @@
-import { analyseKeyText } from './analyse';
+import { analyseKeyText } from './analyse.js';
 
 // Splitting and de-duplicating 100,000 lines takes long enough to stutter the page; here it cannot.
 self.onmessage = (event: MessageEvent<string>) => {
