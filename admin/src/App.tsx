@@ -1,14 +1,13 @@
-import { Admin, CustomRoutes, Resource } from 'react-admin';
+import { lazy, Suspense, type ReactNode } from 'react';
+import { Admin, CustomRoutes, Loading, Resource } from 'react-admin';
 import { BrowserRouter, Route } from 'react-router-dom';
 import audit from './audit/index.js';
 import { createAuthProvider } from './authProvider.js';
 import buyers from './buyers/index.js';
-import { Dashboard } from './dashboard/Dashboard.js';
 import { createDataProvider } from './dataProvider.js';
 import { createHttpClient, type Session } from './http.js';
 import { i18nProvider } from './i18n/index.js';
 import { batches, keys } from './keys/index.js';
-import { KeyImportPage } from './keys/import/KeyImportPage.js';
 import { KamiLayout } from './layout/Layout.js';
 import { LoginPage } from './login/LoginPage.js';
 import operators from './operators/index.js';
@@ -17,6 +16,11 @@ import products from './products/index.js';
 import reviews from './reviews/index.js';
 import rules from './rules/index.js';
 import { kamiTheme } from './theme.js';
+
+// Charts and the import page are loaded when first opened: the inbox, where operators land, starts sooner.
+const Dashboard = lazy(() => import('./dashboard/Dashboard.js').then((m) => ({ default: m.Dashboard })));
+const KeyImportPage = lazy(() => import('./keys/import/KeyImportPage.js').then((m) => ({ default: m.KeyImportPage })));
+const Later = ({ children }: { children: ReactNode }) => <Suspense fallback={<Loading />}>{children}</Suspense>;
 
 const session: Session = { csrfToken: null };
 const http = createHttpClient(session);
@@ -50,8 +54,8 @@ export const App = () => (
       <Resource name="audit" {...audit} />
       <Resource name="operators" {...operators} />
       <CustomRoutes>
-        <Route path="/dashboard" element={<Dashboard />} />
-        <Route path="/keys/import" element={<KeyImportPage />} />
+        <Route path="/dashboard" element={<Later><Dashboard /></Later>} />
+        <Route path="/keys/import" element={<Later><KeyImportPage /></Later>} />
       </CustomRoutes>
     </Admin>
   </BrowserRouter>

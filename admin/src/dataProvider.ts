@@ -12,9 +12,9 @@ export interface KamiDataProvider extends DataProvider {
   approveOrder(id: Identifier, body?: { note?: string; quantity?: number; reviewSeq?: number }): Promise<OrderRecord>;
   rejectOrder(id: Identifier, body?: { note?: string; reviewSeq?: number }): Promise<OrderRecord>;
   bulkDecide(body: { ids: Identifier[]; decision: Decision; note?: string }): Promise<BulkDecisionResult[]>;
-  resendDelivery(id: Identifier): Promise<OrderRecord>;
+  resendDelivery(id: Identifier): Promise<{ id: string; status: string; channel: string }>;
   cancelOrder(id: Identifier): Promise<OrderRecord>;
-  markDelivered(id: Identifier, body: { goods: string }): Promise<OrderRecord>;
+  markDelivered(id: Identifier, body: { goods: string[] }): Promise<{ id: string; status: string }>;
   previewKeyImport(body: { productId: string; lines: string[]; firstLine?: number }): Promise<ImportPreview>;
   importKeys(body: { productId: string; label: string; lines: string[]; batchId?: number }): Promise<ImportResult>;
   voidKeys(body: { ids: Identifier[]; reason: string }): Promise<{ voided?: number }>;
@@ -34,9 +34,9 @@ export function createDataProvider(http: HttpClient, apiUrl = API_URL): KamiData
     approveOrder: (id, body = {}) => order(id, 'approve', body),
     rejectOrder: (id, body = {}) => order(id, 'reject', body),
     bulkDecide: async (body) => (await post<{ results: BulkDecisionResult[] }>('orders/bulk-decide', body)).results,
-    resendDelivery: (id) => order(id, 'resend'),
+    resendDelivery: (id) => post(`orders/${encodeURIComponent(id)}/resend`),
     cancelOrder: (id) => order(id, 'cancel'),
-    markDelivered: (id, body) => order(id, 'mark-delivered', body),
+    markDelivered: (id, body) => post(`orders/${encodeURIComponent(id)}/mark-delivered`, body),
     previewKeyImport: (body) => post('keys/import/preview', body),
     importKeys: (body) => post('keys/import', body),
     voidKeys: (body) => post('keys/void', body),

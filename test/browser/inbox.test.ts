@@ -140,6 +140,29 @@ describe('operator panel: the inbox', () => {
     await page.context().close();
   });
 
+  it('delivers a manual-delivery order from the inbox once the operator enters the goods', async () => {
+    const product = await kami.product(0, { name: 'Hand-made avatar' });
+    await kami.db.product.update({ where: { id: product.id }, data: { deliveryMode: 'manual' } });
+    const { status, body } = await kami.checkout({ sku: product.sku, quantity: 2, email: `fan-${Date.now()}@example.com` });
+    expect(status, JSON.stringify(body)).toBe(201);
+    await kami.pay(body.orderId, body.accessToken);
+    await expect.poll(() => statusOf(body.orderId), { timeout: 30_000 }).toBe('backorder');
+
+    const page = await pageAs(operator);
+    await page.goto(inboxFor(product.id));
+    const row = page.locator('tr', { hasText: body.orderId });
+    await row.locator('[data-reason="manual_delivery"]').waitFor();
+    await row.getByTestId('command-mark_delivered').click();
+    const dialog = page.getByTestId('command-mark_delivered-dialog');
+    await dialog.getByTestId('command-mark_delivered-text').fill('https://example.com/avatar/1\nhttps://example.com/avatar/2');
+    await screenshot(page, 'inbox-manual-delivery');
+    await dialog.getByTestId('command-mark_delivered-confirm').click();
+    await dialog.waitFor({ state: 'hidden' });
+    await expect.poll(() => statusOf(body.orderId), { timeout: 30_000 }).toBe('delivered');
+    expect((await kami.order(body.orderId, body.accessToken)).body.keys).toEqual(['https://example.com/avatar/1', 'https://example.com/avatar/2']);
+    await page.context().close();
+  });
+
   it('a viewer sees the inbox but cannot decide: no buttons, and the API answers 403', async () => {
     const product = await kami.product(25);
     const order = await flaggedOrder(product);

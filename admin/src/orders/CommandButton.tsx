@@ -14,6 +14,8 @@ interface Props {
   icon: ReactElement;
   /** Statuses in which the command makes sense; the server still decides. */
   when: readonly OrderStatus[];
+  /** A further condition, e.g. that the product is delivered by hand. */
+  applies?: boolean;
   /** Asks for a text (e.g. what was handed over by hand) that the command sends. */
   withText?: boolean;
   run: (dataProvider: KamiDataProvider, order: OrderRecord, text: string) => Promise<unknown>;
@@ -21,7 +23,7 @@ interface Props {
 }
 
 /** An order command behind a confirmation; pessimistic, and the server's refusal is shown in the dialog. */
-export const CommandButton = ({ command, icon, when, withText, run, color = 'primary' }: Props) => {
+export const CommandButton = ({ command, icon, when, applies = true, withText, run, color = 'primary' }: Props) => {
   const record = useRecordContext<OrderRecord>();
   const translate = useTranslate();
   const notify = useNotify();
@@ -38,7 +40,7 @@ export const CommandButton = ({ command, icon, when, withText, run, color = 'pri
       refresh();
     },
   });
-  if (!record || !canAccess || !when.includes(record.status)) return null;
+  if (!record || !canAccess || !applies || !when.includes(record.status)) return null;
   const close = () => { setOpen(false); reset(); };
   const t = (key: string) => translate(`kami.orders.command.${command}.${key}`);
 
@@ -47,18 +49,22 @@ export const CommandButton = ({ command, icon, when, withText, run, color = 'pri
       <Button size="small" variant="outlined" color={color} startIcon={icon} onClick={() => setOpen(true)} data-testid={`command-${command}`}>
         {t('label')}
       </Button>
-      <Dialog open={open} onClose={isPending ? undefined : close} fullWidth maxWidth="xs">
+      <Dialog open={open} onClose={isPending ? undefined : close} fullWidth maxWidth="xs" data-testid={`command-${command}-dialog`}>
         <DialogTitle>{t('title')}</DialogTitle>
         <DialogContent>
           <DialogContentText>{t('content')}</DialogContentText>
           {withText && (
-            <TextField label={t('text')} value={text} onChange={(e) => setText(e.target.value)} multiline minRows={3} autoFocus required />
+            <TextField
+              label={t('text')} helperText={translate(`kami.orders.command.${command}.text_help`, { smart_count: record.quantity })}
+              value={text} onChange={(e) => setText(e.target.value)} multiline minRows={3} autoFocus required
+              slotProps={{ htmlInput: { 'data-testid': `command-${command}-text` } }}
+            />
           )}
           {error && <ErrorAlert error={error} />}
         </DialogContent>
         <DialogActions>
           <Button onClick={close} disabled={isPending}>{translate('ra.action.cancel')}</Button>
-          <Button variant="contained" color={color} onClick={() => mutate()} disabled={isPending || (withText && !text.trim())}>
+          <Button variant="contained" color={color} onClick={() => mutate()} disabled={isPending || (withText && !text.trim())} data-testid={`command-${command}-confirm`}>
             {t('confirm')}
           </Button>
         </DialogActions>

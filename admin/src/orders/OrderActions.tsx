@@ -1,5 +1,4 @@
 import CancelIcon from '@mui/icons-material/CancelOutlined';
-import HandIcon from '@mui/icons-material/PanToolOutlined';
 import OpenIcon from '@mui/icons-material/OpenInNew';
 import ResendIcon from '@mui/icons-material/ForwardToInboxOutlined';
 import { Button, Stack } from '@mui/material';
@@ -7,6 +6,7 @@ import { useRecordContext, useTranslate } from 'react-admin';
 import { DecisionButtons } from '../reviews/DecisionButtons.js';
 import type { OrderRecord } from '../types.js';
 import { CommandButton } from './CommandButton.js';
+import { DeliverGoodsButton } from './DeliverGoodsButton.js';
 
 /** What can be done to this order now, for this operator's role. */
 export const OrderActions = () => {
@@ -20,10 +20,7 @@ export const OrderActions = () => {
         command="resend" icon={<ResendIcon />} when={['delivering', 'delivered', 'needs_attention']}
         run={(dp, o) => dp.resendDelivery(o.id)}
       />
-      <CommandButton
-        command="mark_delivered" icon={<HandIcon />} when={['needs_attention', 'backorder']} withText
-        run={(dp, o, goods) => dp.markDelivered(o.id, { goods })}
-      />
+      <DeliverGoodsButton />
       <CommandButton
         command="cancel" icon={<CancelIcon />} when={['awaiting_payment', 'in_review', 'backorder']} color="error"
         run={(dp, o) => dp.cancelOrder(o.id)}

@@ -45,19 +45,22 @@ const Actions = () => {
 
 const Col = DataTable.Col<ProductRecord>;
 
-export const ProductList = () => (
-  <List filters={ProductFilters()} sort={{ field: 'name', order: 'ASC' }} exporter={false} actions={<Actions />} empty={false}>
-    <DataTable
-      rowClick="edit"
-      bulkActionButtons={false}
-      rowSx={(r) => (isLowStock(r) && r.active ? { bgcolor: 'rgba(220, 38, 38, 0.04)' } : {})}
-      empty={<EmptyState icon={<StoreIcon />} title="kami.products.empty_title" text="kami.products.empty_text" />}
-    >
-      <Col source="name" render={(r) => <NameCell record={r} />} />
-      <Col source="priceCents" align="right" render={() => <MoneyField source="priceCents" />} />
-      <Col source="stock.available" disableSort render={() => <StockBar />} />
-      <Col source="lowStockThreshold" disableSort align="right" />
-      <Col source="deliveryMode" disableSort render={(r) => <DeliveryMode mode={r.deliveryMode} />} />
-    </DataTable>
-  </List>
-);
+export const ProductList = () => {
+  const { canAccess: canEdit } = useCanAccess({ resource: 'products', action: 'edit' });
+  return (
+    <List filters={ProductFilters()} sort={{ field: 'name', order: 'ASC' }} exporter={false} actions={<Actions />} empty={false}>
+      <DataTable
+        rowClick={canEdit ? 'edit' : false}
+        bulkActionButtons={false}
+        rowSx={(r) => (isLowStock(r) && r.active ? { bgcolor: 'rgba(220, 38, 38, 0.04)' } : {})}
+        empty={<EmptyState icon={<StoreIcon />} title="kami.products.empty_title" text="kami.products.empty_text" />}
+      >
+        <Col source="name" render={(r) => <NameCell record={r} />} />
+        <Col source="priceCents" align="right" render={() => <MoneyField source="priceCents" />} />
+        <Col source="stock.available" disableSort render={() => <StockBar />} />
+        <Col source="lowStockThreshold" disableSort align="right" />
+        <Col source="deliveryMode" disableSort render={(r) => <DeliveryMode mode={r.deliveryMode} />} />
+      </DataTable>
+    </List>
+  );
+};

@@ -3,6 +3,7 @@ import RejectIcon from '@mui/icons-material/DoNotDisturbOnOutlined';
 import { Button, Stack } from '@mui/material';
 import { useState } from 'react';
 import { useCanAccess, useRecordContext, useTranslate } from 'react-admin';
+import { DeliverGoodsButton } from '../orders/DeliverGoodsButton.js';
 import { AWAITING_DECISION } from '../orders/statuses.js';
 import type { Decision, OrderRecord } from '../types.js';
 import { DecisionDialog } from './DecisionDialog.js';
@@ -23,6 +24,7 @@ export const DecisionButtons = ({ size = 'small' }: { size?: 'small' | 'medium' 
       <Button size={size} variant="outlined" color="error" startIcon={<RejectIcon />} onClick={() => setDecision('reject')} data-testid="reject">
         {translate('kami.decision.reject')}
       </Button>
+      <DeliverGoodsButton />
       {decision && <DecisionDialog order={record} decision={decision} onClose={() => setDecision(null)} />}
     </Stack>
   );

@@ -135,7 +135,7 @@ export const KeyImportPage = () => {
                 variant="contained" startIcon={<UploadIcon />} onClick={() => void run()} data-testid="import-run"
                 disabled={busy || preview.valid === 0 || !label.trim()}
               >
-                {translate('kami.import.run', { smart_count: preview.valid })}
+                {translate('kami.import.run', { smart_count: preview.valid, count: preview.valid.toLocaleString() })}
               </Button>
             </Box>
           )}
