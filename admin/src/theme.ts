@@ -77,6 +77,5 @@ export const kamiTheme: RaThemeOptions = {
     },
     RaToolbar: { styleOverrides: { root: { backgroundColor: '#f8fafc' } } },
     RaDataTable: { defaultProps: { size: 'small' } },
-    RaList: { styleOverrides: { root: { '& .RaList-content': { overflowX: 'auto' } } } },
   },
 };

@@ -148,8 +148,32 @@ describe('operator panel: products and keys', () => {
     const page = await ownerPage();
 
     await page.goto(`${panel.url}/admin/keys?filter=${encodeURIComponent(JSON.stringify({ productId: product.id }))}`);
-    await page.locator('tbody tr:has(input[type="checkbox"])').nth(4).waitFor();
+    const keyRows = page.locator('tbody tr:has(input[type="checkbox"])');
+    await keyRows.nth(4).waitFor();
     await screenshot(page, 'keys-list');
+
+    // reveal (audited) shows the text of exactly the selected key: the newest, listed first
+    await keyRows.first().locator('input[type="checkbox"]').check();
+    await page.getByRole('button', { name: 'Reveal' }).click();
+    const secrets = page.getByRole('dialog');
+    await secrets.getByText(product.secrets[4]!).waitFor();
+    expect(await kami.db.auditLog.count({ where: { action: { startsWith: 'keys.reveal' } } })).toBeGreaterThan(0);
+    await secrets.getByRole('button', { name: 'Close' }).click();
+
+    // void with a reason; the list shows it
+    await keyRows.nth(1).locator('input[type="checkbox"]').check();
+    await page.getByRole('button', { name: 'Void' }).click();
+    await page.getByRole('dialog').locator('input').fill('leaked by supplier');
+    await page.getByRole('dialog').getByRole('button', { name: 'Void' }).click();
+    await page.locator('tbody tr', { hasText: 'leaked by supplier' }).nth(1).waitFor();
+    expect(await kami.db.cardKey.count({ where: { productId: product.id, status: 'void', voidReason: 'leaked by supplier' } })).toBe(2);
+
+    // export: the unsold, unvoided keys of the filtered product, one per line
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export' }).click();
+    const file = await (await download).path();
+    const exported = (await import('node:fs')).readFileSync(file, 'utf8').trim().split('\n');
+    expect(exported.sort()).toEqual(product.secrets.slice(0, 3).sort());
 
     await page.goto(`${panel.url}/admin/batches`);
     await page.locator('tbody tr').first().waitFor();

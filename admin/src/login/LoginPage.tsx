@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { LocalesMenuButton, useLogin, useNotify, useTranslate } from 'react-admin';
 import { SESSION_EXPIRED } from '../authProvider.js';
 import { Logo } from '../layout/Logo.js';
+import { useDocumentLang } from '../layout/useDocumentLang.js';
 import { KAMI } from '../theme.js';
 
 /** Brand panel and sign-in form. After a lost session, it says so and leads back to where the operator was. */
@@ -14,6 +15,7 @@ export const LoginPage = () => {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const expired = !!sessionStorage.getItem(SESSION_EXPIRED);
+  useDocumentLang();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
