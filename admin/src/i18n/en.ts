@@ -66,7 +66,7 @@ const kami = {
   },
   fact: {
     quantity: 'Quantity', amountCents: 'Amount', currency: 'Currency', payment: 'Payment', priorPaidOrders: 'Earlier paid orders',
-    recentOrders: 'Recent orders', recentUnpaid: 'Recent unpaid orders', duplicatePaidOrders: 'Same order paid recently',
+    recentOrders: 'Recent orders', recentOrdersFromIp: 'Recent orders from this IP', recentUnpaid: 'Recent unpaid orders', duplicatePaidOrders: 'Same order paid recently',
     boughtInLimitWindow: 'Bought in limit window', blacklistHits: 'Blacklist hits', afterExpiry: 'After expiry',
   },
   orders: {

@@ -65,7 +65,7 @@ const kamiZh: KamiMessages = {
     },
     fact: {
       quantity: '数量', amountCents: '金额', currency: '币种', payment: '支付', priorPaidOrders: '以往已付订单',
-      recentOrders: '近期订单', recentUnpaid: '近期未付订单', duplicatePaidOrders: '近期相同订单已付',
+      recentOrders: '近期订单', recentOrdersFromIp: '同 IP 近期订单', recentUnpaid: '近期未付订单', duplicatePaidOrders: '近期相同订单已付',
       boughtInLimitWindow: '限购周期内已购', blacklistHits: '命中黑名单', afterExpiry: '过期后支付',
     },
     orders: {
