@@ -8,7 +8,7 @@ import { BlacklistButton } from './BlacklistButton.js';
 
 const KINDS: IdentityKind[] = ['email', 'phone', 'ip', 'payment_account', 'device'];
 
-const BuyerFilters = () => {
+const useBuyerFilters = () => {
   const translate = useTranslate();
   return [
     <SearchInput key="q" source="q" alwaysOn />,
@@ -29,7 +29,7 @@ const Col = DataTable.Col<BuyerRecord>;
 export const BuyerList = () => {
   const translate = useTranslate();
   return (
-    <List filters={BuyerFilters()} sort={{ field: 'lastOrderAt', order: 'DESC' }} exporter={false} empty={false}>
+    <List filters={useBuyerFilters()} sort={{ field: 'lastOrderAt', order: 'DESC' }} exporter={false} empty={false}>
       <DataTable bulkActionButtons={false} rowClick={false}
         rowSx={(r) => (r.blacklisted ? { bgcolor: 'rgba(220, 38, 38, 0.05)' } : {})}
         empty={<EmptyState icon={<PeopleIcon />} title="kami.buyers.empty_title" text="kami.buyers.empty_text" />}>

@@ -16,7 +16,7 @@ import { VoidKeysButton } from './VoidKeysButton.js';
 const KEY_STATUSES: KeyStatus[] = ['available', 'reserved', 'sold', 'void'];
 const KEY_TONE = { available: 'success', reserved: 'info', sold: 'default', void: 'error' } as const;
 
-const KeyFilters = () => {
+const useKeyFilters = () => {
   const translate = useTranslate();
   return [
     <ReferenceInput key="productId" source="productId" reference="products" alwaysOn>
@@ -51,7 +51,7 @@ export const KeyList = () => {
   const { canAccess: canVoid } = useCanAccess({ resource: 'keys', action: 'void' });
   const { canAccess: canReveal } = useCanAccess({ resource: 'keys', action: 'reveal' });
   return (
-    <List filters={KeyFilters()} sort={{ field: 'id', order: 'DESC' }} perPage={50} exporter={false} empty={false}
+    <List filters={useKeyFilters()} sort={{ field: 'id', order: 'DESC' }} perPage={50} exporter={false} empty={false}
       actions={<TopToolbar><ImportButton /><ExportKeysButton /></TopToolbar>}>
       <DataTable
         bulkActionButtons={canVoid || canReveal ? <BulkActions /> : false}

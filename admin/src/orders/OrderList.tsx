@@ -8,7 +8,7 @@ import type { OrderRecord } from '../types.js';
 import { OrderTabs } from './OrderTabs.js';
 import { ORDER_STATUSES } from './statuses.js';
 
-const OrderFilters = () => {
+const useOrderFilters = () => {
   const translate = useTranslate();
   return [
     <SearchInput key="q" source="q" alwaysOn placeholder={translate('kami.orders.search')} sx={{ minWidth: 260 }} />,
@@ -26,7 +26,7 @@ const OrderFilters = () => {
 const Col = DataTable.Col<OrderRecord>;
 
 export const OrderList = () => (
-  <List filters={OrderFilters()} sort={{ field: 'createdAt', order: 'DESC' }} perPage={25} exporter={false} empty={false}>
+  <List filters={useOrderFilters()} sort={{ field: 'createdAt', order: 'DESC' }} perPage={25} exporter={false} empty={false}>
     <OrderTabs />
     <DataTable
       rowClick="show"

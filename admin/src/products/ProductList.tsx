@@ -8,7 +8,7 @@ import { MoneyField, Mono } from '../common/fields.js';
 import type { ProductRecord } from '../types.js';
 import { isLowStock, StockBar } from './StockSummary.js';
 
-const ProductFilters = () => {
+const useProductFilters = () => {
   const translate = useTranslate();
   return [
     <SearchInput key="q" source="q" alwaysOn placeholder={translate('kami.products.search')} />,
@@ -48,7 +48,7 @@ const Col = DataTable.Col<ProductRecord>;
 export const ProductList = () => {
   const { canAccess: canEdit } = useCanAccess({ resource: 'products', action: 'edit' });
   return (
-    <List filters={ProductFilters()} sort={{ field: 'name', order: 'ASC' }} exporter={false} actions={<Actions />} empty={false}>
+    <List filters={useProductFilters()} sort={{ field: 'name', order: 'ASC' }} exporter={false} actions={<Actions />} empty={false}>
       <DataTable
         rowClick={canEdit ? 'edit' : false}
         bulkActionButtons={false}

@@ -14,7 +14,7 @@ import { ReviewPanel } from './ReviewPanel.js';
 
 const AGES = [15, 60, 240, 1440];
 
-const ReviewFilters = () => {
+const useReviewFilters = () => {
   const translate = useTranslate();
   return [
     <SelectInput
@@ -45,7 +45,7 @@ export const ReviewList = () => {
   const { canAccess: canDecide } = useCanAccess({ resource: 'reviews', action: 'decide' });
   return (
     <List
-      filters={ReviewFilters()}
+      filters={useReviewFilters()}
       sort={{ field: 'reviewSince', order: 'ASC' }}
       perPage={25}
       empty={false}
