@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Two cores: at most two test files at once; each integration file brings its own worker and task queue.
+// Two cores: at most two test files at once; each integration file brings its own worker and task queue,
+// each browser file one Chromium. `npx vitest run test/browser` runs the panel's tests alone.
 export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
@@ -8,8 +9,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
     reporters: ['default'],
   },
 });
