@@ -73,7 +73,7 @@ export function renderReport(o: BenchOptions, runs: EndToEnd[], claims: ClaimBen
     out.push('');
   }
   if (claims) {
-    out.push(`4. Key claim alone: ${claims.claims} claims of 1 key, 32 concurrent claimers, stock of ${claims.stock} keys pre-sold to each level`);
+    out.push(`4. Key claim alone: ${claims.claims} claims of 1 key, 32 concurrent claimers, stock of ${claims.stock} keys pre-sold to each level (median of 3 rounds)`);
     out.push(table(
       ['claims/s (p50 latency)', ...FILL_LEVELS.map((f) => `${f * 100}% sold`)],
       claims.variants.map((v) => [v.name, ...v.byFill.map((c) => `${c.claimsPerSecond.toFixed(0)} (${c.latency.p50.toFixed(1)} ms)`)]),
