@@ -59,14 +59,17 @@ function variants(productId: string): Variant[] {
  * the stock is reset, so every one starts from the same table; each cell is the median of three.
  * Plus the plain durable-insert rate with 32 clients, the ceiling any one-commit-per-claim design runs into.
  */
-export async function runClaimBench(databaseUrl: string, o: BenchOptions, say: (line: string) => void): Promise<ClaimBench> {
+export async function runClaimBench(databaseUrl: string, o: BenchOptions, say: (line: string) => void, signal: AbortSignal): Promise<ClaimBench> {
   if (o.claims > o.claimStock * 0.1) throw new Error(`--claims ${o.claims} exceeds the stock left at 90% sold (${o.claimStock * 0.1})`);
   const admin = new pg.Client({ connectionString: databaseUrl });
+  // a lost connection fails the query in flight; without a listener it would also crash the process
+  admin.on('error', () => {});
   await admin.connect();
   await admin.query('CREATE TABLE bench_insert (id bigserial PRIMARY KEY, note text NOT NULL, at timestamptz NOT NULL DEFAULT now())');
   const inserts = o.claims * 4;
   // one pool at a time: the machine's max_connections is shared with everything else running
   const pool = new pg.Pool({ connectionString: databaseUrl, max: CLAIMERS });
+  pool.on('error', () => {}); // idle clients losing their connection: the next query fails instead
   const viaPg = await insertRate(inserts, () => pool.query('SELECT 1'), (i) => pool.query('INSERT INTO bench_insert (note) VALUES ($1)', [`pg ${i}`]))
     .finally(() => pool.end());
   const db = createDb(databaseUrl, CLAIMERS);
@@ -87,6 +90,7 @@ export async function runClaimBench(databaseUrl: string, o: BenchOptions, say: (
       const rounds: ClaimCell[][] = list.map(() => []);
       for (let round = 0; round < ROUNDS; round++) {
         for (const [i, v] of list.entries()) {
+          signal.throwIfAborted();
           await resetStock(admin, v.table, productId, Math.round(o.claimStock * fill));
           rounds[i]!.push(await timeClaims(db, v, o.claims));
         }

@@ -36,11 +36,11 @@ const MAIL_WAIT_MS = 60_000;
  * N orders through one shop. Throughput runs from the first checkout to the last order `delivered`
  * (email sent, `closed_at`); latencies are differences of timestamps the shop itself wrote.
  */
-export async function runEndToEnd(stack: Stack, target: Target, o: BenchOptions, say: (line: string) => void): Promise<EndToEnd> {
+export async function runEndToEnd(stack: Stack, target: Target, o: BenchOptions, say: (line: string) => void, signal: AbortSignal): Promise<EndToEnd> {
   const stock = o.orders * o.quantity;
   // 10% spare: an oversold key then shows in the sale check instead of as an out-of-stock error
   const product = await createBenchProduct(target.db, stack.vault, target.name.split(' ')[0]!, Math.ceil(stock * 1.1));
-  const watcher = await startReadableWatcher(stack.databaseUrl);
+  const watcher = await startReadableWatcher(stack.databaseUrl, signal);
   try {
     say(`  ${target.name}: ${o.orders} orders × ${o.quantity} key, ${o.concurrency} concurrent buyers`);
     target.takeActivityTimings?.();
@@ -49,8 +49,8 @@ export async function runEndToEnd(stack: Stack, target: Target, o: BenchOptions,
     const commitsBefore = await commits() - watcher.queries();
     const usage = await measureUsage(stack.temporalPid, async () =>
       (await target.db.$queryRaw<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`).map((r) => r.pid));
-    const run = await driveBuyers(target.baseUrl, product.sku, o, watcher, say);
-    await watcher.allDelivered(product.id, o.orders);
+    const run = await driveBuyers(target.baseUrl, product.sku, o, watcher, say, signal);
+    await watcher.allDelivered(product.id, o.orders, signal);
     const used = await usage();
     const activities = target.takeActivityTimings?.();
     await new Promise((r) => setTimeout(r, 1100)); // backends report their counters about once a second
@@ -58,7 +58,10 @@ export async function runEndToEnd(stack: Stack, target: Target, o: BenchOptions,
     const ids = new Set(run.records.map((r) => r.orderId));
     const mails = () => stack.mail.messages.filter((m) => ids.has(mailOrderId(m.subject) ?? ''));
     const deadline = Date.now() + MAIL_WAIT_MS;
-    while (mails().length < o.orders && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (mails().length < o.orders && Date.now() < deadline) {
+      signal.throwIfAborted();
+      await new Promise((r) => setTimeout(r, 100));
+    }
 
     const rows = await target.db.$queryRaw<{ id: string; received: Date; delivered: Date; closed: Date }[]>`
       SELECT o.id, p.received_at AS received, o.delivered_at AS delivered, o.closed_at AS closed

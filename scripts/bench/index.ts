@@ -26,14 +26,28 @@ if (options === 'help') {
   process.exit(0);
 }
 
+/**
+ * Ctrl-C stops the buyers and lets every part close in order (pools before DROP DATABASE: a pool
+ * whose database vanishes under it crashes the process). Later signals are ignored: npm and tsx
+ * relay the same keypress again, and quitting then would leave the database behind.
+ */
+const interrupt = new AbortController();
+for (const name of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(name, () => {
+    if (interrupt.signal.aborted) return;
+    say('Interrupted: stopping and cleaning up…');
+    interrupt.abort(new Error('interrupted'));
+  });
+}
+
 /** A few orders first, not counted: JIT, connection pools and the worker's cache warm up. */
 async function measure(stack: Stack, start: (s: Stack, o: BenchOptions) => Promise<Target>, o: BenchOptions): Promise<EndToEnd> {
   const target = await start(stack, o);
   try {
     const warm = Math.min(50, Math.max(o.concurrency, Math.ceil(o.orders / 10)));
     say(`  warm-up: ${warm} orders (not counted)`);
-    await runEndToEnd(stack, { ...target, history: undefined }, { ...o, orders: warm }, () => {});
-    return await runEndToEnd(stack, target, o, say);
+    await runEndToEnd(stack, { ...target, history: undefined }, { ...o, orders: warm }, () => {}, interrupt.signal);
+    return await runEndToEnd(stack, target, o, say, interrupt.signal);
   } finally {
     await target.stop();
   }
@@ -42,9 +56,6 @@ async function measure(stack: Stack, start: (s: Stack, o: BenchOptions) => Promi
 async function main(o: BenchOptions): Promise<number> {
   say(`Kami bench: ${o.orders} orders, ${o.concurrency} concurrent buyers, parts: ${o.phases.join(', ')}`);
   const stack = await startStack(o, say);
-  const interrupted = () => void stack.stop().finally(() => process.exit(130));
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
   try {
     const runs: EndToEnd[] = [];
     let claims: ClaimBench | undefined;
@@ -52,7 +63,7 @@ async function main(o: BenchOptions): Promise<number> {
     if (o.phases.includes('baseline')) runs.push(await measure(stack, startBaselineTarget, o));
     if (o.phases.includes('claims')) {
       say('  key claim: resetting the stock to each fill level and timing the claims');
-      claims = await runClaimBench(stack.databaseUrl, o, say);
+      claims = await runClaimBench(stack.databaseUrl, o, say, interrupt.signal);
     }
     say('');
     say(renderReport(o, runs, claims));
@@ -67,6 +78,10 @@ async function main(o: BenchOptions): Promise<number> {
 main(options).then(
   (code) => process.exit(code),
   (err) => {
+    if (interrupt.signal.aborted) {
+      console.error('✖ interrupted; the bench database and server are removed');
+      process.exit(130);
+    }
     console.error(`✖ bench failed: ${(err as Error).stack ?? err}`);
     process.exit(1);
   },

@@ -53,7 +53,8 @@ export async function startKamiTarget(stack: Stack, o: BenchOptions): Promise<Ta
     history: (orderIds) => historyBreakdown(temporal, orderIds),
     takeActivityTimings: timer.take,
     async stop() {
-      worker.shutdown();
+      // on Ctrl-C the SDK has already begun shutting the worker down by itself
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await connection.close();
       mailer.close();

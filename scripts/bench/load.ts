@@ -26,7 +26,7 @@ const nextBuyer = () => {
  * (the gateway calls the shop's signed webhook) → open the order (GET); if the keys are not readable
  * yet, wait for the watcher and GET again. The first failure stops every buyer and is thrown.
  */
-export async function driveBuyers(baseUrl: string, sku: string, o: LoadOptions, watcher: ReadableWatcher, say: (line: string) => void) {
+export async function driveBuyers(baseUrl: string, sku: string, o: LoadOptions, watcher: ReadableWatcher, say: (line: string) => void, signal: AbortSignal) {
   const records: BuyerRecord[] = [];
   let next = 0;
   let failure: Error | undefined;
@@ -42,6 +42,7 @@ export async function driveBuyers(baseUrl: string, sku: string, o: LoadOptions, 
         ...(init.ip ? { 'x-forwarded-for': init.ip } : {}),
       },
       body: init.body ? JSON.stringify(init.body) : undefined,
+      signal,
     });
     const text = await res.text();
     if (res.status !== expect) throw new Error(`${method} ${path.replace(/\?.*/, '')} answered ${res.status}: ${text.slice(0, 300)}`);
@@ -75,6 +76,7 @@ export async function driveBuyers(baseUrl: string, sku: string, o: LoadOptions, 
       while (!failure && next < o.orders) {
         next++;
         try {
+          signal.throwIfAborted();
           records.push(await buy());
         } catch (err) {
           failure ??= err as Error;

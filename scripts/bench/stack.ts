@@ -1,7 +1,10 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../infra/config.js';
 import { createKeyVault, type KeyVault } from '../../infra/crypto.js';
@@ -35,8 +38,10 @@ export async function startStack(o: BenchOptions, say: (line: string) => void): 
   const log = createLogger('warn', 'bench');
   installTemporalRuntime(log);
   const undo: (() => Promise<void>)[] = [];
+  const janitor = startJanitor();
   const stop = async () => {
     for (const fn of undo.splice(0).reverse()) await fn().catch((err) => console.error('cleanup:', (err as Error).message));
+    janitor.done();
   };
   try {
     let temporalAddress = o.temporalAddress;
@@ -44,10 +49,12 @@ export async function startStack(o: BenchOptions, say: (line: string) => void): 
     if (!temporalAddress) {
       const cli = await ensureTemporalCli();
       const dir = mkdtempSync(join(tmpdir(), 'kami-bench-'));
+      janitor.tell(`dir ${dir}`);
       undo.push(async () => rmSync(dir, { recursive: true, force: true }));
       // SQLite's own name for a private in-memory database; the dev server keeps one connection to it
       const dbFile = o.temporalDb === 'memory' ? ':memory:' : join(dir, 'temporal.db');
       server = await startWithRetry(async () => startDevServer({ cli, dbFile, port: await freePort(), logLevel: 'error' }));
+      janitor.tell(`pid ${server.process.pid}`);
       undo.push(() => server!.stop());
       temporalAddress = server.address;
       say(`Temporal dev server on ${temporalAddress} (SQLite ${o.temporalDb === 'memory' ? 'in memory' : `file in ${dir}`})`);
@@ -59,6 +66,7 @@ export async function startStack(o: BenchOptions, say: (line: string) => void): 
     const url = new URL(o.adminUrl);
     url.pathname = `/${dbName}`;
     const databaseUrl = url.toString();
+    janitor.tell(`db ${o.adminUrl} ${dbName}`);
     await ensureDatabase(databaseUrl);
     undo.push(() => dropDatabase(o.adminUrl, dbName));
     await migrate(databaseUrl);
@@ -90,6 +98,20 @@ export async function startStack(o: BenchOptions, say: (line: string) => void): 
     await stop();
     throw err;
   }
+}
+
+/** See janitor.ts: removes what the bench created if the bench is killed before it can. */
+function startJanitor() {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./janitor.ts', import.meta.url))], {
+    stdio: ['pipe', 'ignore', 'inherit'], detached: true,
+  });
+  child.unref();
+  (child.stdin as unknown as Socket).unref(); // the pipe must not keep the bench alive
+  child.stdin!.on('error', () => {}); // a janitor that died early only means no safety net
+  return {
+    tell: (line: string) => void (child.stdin!.writableEnded || child.stdin!.write(`${line}\n`)),
+    done: () => void (child.stdin!.writableEnded || child.stdin!.end('done\n')),
+  };
 }
 
 /** A port found free can be taken by another process before the server binds it (the machine is shared): try again on a new one. */

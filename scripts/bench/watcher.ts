@@ -8,11 +8,20 @@ const GIVE_UP_MS = 60_000;
  * 5 ms over all waiting orders (`delivered_at` is stamped in the transaction that makes keys readable).
  * It only paces the buyers; latencies come from the timestamps in the database, not from this.
  */
-export async function startReadableWatcher(databaseUrl: string) {
+export async function startReadableWatcher(databaseUrl: string, signal: AbortSignal) {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const waiting = new Map<string, { resolve: () => void; reject: (e: Error) => void; since: number }>();
   let stopped = false;
+  let broken: Error | undefined;
+  const failAll = (err: Error) => {
+    for (const w of waiting.values()) w.reject(err);
+    waiting.clear();
+  };
+  // without a listener a lost connection (the database dropped on Ctrl-C, a restart) would crash the process
+  client.on('error', (err) => { broken = err; failAll(err); });
+  const onAbort = () => failAll(signal.reason as Error);
+  signal.addEventListener('abort', onAbort);
   /** Queries this watcher sent, so the run's transaction count can leave them out. */
   let queries = 0;
 
@@ -28,8 +37,7 @@ export async function startReadableWatcher(databaseUrl: string) {
             if (now - w.since > GIVE_UP_MS) { w.reject(new Error(`order ${id}: keys not readable after ${GIVE_UP_MS / 1000}s`)); waiting.delete(id); }
           }
         } catch (err) {
-          for (const w of waiting.values()) w.reject(err as Error);
-          waiting.clear();
+          failAll(err as Error);
         }
       }
       await new Promise((r) => setTimeout(r, POLL_MS));
@@ -39,12 +47,14 @@ export async function startReadableWatcher(databaseUrl: string) {
   return {
     queries: () => queries,
     readable(orderId: string): Promise<void> {
+      if (broken ?? signal.aborted) return Promise.reject(broken ?? signal.reason);
       return new Promise((resolve, reject) => waiting.set(orderId, { resolve, reject, since: Date.now() }));
     },
     /** Resolves once every order of the product is `delivered` (email sent), polling every 50 ms. */
-    async allDelivered(productId: string, count: number, timeoutMs = 120_000): Promise<void> {
+    async allDelivered(productId: string, count: number, signal: AbortSignal, timeoutMs = 120_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
+        signal.throwIfAborted();
         queries++;
         const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM "order" WHERE product_id = $1 AND status = 'delivered'`, [productId]);
         if (Number(rows[0]!.n) >= count) return;
@@ -53,9 +63,10 @@ export async function startReadableWatcher(databaseUrl: string) {
       }
     },
     async stop() {
+      signal.removeEventListener('abort', onAbort);
       stopped = true;
       await loop;
-      await client.end();
+      if (!broken) await client.end();
     },
   };
 }
