@@ -37,18 +37,19 @@ export async function gatherFacts(db: Db, orderId: string, s: RuleSettings, paym
     device: order.deviceId ?? undefined, payment_account: order.paymentAccount ?? undefined,
   };
   const person = sameBuyer(ids, ['email', 'phone', 'device', 'payment_account']);
-  const personOrIp = sameBuyer(ids, ['email', 'phone', 'device', 'payment_account', 'ip']);
-  const byIp = sameBuyer(ids, ['ip']);
+  // the IP only counts when a per-IP limit is set, and only inside the window: a reseller's address
+  // carries its whole order history
+  const byIp = s.velocityMaxOrdersPerIp === null ? Prisma.sql`FALSE` : Prisma.sql`(${sameBuyer(ids, ['ip'])} AND created_at > ${since(s.velocityWindow)})`;
   const [counts] = await db.$queryRaw<{ prior: number; recent: number; unpaid: number; ip: number; dup: number }[]>`
     SELECT
       COUNT(*) FILTER (WHERE paid_at IS NOT NULL AND created_at < ${order.createdAt} AND ${person})::int AS prior,
       COUNT(*) FILTER (WHERE created_at > ${since(s.velocityWindow)} AND ${person})::int AS recent,
       COUNT(*) FILTER (WHERE created_at > ${since(s.velocityWindow)} AND status IN ('expired', 'cancelled') AND ${person})::int AS unpaid,
-      COUNT(*) FILTER (WHERE created_at > ${since(s.velocityWindow)} AND ${byIp})::int AS ip,
+      COUNT(*) FILTER (WHERE ${byIp})::int AS ip,
       COUNT(*) FILTER (WHERE id <> ${orderId} AND product_id = ${order.productId}::uuid AND quantity = ${order.quantity}
         AND email_normalized = ${order.emailNormalized} AND paid_at > ${since(s.duplicateWindow)}
         AND status NOT IN (${NOT_COUNTED_SQL}))::int AS dup
-    FROM "order" WHERE ${personOrIp}`;
+    FROM "order" WHERE ${person} OR ${byIp}`;
   const present = Object.entries(ids).filter(([, v]) => v) as [IdentityKind, string][];
   const hits = present.length
     ? await db.blacklistEntry.findMany({ where: { OR: present.map(([kind, value]) => ({ kind, value })) }, select: { kind: true, value: true } })
