@@ -10,6 +10,12 @@ const DEMO_PRODUCTS = [
     guide: '1. Open Steam → **Redeem a Steam Wallet Code**.\n2. Paste the code and confirm.\n\n_Demo key: it redeems nowhere._',
   },
   {
+    sku: 'DEMO-FLASH-SALE', name: '[DEMO] Flash sale: Game Pass 1 month (limit 3)', priceCents: 199, currency: 'USD', keys: 100,
+    description: 'Demo flash-sale product: at most 3 per buyer per 24 hours (限购 3), however many email variants they use.',
+    guide: 'Redeem at the store → **Redeem code**.\n\n_Demo key: it redeems nowhere._',
+    rules: { purchaseLimit: 3, purchaseLimitWindow: '24h' },
+  },
+  {
     sku: 'DEMO-OFFICE-KEY', name: '[DEMO] Office Activation Key', priceCents: 2990, currency: 'USD', keys: 50,
     description: 'Demo product seeded by Kami: the keys are random and activate nothing.',
     guide: 'Open any Office app → **Account** → **Change product key**, then paste the key.\n\n_Demo key: it activates nothing._',
@@ -23,7 +29,10 @@ export async function seedDemo(db: Db, vault: KeyVault): Promise<number> {
   if (await db.product.count()) return 0;
   for (const p of DEMO_PRODUCTS) {
     const product = await db.product.create({
-      data: { sku: p.sku, name: p.name, priceCents: p.priceCents, currency: p.currency, description: p.description, guide: p.guide, demo: true },
+      data: {
+        sku: p.sku, name: p.name, priceCents: p.priceCents, currency: p.currency, description: p.description, guide: p.guide, demo: true,
+        rules: 'rules' in p ? p.rules : {},
+      },
     });
     const prefix = p.sku.replace('DEMO-', 'DEMO').slice(0, 9);
     await importKeys(db, vault, product.id, Array.from({ length: p.keys }, () => demoKey(prefix)), 'demo seed');

@@ -202,6 +202,17 @@ describe('rule families end to end', () => {
     expect(row.reviewReasons).toEqual([expect.objectContaining({ code: 'velocity_orders' })]);
   });
 
+  it('new buyer: a first order above the amount waits, the same buyer\'s next one does not', async () => {
+    const product = await kami.product(1, { priceCents: 60_000 });
+    const first = await paidOrder(product, 1, 'in_review', 'newcomer@example.com');
+    const row = await kami.db.order.findUniqueOrThrow({ where: { id: first.orderId } });
+    expect(row.reviewReasons).toEqual([expect.objectContaining({ code: 'new_buyer_amount' })]);
+    expect((await adminCall(kami, operator, 'POST', `/orders/${first.orderId}/approve`, { body: {} })).status).toBe(200);
+    await waitStatus(first.orderId, 'delivered');
+    // a returning buyer (another product, so the duplicate rule stays out of it)
+    await paidOrder(await kami.product(1, { priceCents: 60_000 }), 1, 'delivered', 'newcomer@example.com');
+  });
+
   it('payment anomaly: a wrong amount is recorded, not refused, and waits for review', async () => {
     const product = await kami.product(2);
     const { body } = await kami.checkout({ sku: product.sku, quantity: 1, email: 'underpaid@example.com' });
