@@ -46,7 +46,7 @@ async function measure(stack: Stack, start: (s: Stack, o: BenchOptions) => Promi
   try {
     const warm = Math.min(50, Math.max(o.concurrency, Math.ceil(o.orders / 10)));
     say(`  warm-up: ${warm} orders (not counted)`);
-    await runEndToEnd(stack, { ...target, history: undefined }, { ...o, orders: warm }, () => {}, interrupt.signal);
+    await runEndToEnd(stack, { ...target, history: undefined }, { ...o, orders: warm, flagged: 0 }, () => {}, interrupt.signal);
     return await runEndToEnd(stack, target, o, say, interrupt.signal);
   } finally {
     await target.stop();

@@ -8,6 +8,7 @@ import { createMailer } from '../../infra/mailer.js';
 import { createTemporalClient } from '../../infra/temporal.js';
 import { activityTimer } from './activity-timing.js';
 import { historyBreakdown } from './history.js';
+import { startMerchant } from './merchant.js';
 import type { BenchOptions } from './options.js';
 import type { Stack } from './stack.js';
 import type { Target } from './target.js';
@@ -52,6 +53,7 @@ export async function startKamiTarget(stack: Stack, o: BenchOptions): Promise<Ta
     db: apiDb,
     history: (orderIds) => historyBreakdown(temporal, orderIds),
     takeActivityTimings: timer.take,
+    startMerchant: (productId, signal) => startMerchant(baseUrl, apiDb, productId, signal),
     async stop() {
       // on Ctrl-C the SDK has already begun shutting the worker down by itself
       if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -8,9 +8,33 @@ export interface BuyerRecord {
   checkoutMs: number;
   /** The keys the buyer read through GET /api/v1/orders/:id. */
   keys: string[];
+  /** Keys ordered, and whether this was a flagged buyer (an order the rules send to review). */
+  quantity: number;
+  flagged: boolean;
 }
 
-export interface LoadOptions { orders: number; concurrency: number; quantity: number }
+/** What the n-th order of a run buys. */
+export interface PlannedOrder { quantity: number; flagged: boolean }
+
+export interface LoadOptions {
+  orders: number;
+  concurrency: number;
+  /** One entry per order, in the order they are placed. */
+  plan: PlannedOrder[];
+  /** Appended to the progress line (e.g. the merchant's approvals). */
+  progressNote?: () => string;
+}
+
+/**
+ * `orders` orders of `quantity` keys, a `fraction` of them (spread evenly over the run, ⌊orders × fraction⌋
+ * in all) of `flaggedQuantity` keys instead.
+ */
+export function planOrders(orders: number, quantity: number, fraction: number, flaggedQuantity: number): PlannedOrder[] {
+  return Array.from({ length: orders }, (_, i) => {
+    const flagged = fraction > 0 && Math.floor((i + 1) * fraction + 1e-9) > Math.floor(i * fraction + 1e-9);
+    return { quantity: flagged ? flaggedQuantity : quantity, flagged };
+  });
+}
 
 const PROGRESS_EVERY_MS = 2000;
 
@@ -49,10 +73,10 @@ export async function driveBuyers(baseUrl: string, sku: string, o: LoadOptions, 
     return JSON.parse(text);
   };
 
-  const buy = async (): Promise<BuyerRecord> => {
+  const buy = async ({ quantity, flagged }: PlannedOrder): Promise<BuyerRecord> => {
     const buyer = nextBuyer();
     const checkoutStart = Date.now();
-    const created = await call('POST', '/api/v1/orders', 201, { body: { sku, quantity: o.quantity, email: buyer.email }, ip: buyer.ip });
+    const created = await call('POST', '/api/v1/orders', 201, { body: { sku, quantity, email: buyer.email }, ip: buyer.ip });
     const { orderId, accessToken: token } = created as { orderId: string; accessToken: string };
     const payStart = Date.now();
     const checkoutMs = payStart - checkoutStart;
@@ -63,21 +87,21 @@ export async function driveBuyers(baseUrl: string, sku: string, o: LoadOptions, 
       await watcher.readable(orderId);
       view = await call('GET', `/api/v1/orders/${orderId}`, 200, { token });
     }
-    if (view.keys.length !== o.quantity) throw new Error(`order ${orderId} shows ${view.keys.length} keys, expected ${o.quantity}`);
-    return { orderId, payStart, payEnd, checkoutMs, keys: view.keys };
+    if (view.keys.length !== quantity) throw new Error(`order ${orderId} shows ${view.keys.length} keys, expected ${quantity}`);
+    return { orderId, payStart, payEnd, checkoutMs, keys: view.keys, quantity, flagged };
   };
 
   const progress = setInterval(() => {
     const s = (Date.now() - startedAt) / 1000;
-    say(`    ${records.length}/${o.orders} orders done · ${(records.length / s).toFixed(1)} orders/s · ${s.toFixed(0)}s`);
+    say(`    ${records.length}/${o.orders} orders done · ${(records.length / s).toFixed(1)} orders/s · ${s.toFixed(0)}s${o.progressNote?.() ?? ''}`);
   }, PROGRESS_EVERY_MS);
   try {
     await Promise.all(Array.from({ length: Math.min(o.concurrency, o.orders) }, async () => {
       while (!failure && next < o.orders) {
-        next++;
+        const planned = o.plan[next++]!;
         try {
           signal.throwIfAborted();
-          records.push(await buy());
+          records.push(await buy(planned));
         } catch (err) {
           failure ??= err as Error;
         }

@@ -8,6 +8,11 @@ export interface BenchOptions {
   concurrency: number;
   /** Keys per order. */
   quantity: number;
+  /**
+   * Kami only: this fraction of the orders is placed by "flagged" buyers who order more than the default
+   * rules' bulk threshold, so the order waits in review until the bench's simulated merchant approves it.
+   */
+  flagged: number;
   /** Keys in the stock for the claim benchmark, and claims timed per fill level. */
   claimStock: number;
   claims: number;
@@ -32,6 +37,9 @@ const USAGE = `npm run bench -- [options]   (each option also reads KAMI_BENCH_<
   --orders N              orders per end-to-end run (default 1000; --quick: 100)
   --concurrency C         concurrent buyers (default 32)
   --quantity Q            keys per order (default 1)
+  --flagged F             Kami only: fraction of orders (0–1, default 0) placed by flagged buyers who order
+                          bulkQuantity + 1 keys (21), so they wait in review until a simulated merchant,
+                          signed in through the admin API, approves them (it polls the inbox every 200 ms)
   --quick                 small run for CI smoke: 100 orders, 5,000-key claim stock, 300 claims per cell
   --only kami,baseline,claims   run only these parts
   --claim-stock K         keys in the claim benchmark's stock (default 20000)
@@ -47,7 +55,7 @@ Environment: TEMPORAL_ADDRESS attaches to a running server (with Kami's search a
 KAMI_BENCH_PG is the admin URL used to create and drop the bench database.`;
 
 const FLAGS = {
-  orders: 'string', concurrency: 'string', quantity: 'string', quick: 'boolean', only: 'string',
+  orders: 'string', concurrency: 'string', quantity: 'string', flagged: 'string', quick: 'boolean', only: 'string',
   'claim-stock': 'string', claims: 'string', 'api-pool': 'string', 'worker-pool': 'string',
   'wft-slots': 'string', 'wft-pollers': 'string', cache: 'string', 'la-slots': 'string', 'temporal-db': 'string', help: 'boolean',
 } as const;
@@ -71,10 +79,14 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   for (const p of phases) if (!PHASES.includes(p as Phase)) throw new Error(`--only: unknown part "${p}" (expected ${PHASES.join(', ')})`);
   const temporalDb = raw('temporal-db') ?? 'file';
   if (temporalDb !== 'file' && temporalDb !== 'memory') throw new Error(`--temporal-db expects file or memory, got "${temporalDb}"`);
+  const flaggedRaw = raw('flagged');
+  const flagged = flaggedRaw === undefined ? 0 : Number(flaggedRaw);
+  if (!Number.isFinite(flagged) || flagged < 0 || flagged > 1) throw new Error(`--flagged expects a fraction between 0 and 1, got "${flaggedRaw}"`);
   return {
     orders: int('orders', quick ? 100 : 1000)!,
     concurrency: int('concurrency', 32)!,
     quantity: int('quantity', 1)!,
+    flagged,
     claimStock: int('claim-stock', quick ? 5000 : 20_000, 100)!,
     claims: int('claims', quick ? 300 : 1000)!,
     phases: phases as Phase[],

@@ -4,6 +4,7 @@ import type { Db } from '../../infra/db.js';
 import { importKeys } from '../../infra/key-import.js';
 import type { ActivityTiming } from './activity-timing.js';
 import type { HistoryBreakdown } from './history.js';
+import type { Merchant } from './merchant.js';
 
 /**
  * A shop under load. Kami and the baseline answer the same three buyer routes, so one load driver
@@ -18,6 +19,8 @@ export interface Target {
   history?(orderIds: string[]): Promise<HistoryBreakdown>;
   /** Kami only: activity durations since the last call (which resets them). */
   takeActivityTimings?(): ActivityTiming[];
+  /** Kami only: a signed-in operator approving every order of the product that waits in review. */
+  startMerchant?(productId: string, signal: AbortSignal): Promise<Merchant>;
   stop(): Promise<void>;
 }
 
