@@ -1,36 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createOperator } from '../helpers/admin.js';
-import { startKami, type Kami } from '../helpers/kami.js';
-import { ensurePanelBuilt, failureShots, launchBrowser, screenshot, servePanel, signIn } from './helpers/panel.js';
+import type { Kami } from '../helpers/kami.js';
+import { panelStack, screenshot, signedInPage } from './helpers/panel.js';
 
+const stack = panelStack();
 let kami: Kami;
-let panel: Awaited<ReturnType<typeof servePanel>>;
-let browser: Browser;
+let panel: typeof stack.panel;
 let owner: Awaited<ReturnType<typeof createOperator>>;
 
 beforeAll(async () => {
-  [kami] = await Promise.all([startKami(), ensurePanelBuilt()]);
-  panel = await servePanel(kami);
-  browser = await launchBrowser();
+  ({ kami, panel } = stack);
   owner = await createOperator(kami.db, { role: 'owner', name: 'Olga Owner' });
 });
-afterAll(async () => {
-  await browser?.close();
-  await panel?.close();
-  await kami?.stop();
-});
-afterEach(async ({ task }) => {
-  if (task.result?.state === 'fail') await failureShots(browser, task.name);
-});
 
-async function ownerPage(): Promise<Page> {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.error('[panel]', err));
-  await signIn(page, panel.url, owner.email, owner.password);
-  return page;
-}
+const ownerPage = () => signedInPage(stack, owner);
 
 describe('operator panel: products and keys', () => {
   it('imports a key file, naming duplicates and invalid lines by line number before committing', async () => {
@@ -209,15 +192,13 @@ describe('operator panel: products and keys', () => {
     const email = `shady-${Date.now()}@example.com`;
     expect((await kami.checkout({ sku: product.sku, quantity: 1, email })).status).toBe(201);
     const operator = await createOperator(kami.db, { role: 'operator' });
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
-    const page = await context.newPage();
-    await signIn(page, panel.url, operator.email, operator.password);
+    const page = await signedInPage(stack, operator);
     await page.goto(`${panel.url}/admin/buyers?filter=${encodeURIComponent(JSON.stringify({ q: email }))}`);
     const row = page.locator('tr', { hasText: email });
     await row.getByRole('button', { name: 'Blacklist' }).click();
     await row.getByRole('button', { name: 'Remove from blacklist' }).waitFor();
     expect(await kami.db.blacklistEntry.count({ where: { kind: 'email', value: email } })).toBe(1);
     await screenshot(page, 'buyers');
-    await context.close();
+    await page.context().close();
   });
 });

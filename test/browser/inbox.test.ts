@@ -1,30 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { adminCall, createOperator, login } from '../helpers/admin.js';
-import { startKami, type Kami } from '../helpers/kami.js';
-import { ensurePanelBuilt, failureShots, launchBrowser, screenshot, servePanel, signIn } from './helpers/panel.js';
+import type { Kami } from '../helpers/kami.js';
+import { panelStack, screenshot, signedInPage } from './helpers/panel.js';
 
+const stack = panelStack();
 let kami: Kami;
-let panel: Awaited<ReturnType<typeof servePanel>>;
-let browser: Browser;
+let panel: typeof stack.panel;
 let operator: Awaited<ReturnType<typeof createOperator>>;
 let viewer: Awaited<ReturnType<typeof createOperator>>;
 
 beforeAll(async () => {
-  [kami] = await Promise.all([startKami(), ensurePanelBuilt()]);
-  panel = await servePanel(kami);
-  browser = await launchBrowser();
+  ({ kami, panel } = stack);
   operator = await createOperator(kami.db, { role: 'operator', name: 'Lin Operator' });
   viewer = await createOperator(kami.db, { role: 'viewer', name: 'Vic Viewer' });
-});
-afterAll(async () => {
-  await browser?.close();
-  await panel?.close();
-  await kami?.stop();
-});
-
-afterEach(async ({ task }) => {
-  if (task.result?.state === 'fail') await failureShots(browser, task.name);
 });
 
 const statusOf = async (orderId: string) => (await kami.db.order.findUniqueOrThrow({ where: { id: orderId } })).status;
@@ -41,14 +29,7 @@ async function flaggedOrder(product: { sku: string }, quantity = 21) {
 
 const inboxFor = (productId: string) => `${panel.url}/admin/reviews?filter=${encodeURIComponent(JSON.stringify({ productId }))}`;
 
-async function pageAs(who: { email: string; password: string }, locale = 'en-US'): Promise<Page> {
-  const context = await browser.newContext({ locale, viewport: { width: 1440, height: 900 } });
-  const page = await context.newPage();
-  // the panel's own errors belong in the test output, not only in a browser nobody watches
-  page.on('pageerror', (err) => console.error('[panel]', err));
-  await signIn(page, panel.url, who.email, who.password);
-  return page;
-}
+const pageAs = (who: { email: string; password: string }, locale = 'en-US') => signedInPage(stack, who, locale);
 
 describe('operator panel: the inbox', () => {
   it('shows a flagged order with its reasons; approving it delivers the keys to the buyer', async () => {
@@ -78,7 +59,7 @@ describe('operator panel: the inbox', () => {
     await expect.poll(() => statusOf(order.orderId), { timeout: 30_000 }).toBe('delivered');
 
     // the buyer's own order page now lists the keys
-    const buyer = await browser.newPage();
+    const buyer = await stack.browser.newPage();
     await buyer.goto(`${panel.url}/orders/${order.orderId}?token=${order.accessToken}`);
     expect(await buyer.locator('ol.keys li').count()).toBe(21);
     await buyer.close();

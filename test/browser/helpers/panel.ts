@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { Kami } from '../../helpers/kami.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { startKami, type Kami } from '../../helpers/kami.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ADMIN = join(ROOT, 'admin');
@@ -106,4 +107,36 @@ export async function failureShots(browser: Browser, testName: string) {
   const pages = browser.contexts().flatMap((c) => c.pages());
   const slug = testName.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
   await Promise.all(pages.map((p, i) => p.screenshot({ path: join(dir, `${slug}-${i}.png`), fullPage: true }).catch(() => undefined)));
+}
+
+/**
+ * One real Kami, the built panel and one Chromium for a test file (set up before its tests, torn
+ * down after), with screenshots of every open page when a test fails. Fields are set once beforeAll ran.
+ */
+export function panelStack() {
+  const stack = {} as { kami: Kami; panel: Awaited<ReturnType<typeof servePanel>>; browser: Browser };
+  beforeAll(async () => {
+    [stack.kami] = await Promise.all([startKami(), ensurePanelBuilt()]);
+    stack.panel = await servePanel(stack.kami);
+    stack.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await stack.browser?.close();
+    await stack.panel?.close();
+    await stack.kami?.stop();
+  });
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail') await failureShots(stack.browser, task.name);
+  });
+  return stack;
+}
+
+/** A fresh browser context signed in to the panel as `who`. */
+export async function signedInPage(stack: ReturnType<typeof panelStack>, who: { email: string; password: string }, locale = 'en-US'): Promise<Page> {
+  const context = await stack.browser.newContext({ locale, viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  // the panel's own errors belong in the test output, not only in a browser nobody watches
+  page.on('pageerror', (err) => console.error('[panel]', err));
+  await signIn(page, stack.panel.url, who.email, who.password);
+  return page;
 }
