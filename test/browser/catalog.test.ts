@@ -177,12 +177,16 @@ describe('operator panel: products and keys', () => {
     await page.locator('tbody tr', { hasText: 'rules.update' }).first().waitFor();
     await screenshot(page, 'audit');
 
+    const newOperator = `new.operator.${Date.now()}@test.kami`;
     await page.goto(`${panel.url}/admin/operators/create`);
-    await page.locator('input[name="email"]').fill('new.viewer@test.kami');
+    await page.locator('input[name="email"]').fill(newOperator);
     await page.locator('input[name="name"]').fill('New Viewer');
     await page.locator('input[name="password"]').fill('correct horse battery');
     await page.getByRole('button', { name: 'Save' }).click();
-    await page.locator('tbody tr', { hasText: 'new.viewer@test.kami' }).waitFor();
+    await expect.poll(() => kami.db.operator.count({ where: { email: newOperator } }), { timeout: 10_000 }).toBe(1);
+    // other files' operators share the run's database: search, so this one is on the first page
+    await page.goto(`${panel.url}/admin/operators?filter=${encodeURIComponent(JSON.stringify({ q: newOperator }))}`);
+    await page.locator('tbody tr', { hasText: newOperator }).waitFor();
     await screenshot(page, 'operators');
     await page.context().close();
   });
