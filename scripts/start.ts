@@ -13,6 +13,7 @@ import { resolveMasterKey } from '../infra/master-key.js';
 import { ensureDatabase, migrate } from '../infra/migrate.js';
 import { ensureFirstOwner, firstOwnerNotice } from '../infra/operators.js';
 import { runWorker } from '../worker/main.js';
+import { ensurePanelBuilt, panelStale } from './lib/admin-build.js';
 import { seedDemo } from './lib/demo.js';
 import { startDevServer, type DevServer } from './lib/dev-server.js';
 import { startMailCatcher, type MailCatcher } from './lib/mail-catcher.js';
@@ -71,6 +72,10 @@ try {
   if (!config.SMTP_URL) {
     mail = await startMailCatcher({ smtpPort: config.KAMI_MAIL_CATCHER_PORT, httpPort: config.KAMI_MAIL_UI_PORT });
     stops.push(() => mail!.close());
+  }
+
+  if (panelStale()) {
+    await step('Building the operator panel (first start, or its sources changed)', ensurePanelBuilt, () => 'Operator panel built into admin/dist');
   }
 
   const worker = runWorker(config);

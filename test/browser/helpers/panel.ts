@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -6,45 +6,11 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { ADMIN_DIST as DIST, ensurePanelBuilt } from '../../../scripts/lib/admin-build.js';
 import { startKami, type Kami } from '../../helpers/kami.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const ADMIN = join(ROOT, 'admin');
-const DIST = join(ADMIN, 'dist');
-/** What the built panel is made of: a change to any of these makes admin/dist stale. */
-const SOURCES = [join(ADMIN, 'src'), join(ADMIN, 'index.html'), join(ADMIN, 'vite.config.ts'), join(ROOT, 'domain')];
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
-
-const newest = (path: string): number => {
-  const s = statSync(path);
-  return s.isDirectory() ? Math.max(0, ...readdirSync(path).map((f) => newest(join(path, f)))) : s.mtimeMs;
-};
-const mtime = (path: string) => { try { return statSync(path).mtimeMs; } catch { return 0; } };
-
-/**
- * Builds the panel with vite's build() when admin/dist is missing or older than its sources. Test files run
- * in parallel, so a lock directory makes the others wait for one build instead of writing dist together.
- */
-export async function ensurePanelBuilt(): Promise<void> {
-  const lock = join(ROOT, 'test-results', '.panel-build.lock');
-  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
-  for (let waited = 0; ; waited += 200) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (waited > 180_000) rmSync(lock, { recursive: true, force: true }); // a crashed run left it behind
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  try {
-    if (mtime(join(DIST, 'index.html')) > Math.max(...SOURCES.map(newest))) return;
-    const { build } = await import('vite');
-    await build({ configFile: join(ADMIN, 'vite.config.ts'), logLevel: 'warn' });
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
 
 /**
  * Serves admin/dist at /admin as api/main.ts does (SPA fallback included), and passes everything else,
