@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ProductRuleOverridesSchema, RuleSettingsSchema } from '../../domain/rules-schema.js';
 import { audit } from '../../infra/audit.js';
 import type { Prisma } from '../../infra/db.js';
-import { effectiveRules } from '../../infra/rules-store.js';
+import { globalRules, mergeRules, type GlobalRules } from '../../infra/rules-store.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { sendList } from './list-query.js';
@@ -19,21 +19,29 @@ const json = (v: unknown) => v as Prisma.InputJsonValue;
 export function rulesRouter({ db }: ApiDeps): Router {
   const router = Router();
 
+  const PRODUCT = { id: true, sku: true, name: true, rules: true, rulesVersion: true, updatedAt: true } as const;
+  type ProductRow = Prisma.ProductGetPayload<{ select: typeof PRODUCT }>;
+
+  const globalRecord = async (global: GlobalRules) => {
+    const row = await db.ruleSettings.findUnique({ where: { id: 'global' }, select: { updatedBy: true, updatedAt: true } });
+    return { id: 'global', scope: 'global', name: 'All products', settings: global.settings, effective: global.settings, version: global.version, updatedBy: row?.updatedBy ?? null, updatedAt: row?.updatedAt ?? null };
+  };
+  const productRecord = (global: GlobalRules, p: ProductRow) => ({
+    id: p.id, scope: 'product', name: `${p.name} (${p.sku})`, settings: p.rules, effective: mergeRules(global, p).settings,
+    version: p.rulesVersion, updatedBy: null, updatedAt: p.updatedAt,
+  });
+
   async function record(id: string) {
-    if (id === 'global') {
-      const { settings, version } = await effectiveRules(db, null);
-      const row = await db.ruleSettings.findUnique({ where: { id: 'global' } });
-      return { id, scope: 'global', name: 'All products', settings, effective: settings, version: version.global, updatedBy: row?.updatedBy ?? null, updatedAt: row?.updatedAt ?? null };
-    }
-    const product = await db.product.findUnique({ where: { id }, select: { id: true, sku: true, name: true, rules: true, rulesVersion: true, updatedAt: true } });
+    const global = await globalRules(db);
+    if (id === 'global') return globalRecord(global);
+    const product = await db.product.findUnique({ where: { id }, select: PRODUCT });
     if (!product) throw new ApiError(404, 'product_not_found', `no product ${id}`);
-    const { settings } = await effectiveRules(db, id);
-    return { id, scope: 'product', name: `${product.name} (${product.sku})`, settings: product.rules, effective: settings, version: product.rulesVersion, updatedBy: null, updatedAt: product.updatedAt };
+    return productRecord(global, product);
   }
 
   router.get('/rules', requireRole('viewer'), async (_req, res) => {
-    const products = await db.product.findMany({ orderBy: { name: 'asc' }, select: { id: true } });
-    const rows = await Promise.all(['global', ...products.map((p) => p.id)].map(record));
+    const [global, products] = await Promise.all([globalRules(db), db.product.findMany({ orderBy: { name: 'asc' }, select: PRODUCT })]);
+    const rows = [await globalRecord(global), ...products.map((p) => productRecord(global, p))];
     sendList(res, 'rules', rows, rows.length, [0, rows.length - 1]);
   });
 

@@ -2,7 +2,8 @@ import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { formatCents } from '../../domain/money.js';
 import { availableStock } from '../../infra/order-store.js';
-import { effectiveRules } from '../../infra/rules-store.js';
+import type { RuleSettings } from '../../domain/rules.js';
+import { globalRules, mergeRules } from '../../infra/rules-store.js';
 import type { ApiDeps } from '../deps.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import { ApiError } from '../errors.js';
@@ -12,6 +13,8 @@ import { placeOrder } from './place-order.js';
 import { CreateOrderBody, IdempotencyKey, OrderParams } from './schemas.js';
 
 
+const purchaseLimitOf = (s: RuleSettings) => (s.purchaseLimit === null ? null : { quantity: s.purchaseLimit, window: s.purchaseLimitWindow });
+
 /** The public v1 checkout API that shops, bots and resellers integrate with. */
 export function checkoutRouter(deps: ApiDeps, payment: PaymentProvider | undefined): Router {
   const router = Router();
@@ -20,13 +23,12 @@ export function checkoutRouter(deps: ApiDeps, payment: PaymentProvider | undefin
   router.get('/products', async (_req, res) => {
     const products = await db.product.findMany({ where: { active: true }, orderBy: { name: 'asc' } });
     const stock = await availableStock(db, products.map((p) => p.id));
-    const rules = await Promise.all(products.map((p) => effectiveRules(db, p.id)));
+    const global = await globalRules(db);
     res.json({
-      data: products.map((p, i) => ({
+      data: products.map((p) => ({
         id: p.id, sku: p.sku, name: p.name, description: p.description, price: formatCents(p.priceCents), priceCents: p.priceCents,
         currency: p.currency, available: stock.get(p.id) ?? 0, demo: p.demo,
-        purchaseLimit: rules[i]!.settings.purchaseLimit === null ? null
-          : { quantity: rules[i]!.settings.purchaseLimit!, window: rules[i]!.settings.purchaseLimitWindow },
+        purchaseLimit: purchaseLimitOf(mergeRules(global, p).settings),
       })),
     });
   });
