@@ -95,3 +95,14 @@ const KeyIds = (max: number) => z.array(z.int().positive()).min(1).max(max).tran
 
 export const KeyVoidBody = z.object({ ids: KeyIds(MAX_IMPORT_LINES), reason: z.string().trim().min(1).max(500) });
 export const KeyRevealBody = z.object({ ids: KeyIds(100) });
+
+/** What importing a list of key lines would do (POST /admin/api/keys/import/preview); line numbers are 1-based. */
+export interface ImportPreview {
+  /** Non-empty lines. */
+  total: number;
+  /** Lines an import would store: well-formed, first of their kind in the file, not yet in stock. */
+  valid: number;
+  invalid: { line: number; reason: string }[];
+  duplicatesInFile: { line: number; firstLine: number }[];
+  duplicatesInStock: { line: number }[];
+}

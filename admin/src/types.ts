@@ -172,13 +172,7 @@ export interface BulkDecisionResult {
   error?: { code: string; message: string };
 }
 
-export interface ImportPreview {
-  total: number;
-  valid: number;
-  invalid: { line: number; reason: string }[];
-  duplicatesInFile: { line: number; firstLine: number }[];
-  duplicatesInStock: { line: number }[];
-}
+export type { ImportPreview } from '../../domain/admin-schemas.js';
 
 export interface ImportResult {
   batchId: number;

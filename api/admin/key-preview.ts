@@ -1,16 +1,6 @@
-import { keyLineProblem } from '../../domain/admin-schemas.js';
+import { keyLineProblem, type ImportPreview } from '../../domain/admin-schemas.js';
 import type { KeyVault } from '../../infra/crypto.js';
 import type { Db } from '../../infra/db.js';
-
-export interface ImportPreview {
-  /** Non-empty lines. */
-  total: number;
-  /** Lines an import would store: well-formed, first of their kind in the file, not yet in stock. */
-  valid: number;
-  invalid: { line: number; reason: string }[];
-  duplicatesInFile: { line: number; firstLine: number }[];
-  duplicatesInStock: { line: number }[];
-}
 
 /**
  * What importing these lines would do, stores nothing. Lines are numbered from `firstLine` (1-based);

@@ -1,12 +1,13 @@
 import OkIcon from '@mui/icons-material/CheckCircle';
 import FailIcon from '@mui/icons-material/ErrorOutlined';
 import {
-  Button, Dialog, DialogActions, DialogContent, DialogTitle, List, ListItem, ListItemIcon, ListItemText, TextField, Typography,
+  Button, Dialog, DialogActions, DialogContent, DialogTitle, List, ListItem, ListItemIcon, ListItemText, Typography,
 } from '@mui/material';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useListContext, useRefresh, useTranslate, type HttpError, type Identifier } from 'react-admin';
 import { ErrorAlert } from '../common/ErrorAlert.js';
+import { DecisionNoteField } from './DecisionNoteField.js';
 import { Mono } from '../common/fields.js';
 import type { BulkDecisionResult, Decision } from '../types.js';
 import { useCommands } from '../common/useCommands.js';
@@ -64,16 +65,7 @@ export const BulkDecisionDialog = ({ ids, decision, onClose }: Props) => {
             </List>
           </>
         ) : (
-          <TextField
-            label={translate('kami.decision.note')}
-            helperText={translate(`kami.decision.note_help_${decision}`)}
-            value={note}
-            onChange={(e) => setNote(e.target.value)}
-            multiline
-            minRows={2}
-            autoFocus
-            slotProps={{ htmlInput: { maxLength: 500, name: 'note' } }}
-          />
+          <DecisionNoteField decision={decision} value={note} onChange={setNote} />
         )}
         {error && <ErrorAlert error={error} />}
       </DialogContent>

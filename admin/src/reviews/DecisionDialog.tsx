@@ -3,6 +3,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNotify, useRefresh, useTranslate, type HttpError } from 'react-admin';
 import { ErrorAlert } from '../common/ErrorAlert.js';
+import { DecisionNoteField } from './DecisionNoteField.js';
 import { Mono } from '../common/fields.js';
 import type { Decision, OrderRecord } from '../types.js';
 import { useCommands } from '../common/useCommands.js';
@@ -59,16 +60,7 @@ export const DecisionDialog = ({ order, decision, onClose }: Props) => {
             slotProps={{ htmlInput: { inputMode: 'numeric', 'data-testid': 'decision-quantity' } }}
           />
         )}
-        <TextField
-          label={translate('kami.decision.note')}
-          helperText={translate(`kami.decision.note_help_${decision}`)}
-          value={note}
-          onChange={(e) => setNote(e.target.value)}
-          multiline
-          minRows={2}
-          autoFocus
-          slotProps={{ htmlInput: { maxLength: 500, name: 'note' } }}
-        />
+        <DecisionNoteField decision={decision} value={note} onChange={setNote} />
         {error && <ErrorAlert error={error} />}
       </DialogContent>
       <DialogActions>
