@@ -3,13 +3,12 @@
  * ApplicationFailure types (PascalCase, raised by workflows and their update validators).
  */
 export const FAILURE_TO_HTTP = {
-  OutOfStock: { code: 'out_of_stock', status: 409 },
   NotAwaitingPayment: { code: 'not_awaiting_payment', status: 409 },
   NotAwaitingReview: { code: 'not_awaiting_review', status: 409 },
   StaleDecision: { code: 'stale_decision', status: 409 },
   InvalidQuantity: { code: 'invalid_quantity', status: 400 },
 } as const;
-export type FailureType = keyof typeof FAILURE_TO_HTTP;
+type FailureType = keyof typeof FAILURE_TO_HTTP;
 
 export const httpOfFailure = (type: string | undefined | null) =>
   type && type in FAILURE_TO_HTTP ? FAILURE_TO_HTTP[type as FailureType] : undefined;

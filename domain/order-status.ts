@@ -25,9 +25,6 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 /** Statuses in which the buyer may read the keys the order holds. */
 export const KEYS_READABLE: readonly OrderStatus[] = ['delivering', 'delivered', 'needs_attention'];
 
-/** Statuses after which nothing more happens to an order on its own. */
-export const FINAL: readonly OrderStatus[] = ['delivered', 'expired', 'cancelled', 'rejected', 'refunded', 'failed'];
-
 /** Statuses that wait for a person: the operator inbox. */
 export const AWAITING_PERSON: readonly OrderStatus[] = ['in_review', 'backorder', 'needs_attention'];
 

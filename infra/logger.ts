@@ -2,7 +2,7 @@ import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
 /** Paths that may hold secrets: pino replaces them before anything is written. */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'secret', '*.secret', 'secrets', '*.secrets', 'cardKey', '*.cardKey', 'keys', '*.keys', 'apiKey', '*.apiKey',
   'password', '*.password', 'token', '*.token', 'accessToken', '*.accessToken', 'authorization', '*.authorization',
   'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'signature', '*.signature',
