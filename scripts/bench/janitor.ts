@@ -1,13 +1,13 @@
 /**
  * The bench's safety net, run as a detached child. The bench tells it over stdin what it created
- * (`db <admin url> <name>`, `pid <temporal server pid>`, `dir <temp folder>`) and `done` once it
- * removed them itself. If stdin closes without `done` (the bench was killed: tsx sends SIGKILL to a
- * busy child that does not acknowledge Ctrl-C within 30 ms), the janitor removes them instead.
+ * (`db <admin url> <name>`, `pid <process id>` for each server and child it started, `dir <temp
+ * folder>`) and `done` once it removed them itself. If stdin closes without `done` (the bench was
+ * killed outright), the janitor stops those processes, removes the folder and drops the database.
  */
 import { rmSync } from 'node:fs';
 import pg from 'pg';
 
-const created: { db?: [string, string]; pid?: number; dir?: string; done?: boolean } = {};
+const created: { db?: [string, string]; pids: number[]; dirs: string[]; done?: boolean } = { pids: [], dirs: [] };
 // the terminal's Ctrl-C reaches the whole process group; it is the bench's to handle
 process.on('SIGINT', () => {});
 
@@ -19,8 +19,8 @@ process.stdin.on('data', (chunk: Buffer) => {
   for (const line of lines) {
     const [what, ...rest] = line.split(' ');
     if (what === 'db') created.db = [rest[0]!, rest[1]!];
-    if (what === 'pid') created.pid = Number(rest[0]);
-    if (what === 'dir') created.dir = rest.join(' ');
+    if (what === 'pid') created.pids.push(Number(rest[0]));
+    if (what === 'dir') created.dirs.push(rest.join(' '));
     if (what === 'done') created.done = true;
   }
 });
@@ -29,11 +29,12 @@ process.stdin.on('end', () => void (created.done ? Promise.resolve() : cleanUp()
 const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
 async function cleanUp() {
-  if (created.pid && alive(created.pid)) {
-    process.kill(created.pid, 'SIGTERM');
-    for (let i = 0; i < 100 && alive(created.pid); i++) await new Promise((r) => setTimeout(r, 100));
-  }
-  if (created.dir) rmSync(created.dir, { recursive: true, force: true });
+  // Kami's processes and the baseline first (they hold connections to the database), the Temporal server with them
+  const running = created.pids.filter(alive);
+  for (const pid of running) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone meanwhile */ } }
+  for (let i = 0; i < 100 && running.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of running.filter(alive)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ } }
+  for (const dir of created.dirs) rmSync(dir, { recursive: true, force: true });
   if (created.db) {
     const admin = new pg.Client({ connectionString: created.db[0] });
     await admin.connect();

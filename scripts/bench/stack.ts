@@ -1,103 +1,176 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
-import { loadConfig, type Config } from '../../infra/config.js';
 import { createKeyVault, type KeyVault } from '../../infra/crypto.js';
+import { createDb, type Db } from '../../infra/db.js';
 import { ensureDatabase, migrate } from '../../infra/migrate.js';
-import { createLogger, type Logger } from '../../infra/logger.js';
-import { installTemporalRuntime } from '../../infra/temporal-runtime.js';
 import { freePort } from '../../test/helpers/ports.js';
-import { startDevServer, type DevServer } from '../lib/dev-server.js';
-import { startMailCatcher, type MailCatcher } from '../lib/mail-catcher.js';
+import { startDevServer, THROUGHPUT_CONFIG, type DevServer } from '../lib/dev-server.js';
 import { ensureTemporalCli } from '../lib/temporal-cli.js';
+import type { SinkMessage, SinkRequest, SunkMail } from './mail-sink.js';
 import type { BenchOptions } from './options.js';
+import { forkHelper, type Child } from './procs.js';
 
-/** What both the Kami run and the baseline run share: Temporal, a fresh database, an SMTP inbox, one master key. */
+/** application_name of the bench's own connections, so their backends are charged to the harness. */
+export const HARNESS_APP = 'kami-bench-harness';
+
+export interface MailSink { url: string; child: Child; collect(): Promise<SunkMail[]>; }
+
+/** What both shops share: Temporal, a fresh database, an SMTP sink, one master key, the prebuilt workflow bundle. */
 export interface Stack {
-  config: Config;
-  vault: KeyVault;
-  log: Logger;
-  mail: MailCatcher;
+  dir: string;
+  /** Kept after the run when a process wrote anything (the report says where). */
+  logDir: string;
+  adminUrl: string;
   databaseUrl: string;
-  /** The Temporal server's process id when the bench started it (for CPU accounting). */
-  temporalPid?: number;
-  stop(): Promise<void>;
+  /** The bench database URL with an application_name, for one client of it. */
+  urlFor(app: string, via?: { host: string; port: number }): string;
+  dbName: string;
+  temporalAddress: string;
+  temporalPid: number;
+  /** Dynamic config the dev server runs with (THROUGHPUT_CONFIG less what --dynamic-config-off dropped). */
+  dynamicConfig: Record<string, string | number | boolean>;
+  temporal: Client;
+  masterKey: string;
+  vault: KeyVault;
+  bundlePath: string;
+  mail: MailSink;
+  /** The harness's own connections: Prisma for setup (products, key import), pg for polling and checks. */
+  db: Db;
+  pg: pg.Client;
+  /** Tell the janitor about a process to stop should the bench be killed. */
+  track(pid: number): void;
+  /** `failed` keeps the processes' logs whatever they hold. */
+  stop(failed?: boolean): Promise<void>;
 }
 
+const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
+
 /**
- * Starts a headless Temporal dev server on a free port with its SQLite file in a temp folder (unless
- * TEMPORAL_ADDRESS is set), creates and migrates a database of its own, and runs the SMTP catcher.
- * stop() undoes all of it, including DROP DATABASE, whatever state the run ended in.
+ * Starts a headless Temporal dev server on a free port (SQLite file in a temp folder, or in memory),
+ * creates and migrates a database of its own, builds the workflow bundle once, and starts the SMTP
+ * sink child. stop() undoes all of it, including DROP DATABASE, whatever state the run ended in.
  */
 export async function startStack(o: BenchOptions, say: (line: string) => void): Promise<Stack> {
-  const log = createLogger('warn', 'bench');
-  installTemporalRuntime(log);
   const undo: (() => Promise<void>)[] = [];
   const janitor = startJanitor();
-  const stop = async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kami-bench-'));
+  const logDir = join(tmpdir(), `kami-bench-logs-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(logDir, { recursive: true });
+  janitor.tell(`dir ${dir}`);
+  let keepLogs = false;
+  const stop = async (failed = false) => {
+    keepLogs ||= failed;
     for (const fn of undo.splice(0).reverse()) await fn().catch((err) => console.error('cleanup:', (err as Error).message));
+    rmSync(dir, { recursive: true, force: true });
+    // keep the logs only when a process warned or failed (or the run did)
+    if (!keepLogs && logSummary(logDir).every((l) => l.warnings === 0)) rmSync(logDir, { recursive: true, force: true });
     janitor.done();
   };
   try {
-    let temporalAddress = o.temporalAddress;
-    let server: DevServer | undefined;
-    if (!temporalAddress) {
-      const cli = await ensureTemporalCli();
-      const dir = mkdtempSync(join(tmpdir(), 'kami-bench-'));
-      janitor.tell(`dir ${dir}`);
-      undo.push(async () => rmSync(dir, { recursive: true, force: true }));
-      // SQLite's own name for a private in-memory database; the dev server keeps one connection to it
-      const dbFile = o.temporalDb === 'memory' ? ':memory:' : join(dir, 'temporal.db');
-      server = await startWithRetry(async () => startDevServer({ cli, dbFile, port: await freePort(), logLevel: 'error' }));
-      janitor.tell(`pid ${server.process.pid}`);
-      undo.push(() => server!.stop());
-      temporalAddress = server.address;
-      say(`Temporal dev server on ${temporalAddress} (SQLite ${o.temporalDb === 'memory' ? 'in memory' : `file in ${dir}`})`);
-    } else {
-      say(`Temporal at ${temporalAddress} (TEMPORAL_ADDRESS)`);
-    }
+    const cli = await ensureTemporalCli();
+    const dbFile = o.temporalDb === 'memory' ? ':memory:' : join(dir, 'temporal.db');
+    const server = await startWithRetry(async () => startDevServer({ cli, dbFile, port: await freePort(), logLevel: 'error', dynamicConfig: o.dynamicConfig }));
+    janitor.tell(`pid ${server.process.pid}`);
+    undo.push(() => server.stop());
+    const dynamicConfig = Object.fromEntries(Object.entries({ ...THROUGHPUT_CONFIG, ...o.dynamicConfig }).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean>;
+    say(`Temporal dev server on ${server.address} (SQLite ${o.temporalDb === 'memory' ? 'in memory' : 'file'}; dynamic config: ${Object.entries(dynamicConfig).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'})`);
+    const connection = await Connection.connect({ address: server.address });
+    undo.push(() => connection.close());
+    const temporal = new Client({ connection });
 
     const dbName = `kami_bench_${randomBytes(4).toString('hex')}`;
-    const url = new URL(o.adminUrl);
-    url.pathname = `/${dbName}`;
-    const databaseUrl = url.toString();
+    const urlFor = (app: string, via?: { host: string; port: number }) => {
+      const url = new URL(o.adminUrl);
+      url.pathname = `/${dbName}`;
+      if (via) { url.hostname = via.host; url.port = String(via.port); }
+      url.searchParams.set('application_name', app);
+      return url.toString();
+    };
+    const databaseUrl = urlFor(HARNESS_APP);
     janitor.tell(`db ${o.adminUrl} ${dbName}`);
     await ensureDatabase(databaseUrl);
     undo.push(() => dropDatabase(o.adminUrl, dbName));
     await migrate(databaseUrl);
     say(`PostgreSQL database ${dbName} created and migrated (dropped at the end)`);
+    const db = createDb(databaseUrl, 4);
+    undo.push(() => db.$disconnect());
+    const client = new pg.Client({ connectionString: databaseUrl });
+    client.on('error', () => {}); // a lost connection fails the query in flight; without a listener it would crash the bench
+    await client.connect();
+    undo.push(() => client.end());
 
-    const mail = await startMailCatcher();
-    undo.push(() => mail.close());
+    const { bundleWorkflowCode } = await import('@temporalio/worker');
+    const bundlePath = join(dir, 'workflow-bundle.js');
+    const started = Date.now();
+    writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundler })).code);
+    say(`Workflow bundle built once for this run (${((Date.now() - started) / 1000).toFixed(1)} s); the worker loads it through KAMI_WORKFLOW_BUNDLE`);
+
+    const mail = await startMailSink(logDir);
+    janitor.tell(`pid ${mail.child.pid}`);
+    undo.push(async () => {
+      if (mail.child.running()) mail.child.process.send({ type: 'stop' } satisfies SinkRequest);
+      await mail.child.stop(3000);
+    });
 
     const masterKey = randomBytes(32).toString('hex');
-    const config = loadConfig({
-      NODE_ENV: 'development',
-      DATABASE_URL: databaseUrl,
-      TEMPORAL_ADDRESS: temporalAddress,
-      KAMI_TASK_QUEUE: `bench-${randomBytes(4).toString('hex')}`,
-      KAMI_MASTER_KEY: masterKey,
-      SMTP_URL: mail.url,
-      KAMI_CHECKOUT_RATE_LIMIT: '0',
-      KAMI_PAYMENT_HOLD: '30m',
-      KAMI_DEMO: '0',
-      LOG_LEVEL: 'warn',
-      PORT: '0',
-    });
     return {
-      config, log, mail, databaseUrl, temporalPid: server?.process.pid,
-      vault: createKeyVault(Buffer.from(masterKey, 'hex')),
+      dir, logDir, adminUrl: o.adminUrl, databaseUrl, urlFor, dbName, temporalAddress: server.address, temporalPid: server.process.pid!,
+      dynamicConfig, temporal, masterKey, vault: createKeyVault(Buffer.from(masterKey, 'hex')), bundlePath, mail, db, pg: client,
+      track: (pid) => janitor.tell(`pid ${pid}`),
       stop,
     };
   } catch (err) {
-    await stop();
+    await stop(true);
     throw err;
   }
+}
+
+/** Lines each process wrote to its log, and how many of them are warnings or errors (pino level ≥ 40, or the words). */
+export function logSummary(logDir: string): { name: string; lines: number; warnings: number; first?: string }[] {
+  return readdirSync(logDir).filter((f) => f.endsWith('.log')).sort().map((f) => {
+    const lines = readFileSync(join(logDir, f), 'utf8').split('\n').filter((l) => l.trim());
+    const warnings = lines.filter((l) => /"level":\s*(4|5|6)\d/.test(l) || /\b(WARN|ERROR|FATAL|Warning|Error)\b/i.test(l));
+    return { name: f.replace(/\.log$/, ''), lines: lines.length, warnings: warnings.length, first: warnings[0]?.slice(0, 200) };
+  });
+}
+
+async function startMailSink(logDir: string): Promise<MailSink> {
+  const child = forkHelper('mail-sink', fileURLToPath(new URL('./mail-sink.ts', import.meta.url)), logDir);
+  const pending = new Map<number, (m: Extract<SinkMessage, { type: 'mails' }>) => void>();
+  let seq = 0;
+  const url = await new Promise<string>((resolve, reject) => {
+    child.process.on('message', (m: SinkMessage) => {
+      if (m.type === 'ready') resolve(m.url);
+      else pending.get(m.id)?.(m);
+    });
+    void child.exited.then(() => reject(new Error(`the mail sink exited:\n${child.tail()}`)));
+  });
+  const all: SunkMail[] = [];
+  return {
+    url,
+    child,
+    /** Every mail received so far (fetched incrementally from the child). */
+    async collect() {
+      for (;;) {
+        const id = ++seq;
+        const answer = await new Promise<Extract<SinkMessage, { type: 'mails' }>>((resolve) => {
+          pending.set(id, resolve);
+          child.process.send({ type: 'mails', id, after: all.length } satisfies SinkRequest);
+        });
+        pending.delete(id);
+        all.push(...answer.mails);
+        if (all.length >= answer.total) return all;
+      }
+    },
+  };
 }
 
 /** See janitor.ts: removes what the bench created if the bench is killed before it can. */

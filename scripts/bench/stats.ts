@@ -16,3 +16,16 @@ export function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
+
+/** Median of a list (mean of the two middle values for an even count); NaN for none. */
+export function median(values: number[]): number {
+  const s = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Per-percentile medians over rounds. */
+export function medianPercentiles(list: Percentiles[]): Percentiles {
+  return { p50: median(list.map((p) => p.p50)), p95: median(list.map((p) => p.p95)), p99: median(list.map((p) => p.p99)), max: median(list.map((p) => p.max)) };
+}
