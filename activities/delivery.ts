@@ -1,46 +1,48 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
 import { renderDeliveryEmail } from './delivery-email.js';
-import { appendEvent, readOrderSecrets } from '../infra/order-store.js';
+import { recordDeliveryFailed, recordDeliverySent, takeDeliveryLease } from '../infra/delivery-store.js';
+import { MAIL_HANDOFF_MAX_MS } from '../infra/mailer.js';
+
+/** Longer than any one SMTP hand-off can take (the mailer's own timeouts end it first). */
+const LEASE_MS = MAIL_HANDOFF_MAX_MS + 15_000;
 
 export const createDeliveryActivities = ({ db, vault, mailer, publicUrl, log }: ActivityDeps) => ({
   /**
-   * Idempotent on (orderId, channel): once the delivery row says sent, a retry sends nothing. The
-   * channel is `email` for the first delivery, `resend-n` / `replace-<keyId>` for later ones. The
-   * Message-ID is fixed per order and channel, so the rare resend after a crash between SMTP and the row update
-   * is recognisable as the same mail. Keys are decrypted here and never leave this function.
+   * Emails the order's keys on `channel` (`email` for the first delivery, `resend-n` /
+   * `replace-<keyId>` later) and records the order delivered. At most once in practice: the attempt
+   * first takes the delivery's lease; a channel already sent answers with that send, and an attempt
+   * retried while another still holds the lease (an overloaded worker outliving its timeout) waits
+   * for it instead of mailing the buyer twice. The Message-ID is fixed per order and channel, so even
+   * the rare resend after a crash between SMTP and the record is recognisably the same mail. Keys are
+   * decrypted here and never leave this function.
    */
-  async sendDeliveryEmail(orderId: string, channel = 'email'): Promise<{ attempts: number; messageId: string }> {
-    const sent = await db.delivery.findUnique({ where: { orderId_channel: { orderId, channel } } });
-    if (sent?.status === 'sent' && sent.messageId) return { attempts: sent.attempts, messageId: sent.messageId };
-    const order = await db.order.findUniqueOrThrow({ where: { id: orderId }, include: { product: true } });
-    const row = await db.delivery.upsert({
-      where: { orderId_channel: { orderId, channel } },
-      create: { orderId, channel, recipient: order.email, status: 'pending', attempts: 1 },
-      update: { attempts: { increment: 1 } },
-    });
-
-    const secrets = await readOrderSecrets(db, vault, orderId);
+  async deliverKeys(orderId: string, channel = 'email'): Promise<{ attempts: number; messageId: string }> {
+    const lease = await takeDeliveryLease(db, orderId, channel, LEASE_MS);
+    if (!lease) throw ApplicationFailure.nonRetryable(`order ${orderId} does not exist`, 'OrderNotFound');
+    if (lease.lease_id === null) {
+      if (lease.prior_status === 'sent') return { attempts: lease.prior_attempts!, messageId: lease.prior_message_id! };
+      throw new Error(`another attempt is handing order ${orderId}'s ${channel} mail to SMTP; waiting for it`);
+    }
     const mail = renderDeliveryEmail({
       orderId,
-      productName: order.product.name,
-      quantity: order.quantity,
-      guide: order.product.guide,
-      secrets: secrets.map((s) => s.secret),
+      productName: lease.product_name,
+      quantity: lease.quantity,
+      guide: lease.guide,
+      secrets: lease.keys.map((k) => vault.decrypt(Buffer.from(k, 'base64'), lease.product_id)),
       orderUrl: `${publicUrl}/orders/${orderId}?token=${vault.orderAccessToken(orderId)}`,
       replacement: channel.startsWith('replace-'),
     });
     const messageId = `<${orderId}.${channel}@kami>`;
     try {
-      await mailer.send({ to: order.email, messageId, ...mail });
+      await mailer.send({ to: lease.email, messageId, ...mail });
     } catch (err) {
       const message = (err as Error).message;
-      await db.delivery.update({ where: { id: row.id }, data: { status: 'retrying', lastError: message } });
-      log.warn({ orderId, attempt: Context.current().info.attempt, err: message }, 'delivery email failed; will retry');
+      await recordDeliveryFailed(db, lease.lease_id, message);
+      log.warn({ orderId, channel, attempt: lease.attempts, err: message }, 'delivery email failed; will retry');
       throw new Error(`SMTP: ${message}`);
     }
-    await db.delivery.update({ where: { id: row.id }, data: { status: 'sent', messageId, sentAt: new Date(), lastError: null } });
-    await appendEvent(db, orderId, 'email_sent', { to: order.email, attempts: row.attempts, channel }, { step: channel === 'email' ? '' : channel });
-    return { attempts: row.attempts, messageId };
+    await recordDeliverySent(db, orderId, lease.lease_id, messageId, channel === 'email' ? '' : channel, { to: lease.email, attempts: lease.attempts, channel });
+    return { attempts: lease.attempts!, messageId };
   },
 });

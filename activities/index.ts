@@ -1,16 +1,20 @@
 import type { ActivityDeps } from './deps.js';
 import { createDeliveryActivities } from './delivery.js';
+import { createLegacyActivities } from './legacy.js';
 import { createOrderActivities } from './orders.js';
+import { createPaymentActivities } from './payment.js';
 import { createReviewActivities } from './review.js';
 import { createStockActivities } from './stock.js';
 
-/** Every side effect the order workflow needs, built over real dependencies (tests pass real ones too). */
+/** Every side effect the order workflows need, built over real dependencies (tests pass real ones too). */
 export function createActivities(deps: ActivityDeps) {
   return {
+    ...createPaymentActivities(deps),
     ...createOrderActivities(deps),
     ...createStockActivities(deps),
     ...createDeliveryActivities(deps),
     ...createReviewActivities(deps),
+    ...createLegacyActivities(deps),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

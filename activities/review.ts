@@ -1,50 +1,38 @@
 import type { Duration } from '@temporalio/common';
 import type { ActivityDeps } from './deps.js';
-import type { Decision, PaymentFacts, Verdict } from '../domain/order.js';
-import { evaluateRules, timeoutOutcome, type Reason } from '../domain/rules.js';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Decision } from '../domain/order.js';
+import type { Reason } from '../domain/rules.js';
 import { audit } from '../infra/audit.js';
-import { gatherFacts } from '../infra/buyer-facts.js';
 import { durationMs } from '../infra/config.js';
 import { Prisma } from '../infra/db.js';
-import { appendEvent, flagExtraPayment, setOrderStatus } from '../infra/order-store.js';
-import { effectiveRules } from '../infra/rules-store.js';
+import { appendEvent, setOrderStatus } from '../infra/order-store.js';
 
 type Kind = 'review' | 'backorder';
 
 export const createReviewActivities = ({ db, mailer, merchantEmail, publicUrl, log }: ActivityDeps) => ({
   /**
-   * Gathers the facts, runs the rule book and records the decision (facts and settings versions
-   * included) on the order. Idempotent on orderId: a retry re-evaluates and overwrites the same record.
+   * Puts the order in the inbox and numbers the review on the order row (one sequence across all
+   * the order's runs; a decision names the review it answers). `key` identifies this opening within
+   * its run, so a retried step neither counts it twice nor moves its start. Returns the number.
    */
-  async evaluateOrder(orderId: string, payment: PaymentFacts, afterExpiry: boolean): Promise<Verdict> {
-    const order = await db.order.findUniqueOrThrow({ where: { id: orderId }, select: { productId: true } });
-    const rules = await effectiveRules(db, order.productId);
-    const facts = await gatherFacts(db, orderId, rules.settings, { amountCents: payment.amountCents, currency: payment.currency, afterExpiry });
-    const decision = evaluateRules(facts, rules.settings);
-    const record = { ...decision, facts, settingsVersion: rules.version, evaluatedAt: new Date().toISOString() };
-    await db.$transaction(async (tx) => {
-      await tx.order.update({ where: { id: orderId }, data: { ruleDecision: record as unknown as Prisma.InputJsonValue } });
-      await appendEvent(tx, orderId, 'rules_checked', { action: decision.action, reasons: decision.reasons, settingsVersion: rules.version });
-    });
-    return {
-      action: decision.action, reasons: decision.reasons,
-      reviewTimeout: rules.settings.reviewTimeout as Verdict['reviewTimeout'],
-      onTimeout: timeoutOutcome(rules.settings, facts.amountCents),
-    };
-  },
-
-  /** Puts the order in the inbox. Idempotent on (orderId, seq). */
-  async openReview(orderId: string, seq: number, kind: Kind, reasons: Reason[], timeout: Duration | null): Promise<void> {
-    const now = new Date();
-    await db.$transaction(async (tx) => {
+  async beginReview(orderId: string, key: string, kind: Kind, reasons: Reason[], timeout: Duration | null): Promise<number> {
+    return db.$transaction(async (tx) => {
+      const [order] = await tx.$queryRaw<{ review_seq: number; review_key: string | null; review_since: Date | null }[]>`
+        SELECT review_seq, review_key, review_since FROM "order" WHERE id = ${orderId} FOR UPDATE`;
+      if (!order) throw ApplicationFailure.nonRetryable(`order ${orderId} does not exist`, 'OrderNotFound');
+      const again = order.review_key === key;
+      const seq = again ? order.review_seq : order.review_seq + 1;
+      const since = again && order.review_since ? order.review_since : new Date();
       await tx.order.update({
         where: { id: orderId },
         data: {
-          reviewReasons: reasons as unknown as Prisma.InputJsonValue, reviewSince: now,
-          reviewDeadline: timeout === null ? null : new Date(now.getTime() + (typeof timeout === 'number' ? timeout : durationMs(timeout))),
+          reviewSeq: seq, reviewKey: key, reviewSince: since, reviewReasons: reasons as unknown as Prisma.InputJsonValue,
+          reviewDeadline: timeout === null ? null : new Date(since.getTime() + (typeof timeout === 'number' ? timeout : durationMs(timeout))),
         },
       });
       await setOrderStatus(tx, orderId, kind === 'review' ? 'in_review' : 'backorder', { data: { seq, reasons }, step: `${seq}` });
+      return seq;
     });
   },
 
@@ -101,8 +89,4 @@ export const createReviewActivities = ({ db, mailer, merchantEmail, publicUrl, l
     await appendEvent(db, orderId, 'review_reminder', { to: merchantEmail ?? null }, { step: `${seq}:${n + 1}` });
   },
 
-  /** Payments beyond the one that paid the order are owed back: flag them for a person. Idempotent. */
-  async flagExtraPayments(orderId: string, payments: PaymentFacts[]): Promise<void> {
-    for (const p of payments) await flagExtraPayment(db, orderId, p);
-  },
 });

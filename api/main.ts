@@ -10,6 +10,7 @@ import { resolveMasterKey } from '../infra/master-key.js';
 import { ensureFirstOwner, firstOwnerNotice } from '../infra/operators.js';
 import { createTemporalClient } from '../infra/temporal.js';
 import { createApp } from './app.js';
+import { createApiDeps } from './deps.js';
 
 const ADMIN_DIST = fileURLToPath(new URL('../admin/dist/', import.meta.url));
 
@@ -22,7 +23,8 @@ export async function runApi(config = loadConfig()) {
   const owner = firstOwnerNotice(await ensureFirstOwner(db, config));
   if (owner) console.log(owner); // for the person starting Kami; the structured logger never sees the password
   let port = config.PORT;
-  const app = createApp({ config, db, temporal, vault, log, selfUrl: () => `http://127.0.0.1:${port}` });
+  const deps = createApiDeps({ config, db, temporal, vault, log, selfUrl: () => `http://127.0.0.1:${port}` });
+  const app = createApp(deps);
   const root = express();
   if (existsSync(ADMIN_DIST)) {
     root.use('/admin', express.static(ADMIN_DIST, { index: 'index.html' }));
@@ -38,6 +40,7 @@ export async function runApi(config = loadConfig()) {
   const stop = async () => {
     server.close();
     server.closeAllConnections();
+    await deps.close();
     await temporal.connection.close();
     await db.$disconnect();
   };

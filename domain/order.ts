@@ -11,8 +11,24 @@ export interface OrderTimeouts {
   emailRetryMaxInterval: Duration;
 }
 
-/** Input of orderWorkflow. Carries ids and figures only: never key text, never the buyer's token. */
+/**
+ * Input of orderWorkflow. Ids and times only: never key text, never the buyer's token. The run is
+ * started at checkout with a start delay that ends at `expiresAt`; a payment, a cancellation or an
+ * operator's message wakes it earlier.
+ */
 export interface OrderInput {
+  orderId: string;
+  productId: string;
+  /** When the payment hold ends (ISO 8601). */
+  expiresAt: string;
+  timeouts: OrderTimeouts;
+}
+
+/**
+ * Input of the order workflow as recorded before the lean spine (kami-2026-11-lean-spine): runs
+ * still open from then, and the recorded histories, replay against the frozen code that took it.
+ */
+export interface LegacyOrderInput {
   orderId: string;
   /** Set when a payment arrived after the order had expired: this run starts paid, for review. */
   latePayment?: boolean;
@@ -26,6 +42,14 @@ export interface OrderInput {
   timeouts: OrderTimeouts;
 }
 
+/** Input of afterSalesWorkflow: later work on a delivered order, run under the order's own workflow id. */
+export interface AfterSalesInput {
+  orderId: string;
+  productId: string;
+  request: AfterSales;
+  timeouts: OrderTimeouts;
+}
+
 export interface PaymentFacts {
   provider: string;
   txnId: string;
@@ -34,6 +58,28 @@ export interface PaymentFacts {
   /** The payer's account at the provider, when it says (a buyer identity for limits and blacklists). */
   account?: string;
 }
+
+/**
+ * A payment notification the webhook verified and stored. The workflow acts on the stored row that
+ * `paymentId` names, never on the other fields: they are carried for runs from before the lean
+ * spine, whose handler read them.
+ */
+export interface PaymentSignal extends PaymentFacts {
+  paymentId: number;
+}
+
+/** What the settle step found and did with one payment (all of it proven by database rows). */
+export type Settlement =
+  /** No stored payment of this order by that reference: nothing happened. */
+  | { outcome: 'unverified'; reason: string }
+  /** The order was already paid by another payment (or had moved on): this one is flagged for a refund. */
+  | { outcome: 'extra'; payment: PaymentFacts }
+  /** Paid and the rules passed: the held keys are sold and readable. */
+  | { outcome: 'deliver'; payment: PaymentFacts; quantity: number; keyIds: number[] }
+  /** Paid and the rules passed, but the hold fell short (keys voided while held): claim tops it up. */
+  | { outcome: 'claim'; payment: PaymentFacts; quantity: number }
+  /** Paid; a rule sent it to a person, or rejects it. */
+  | { outcome: 'review' | 'reject'; payment: PaymentFacts; quantity: number; verdict: Verdict };
 
 export interface OrderView {
   orderId: string;
@@ -50,7 +96,7 @@ export interface OrderView {
 export type OrderResult = OrderView;
 
 /** Why a payment notification does not pay this order, or null when it does. */
-export function paymentMismatch(input: Pick<OrderInput, 'amountCents' | 'currency'>, p: PaymentFacts): string | null {
+export function paymentMismatch(input: { amountCents: number; currency: string }, p: PaymentFacts): string | null {
   if (p.currency.toUpperCase() !== input.currency.toUpperCase()) return `currency ${p.currency} differs from ${input.currency}`;
   if (p.amountCents !== input.amountCents) return `amount ${p.amountCents} differs from ${input.amountCents} due`;
   return null;
@@ -73,7 +119,7 @@ export interface Verdict {
   onTimeout: 'approve' | 'reject' | 'remind';
 }
 
-/** After-sales work on a delivered order, run as a new run of the same order workflow (same id). */
+/** After-sales work on a delivered order, run as a new run under the order's workflow id. */
 export type AfterSales =
   | { kind: 'invalid_key'; keyId: number; reason: string }
   | { kind: 'resend'; channel: string; by: string };

@@ -22,6 +22,8 @@ const Env = z.object({
   TEMPORAL_UI_URL: z.url().optional(),
   KAMI_TASK_QUEUE: z.string().min(1).default('kami-orders'),
   KAMI_DATA_DIR: z.string().default('.kami'),
+  /** A prebuilt workflow bundle (`npm run bundle:workflows`); unset, production uses dist/ and development bundles at start. */
+  KAMI_WORKFLOW_BUNDLE: z.string().min(1).optional(),
   /** 32 bytes as 64 hex characters. Unset outside production: generated into KAMI_DATA_DIR/master.key. */
   KAMI_MASTER_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex characters (32 bytes)').optional(),
   KAMI_DEMO: Flag.default(true),

@@ -1,8 +1,9 @@
 import type { Db } from './db.js';
 import { Prisma } from './db.js';
 import type { KeyVault } from './crypto.js';
-import type { OrderInput, OrderTimeouts, PaymentFacts } from '../domain/order.js';
+import type { PaymentFacts } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
+import { ORDER_CHANNEL } from './order-notices.js';
 
 type Tx = Prisma.TransactionClient | Db;
 
@@ -58,6 +59,8 @@ export async function setOrderStatus(tx: Tx, orderId: string, status: OrderStatu
   if (status === 'delivered' || status === 'expired' || status === 'cancelled' || status === 'failed') stamps.closedAt = now;
   await tx.order.update({ where: { id: orderId }, data: { status, attention: extra.attention, ...stamps } });
   await appendEvent(tx, orderId, status, extra.data, { step: extra.step });
+  // wakes buyers waiting on the order page (delivered at commit)
+  await tx.$executeRaw`SELECT pg_notify(${ORDER_CHANNEL}, ${orderId})`;
 }
 
 /**
@@ -84,15 +87,15 @@ export async function allocateBackorders(db: Db, productId: string): Promise<str
   });
 }
 
-/** The workflow input of an existing order (for restarts: a retried checkout, a late payment). */
-export function orderInput(
-  o: { id: string; productId: string; quantity: number; amountCents: number; currency: string }, sku: string, timeouts: OrderTimeouts,
-): OrderInput {
-  return { orderId: o.id, productId: o.productId, sku, quantity: o.quantity, amountCents: o.amountCents, currency: o.currency, timeouts };
-}
-
-/** A payment beyond the one that paid the order is owed back: flag the order for a person. Idempotent. */
-export async function flagExtraPayment(db: Db, orderId: string, p: PaymentFacts): Promise<void> {
-  await db.order.update({ where: { id: orderId }, data: { attention: `extra payment ${p.txnId} (${p.amountCents} ${p.currency}) received; refund it` } });
-  await appendEvent(db, orderId, 'extra_payment', { ...p }, { step: p.txnId.slice(0, 64) });
+/**
+ * A payment beyond the one that paid the order is owed back: flag the order for a person, and mark
+ * the stored payment applied (`paymentId`, when the caller knows it) so nothing settles it again.
+ * Idempotent.
+ */
+export async function flagExtraPayment(db: Db, orderId: string, paymentId: number | null, p: PaymentFacts): Promise<void> {
+  await db.$transaction(async (tx) => {
+    if (paymentId !== null) await tx.payment.updateMany({ where: { id: paymentId, orderId, appliedAt: null }, data: { appliedAt: new Date() } });
+    await tx.order.update({ where: { id: orderId }, data: { attention: `extra payment ${p.txnId} (${p.amountCents} ${p.currency}) received; refund it` } });
+    await appendEvent(tx, orderId, 'extra_payment', { ...p }, { step: p.txnId.slice(0, 64) });
+  });
 }

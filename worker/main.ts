@@ -9,6 +9,8 @@ import { createLogger } from '../infra/logger.js';
 import { createMailer } from '../infra/mailer.js';
 import { resolveMasterKey } from '../infra/master-key.js';
 import { createTemporalClient, createWorkerConnection } from '../infra/temporal.js';
+import { orderRuns } from '../infra/order-runs.js';
+import { createRulesCache } from '../infra/rules-cache.js';
 import { reconcileOrphanedOrders } from './reconcile.js';
 import { PREBUILT_BUNDLE } from './bundle-path.js';
 import { installTemporalRuntime } from '../infra/temporal-runtime.js';
@@ -23,19 +25,24 @@ export async function runWorker(config = loadConfig()) {
   const vault = createKeyVault(resolveMasterKey(config).key);
   const connection = await createWorkerConnection(config.temporalAddress);
   // production runs a prebuilt bundle (npm run bundle:workflows); development bundles on start
-  const workflowSource = config.production && existsSync(PREBUILT_BUNDLE)
-    ? { workflowBundle: { codePath: PREBUILT_BUNDLE } }
+  const bundle = config.KAMI_WORKFLOW_BUNDLE ?? (config.production && existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
+  if (bundle && !existsSync(bundle)) throw new Error(`KAMI_WORKFLOW_BUNDLE=${bundle} does not exist; run npm run bundle:workflows`);
+  const workflowSource = bundle
+    ? { workflowBundle: { codePath: bundle } }
     : { workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)) };
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.KAMI_TASK_QUEUE,
     ...workflowSource,
-    activities: createActivities({ db, vault, mailer, log, publicUrl: config.publicUrl, merchantEmail: config.KAMI_MERCHANT_EMAIL ?? config.KAMI_ADMIN_EMAIL }),
+    activities: createActivities({
+      db, vault, mailer, log, rules: createRulesCache(db), publicUrl: config.publicUrl, merchantEmail: config.KAMI_MERCHANT_EMAIL ?? config.KAMI_ADMIN_EMAIL,
+    }),
   });
   log.info({ taskQueue: config.KAMI_TASK_QUEUE, address: config.temporalAddress }, 'worker started');
   const temporal = await createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
-  const sweep = () => reconcileOrphanedOrders({ db, temporal, config, log }).catch((err) => log.error({ err }, 'order reconciliation failed'));
+  const runs = orderRuns(temporal, config.KAMI_TASK_QUEUE, config.orderTimeouts);
+  const sweep = () => reconcileOrphanedOrders({ db, runs, log }).catch((err) => log.error({ err }, 'order reconciliation failed'));
   const sweeper = setInterval(sweep, 60_000);
   void sweep();
   try {

@@ -1,11 +1,14 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Decision, OrderView, PaymentFacts } from '../domain/order.js';
+import type { Decision, OrderView, PaymentSignal } from '../domain/order.js';
 
-/** A verified payment notification. Ignored unless the order awaits payment and the amount and currency match. */
-export const paymentConfirmed = defineSignal<[PaymentFacts]>('paymentConfirmed');
+/**
+ * The webhook stored a verified payment notification for this order. The workflow settles it only
+ * if the stored row proves it (this order's, not yet applied); the signal's own figures are ignored.
+ */
+export const paymentConfirmed = defineSignal<[PaymentSignal]>('paymentConfirmed');
 
-/** Buyer or operator cancels before payment. Rejected unless the order is awaiting payment. */
+/** Buyer or operator cancels before payment; answers once the order is closed (or a payment won). Rejected unless awaiting payment. */
 export const cancelOrder = defineUpdate<OrderView, [{ by: string; reason?: string }]>('cancelOrder');
 
 /** Merchant approves an order in review (optionally fewer keys), or keeps a backorder waiting. Rejected unless the order awaits that decision. */
@@ -20,7 +23,11 @@ export const stockArrived = defineSignal('stockArrived');
 /** The order's live state as the workflow sees it. */
 export const getOrderStatus = defineQuery<OrderView>('getOrderStatus');
 
-/** Search attributes Kami sets on every order workflow; register them on the Temporal server. */
+/**
+ * Search attributes of order runs; register them on the Temporal server. KamiProductSku is set at
+ * start; KamiOrderStatus and KamiReviewReason only once an order leaves the routine path (review,
+ * backorder, rejection, a failing email), so a routine order costs no visibility write.
+ */
 export const KamiOrderStatus = defineSearchAttributeKey('KamiOrderStatus', SearchAttributeType.KEYWORD);
 export const KamiProductSku = defineSearchAttributeKey('KamiProductSku', SearchAttributeType.KEYWORD);
 export const KamiReviewReason = defineSearchAttributeKey('KamiReviewReason', SearchAttributeType.KEYWORD_LIST);

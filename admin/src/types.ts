@@ -37,6 +37,8 @@ export interface OrderRecord {
   productId: string;
   sku: string;
   productName: string;
+  /** The product's: goods of a `manual` product are entered by an operator. */
+  deliveryMode: 'auto' | 'manual';
   quantity: number;
   amountCents: number;
   currency: string;
@@ -48,6 +50,8 @@ export interface OrderRecord {
   expiresAt: string;
   attention: string | null;
   reviewReasons: ReviewReason[];
+  /** Which review of the order this is (one count across all its runs); sent with a decision so a stale screen cannot decide a newer review. */
+  reviewSeq: number;
   keys?: OrderKey[];
   events?: OrderEvent[];
   temporalUrl?: string;
@@ -65,8 +69,6 @@ export interface ReviewRecord extends OrderRecord {
   buyerHistory: BuyerHistoryEntry[];
   stock: { available: number };
   waitingSince: string;
-  /** Which review of the order this is; sent with a decision so a stale screen cannot decide a newer review. */
-  reviewSeq: number;
 }
 
 export interface StockCounts {

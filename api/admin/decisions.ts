@@ -1,12 +1,9 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { orderWorkflowId } from '../../domain/ids.js';
+import { accepts } from '../../domain/order-commands.js';
 import type { Decision, OrderView } from '../../domain/order.js';
-import { approveOrder, cancelOrder, rejectOrder, stockArrived } from '../../workflows/messages.js';
 import { audit } from '../../infra/audit.js';
 import { importKeys } from '../../infra/key-import.js';
-import { orderInput } from '../../infra/order-store.js';
-import { startAfterSales } from '../../infra/start-order.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError, errorBody, toApiError } from '../errors.js';
 import { actorOf, requireRole } from './session.js';
@@ -35,14 +32,13 @@ const decider = (req: Request): Decision['by'] => ({ id: req.admin!.operator.id,
  */
 export function decisionsRouter(deps: ApiDeps): Router {
   const router = Router();
-  const { db, temporal } = deps;
+  const { db, runs } = deps;
 
   async function decide(orderId: string, action: 'approve' | 'reject', d: Decision): Promise<OrderView> {
     const order = await db.order.findUnique({ where: { id: orderId }, select: { status: true } });
     if (!order) throw new ApiError(404, 'order_not_found', `no order ${orderId}`);
-    const handle = temporal.workflow.getHandle(orderWorkflowId(orderId));
     try {
-      return await handle.executeUpdate(action === 'approve' ? approveOrder : rejectOrder, { args: [d] });
+      return await runs.decide(orderId, action, d);
     } catch (err) {
       if ((err as Error).name === 'WorkflowNotFoundError') {
         throw new ApiError(409, 'not_awaiting_review', `order is ${order.status}, not waiting for a decision`);
@@ -85,13 +81,12 @@ export function decisionsRouter(deps: ApiDeps): Router {
     const id = OrderId.parse(req.params.id);
     const order = await db.order.findUnique({ where: { id }, include: { product: { select: { sku: true } }, deliveries: { select: { id: true } } } });
     if (!order) throw new ApiError(404, 'order_not_found', `no order ${id}`);
-    if (order.status !== 'delivered' && order.status !== 'needs_attention') {
+    if (!accepts('resend', order)) {
       throw new ApiError(409, 'order_not_delivered', `order is ${order.status}; only delivered orders can be resent`);
     }
     const channel = `resend-${order.deliveries.length}`;
-    const started = await startAfterSales(temporal, deps.config.KAMI_TASK_QUEUE, {
-      ...orderInput(order, order.product.sku, deps.config.orderTimeouts), afterSales: { kind: 'resend', channel, by: decider(req).email },
-    });
+    const started = await runs.startAfterSales({ id, productId: order.productId, sku: order.product.sku, expiresAt: order.expiresAt },
+      { kind: 'resend', channel, by: decider(req).email });
     if (!started) throw new ApiError(409, 'order_busy', 'this order is already being worked on; try again once that is settled');
     await audit(db, actorOf(req), 'order.resend', { type: 'order', id }, { channel });
     res.status(202).json({ id, status: order.status, channel });
@@ -106,7 +101,7 @@ export function decisionsRouter(deps: ApiDeps): Router {
     const { goods } = z.strictObject({ goods: z.array(z.string().trim().min(1).max(500)).min(1).max(500) }).parse(req.body);
     const order = await db.order.findUnique({ where: { id }, include: { product: { select: { deliveryMode: true } } } });
     if (!order) throw new ApiError(404, 'order_not_found', `no order ${id}`);
-    if (order.product.deliveryMode !== 'manual' || order.status !== 'backorder') {
+    if (!accepts('mark_delivered', { status: order.status, deliveryMode: order.product.deliveryMode })) {
       throw new ApiError(409, 'not_awaiting_goods', `order is ${order.status}; goods are entered for paid orders of manual-delivery products`);
     }
     const need = (order.approvedQuantity ?? order.quantity) - await db.cardKey.count({ where: { orderId: id, status: { in: ['reserved', 'sold'] } } });
@@ -116,15 +111,16 @@ export function decisionsRouter(deps: ApiDeps): Router {
       await tx.cardKey.updateMany({ where: { batchId: r.batchId }, data: { status: 'reserved', orderId: id } });
       await audit(tx, actorOf(req), 'order.manual_delivery', { type: 'order', id }, { units: need });
     });
-    await temporal.workflow.getHandle(orderWorkflowId(id)).signal(stockArrived);
+    await runs.stockArrived(id);
     res.status(202).json({ id, status: 'delivering' });
   });
 
   router.post('/orders/:id/cancel', requireRole('operator'), async (req, res) => {
     const id = OrderId.parse(req.params.id);
     const { note } = z.strictObject({ note: Note }).parse(req.body ?? {});
-    const view = await temporal.workflow.getHandle(orderWorkflowId(id))
-      .executeUpdate(cancelOrder, { args: [{ by: decider(req).email, reason: note }] });
+    const view = await runs.cancel(id, decider(req).email, note);
+    // a payment recorded before the cancellation wins: the order is paid, not cancelled
+    if (view.status !== 'cancelled') throw new ApiError(409, 'not_awaiting_payment', `a payment arrived first; the order is ${view.status}`);
     res.json(view);
   });
 

@@ -28,7 +28,7 @@ const LIST = {
 
 /** Key text never leaves through here: hints only (…ABCD), for telling keys apart. */
 const INCLUDE = {
-  product: { select: { sku: true, name: true } },
+  product: { select: { sku: true, name: true, deliveryMode: true } },
   cardKeys: { select: { id: true, hint: true, status: true }, orderBy: { id: 'asc' } },
 } satisfies Prisma.OrderInclude;
 
@@ -45,6 +45,7 @@ export function ordersRouter({ db, config }: ApiDeps): Router {
     ...order,
     sku: product.sku,
     productName: product.name,
+    deliveryMode: product.deliveryMode,
     keys: cardKeys,
     temporalUrl: temporalUrl(order.id),
   });

@@ -22,8 +22,7 @@ const LIST = {
 } as const;
 
 const INCLUDE = {
-  product: { select: { sku: true, name: true } },
-  events: { where: { type: { in: ['in_review', 'backorder'] } }, select: { id: true } },
+  product: { select: { sku: true, name: true, deliveryMode: true } },
 } satisfies Prisma.OrderInclude;
 type Row = Prisma.OrderGetPayload<{ include: typeof INCLUDE }>;
 
@@ -41,11 +40,11 @@ export function reviewsRouter({ db, config }: ApiDeps): Router {
       orderBy: { createdAt: 'desc' }, take: 50 * rows.length,
       select: { id: true, status: true, createdAt: true, amountCents: true, currency: true, quantity: true, emailNormalized: true, product: { select: { sku: true } } },
     }) : [];
-    return rows.map(({ product, events, requestHash: _h, idempotencyKey: _k, ...o }) => ({
+    return rows.map(({ product, requestHash: _h, idempotencyKey: _k, reviewKey: _r, ...o }) => ({
       ...o,
       sku: product.sku,
       productName: product.name,
-      reviewSeq: events.length,
+      deliveryMode: product.deliveryMode,
       waitingSince: o.reviewSince,
       facts: (o.ruleDecision as { facts?: unknown } | null)?.facts ?? null,
       buyerHistory: history.filter((h) => h.emailNormalized === o.emailNormalized && h.id !== o.id).slice(0, 10)

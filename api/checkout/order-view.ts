@@ -1,10 +1,13 @@
 import type { z } from 'zod';
 import { formatCents } from '../../domain/money.js';
 import { KEYS_READABLE, type OrderStatus } from '../../domain/order-status.js';
-import { readOrderSecrets } from '../../infra/order-store.js';
+import type { Db } from '../../infra/db.js';
+import { run, statement } from '../../infra/sql.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import type { OrderOut } from './schemas.js';
+
+type BuyerOrder = z.infer<typeof OrderOut>;
 
 /** The buyer's bearer token must open this very order: 401 without one, 403 for another order's. */
 export function authorizeBuyer(vault: Pick<ApiDeps['vault'], 'verifyOrderAccessToken'>, orderId: string, token: string | undefined) {
@@ -12,33 +15,72 @@ export function authorizeBuyer(vault: Pick<ApiDeps['vault'], 'verifyOrderAccessT
   if (!vault.verifyOrderAccessToken(orderId, token)) throw new ApiError(403, 'invalid_token', 'this access token does not open this order');
 }
 
-/** The buyer's view of an order, keys included once readable. Checks the order's access token first. */
-export async function readBuyerOrder(deps: Pick<ApiDeps, 'db' | 'vault'>, orderId: string, token: string | undefined): Promise<z.infer<typeof OrderOut>> {
-  authorizeBuyer(deps.vault, orderId, token);
-  const order = await deps.db.order.findUnique({
-    where: { id: orderId },
-    include: { product: { select: { sku: true, name: true, guide: true } }, deliveries: { where: { channel: 'email' } } },
-  });
-  if (!order) throw new ApiError(404, 'order_not_found', `no order ${orderId}`);
+interface Row {
+  id: string; status: OrderStatus; quantity: number; amount_cents: number; currency: string; created_at: Date; expires_at: Date;
+  paid_at: Date | null; delivered_at: Date | null; product_id: string; sku: string; name: string; guide: string;
+  email_status: string | null; email_attempts: number | null; keys: string[];
+}
+
+/** The order, its product, its first email and its sold keys (ciphertext), in one statement. */
+const READ = statement<Row, [orderId: string]>('kami_buyer_order', `
+SELECT o.id, o.status, o.quantity, o.amount_cents, o.currency, o.created_at, o.expires_at, o.paid_at, o.delivered_at,
+  p.id AS product_id, p.sku, p.name, p.guide, d.status AS email_status, d.attempts AS email_attempts,
+  ARRAY(SELECT encode(ciphertext, 'base64') FROM card_key WHERE order_id = o.id AND status = 'sold' ORDER BY id) AS keys
+FROM "order" o JOIN product p ON p.id = o.product_id
+LEFT JOIN delivery d ON d.order_id = o.id AND d.channel = 'email'
+WHERE o.id = $1`);
+
+async function read(deps: { db: Db; vault: ApiDeps['vault'] }, orderId: string): Promise<BuyerOrder> {
+  const [o] = await run(deps.db, READ, orderId);
+  if (!o) throw new ApiError(404, 'order_not_found', `no order ${orderId}`);
   // sold keys are the buyer's whatever the order does next (e.g. while a report on one is reviewed)
-  const keys = (await readOrderSecrets(deps.db, deps.vault, orderId)).map((k) => k.secret);
-  const readable = keys.length > 0 || KEYS_READABLE.includes(order.status as OrderStatus);
-  const email = order.deliveries[0];
+  const keys = o.keys.map((k) => deps.vault.decrypt(Buffer.from(k, 'base64'), o.product_id));
+  const readable = keys.length > 0 || KEYS_READABLE.includes(o.status);
   return {
-    orderId: order.id,
-    status: order.status as OrderStatus,
-    sku: order.product.sku,
-    productName: order.product.name,
-    quantity: order.quantity,
-    amountDue: formatCents(order.amountCents),
-    amountDueCents: order.amountCents,
-    currency: order.currency,
-    createdAt: order.createdAt.toISOString(),
-    expiresAt: order.expiresAt.toISOString(),
-    paidAt: order.paidAt?.toISOString() ?? null,
-    deliveredAt: order.deliveredAt?.toISOString() ?? null,
+    orderId: o.id,
+    status: o.status,
+    sku: o.sku,
+    productName: o.name,
+    quantity: o.quantity,
+    amountDue: formatCents(o.amount_cents),
+    amountDueCents: o.amount_cents,
+    currency: o.currency,
+    createdAt: o.created_at.toISOString(),
+    expiresAt: o.expires_at.toISOString(),
+    paidAt: o.paid_at?.toISOString() ?? null,
+    deliveredAt: o.delivered_at?.toISOString() ?? null,
     keys,
-    email: email ? { status: email.status, attempts: email.attempts } : null,
-    guide: readable ? order.product.guide : '',
+    email: o.email_status ? { status: o.email_status, attempts: o.email_attempts! } : null,
+    guide: readable ? o.guide : '',
   };
+}
+
+/** The buyer's view of an order, keys included once readable. Checks the order's access token first. */
+export async function readBuyerOrder(deps: Pick<ApiDeps, 'db' | 'vault'>, orderId: string, token: string | undefined): Promise<BuyerOrder> {
+  authorizeBuyer(deps.vault, orderId, token);
+  return read(deps, orderId);
+}
+
+/** Still on its way to the buyer: waiting for the payment to arrive or be settled. */
+const IN_FLIGHT: readonly OrderStatus[] = ['awaiting_payment', 'paid'];
+
+/**
+ * Long poll: answers as soon as the keys are readable or the order settles otherwise (review,
+ * backorder, expiry…), at the latest after `waitMs`. Woken by the order's NOTIFY, not by polling.
+ */
+export async function readBuyerOrderWhenReady(deps: Pick<ApiDeps, 'db' | 'vault' | 'notices'>, orderId: string, token: string | undefined,
+  waitMs: number, signal: AbortSignal): Promise<BuyerOrder> {
+  authorizeBuyer(deps.vault, orderId, token);
+  const deadline = Date.now() + waitMs;
+  const waiter = await deps.notices.waitFor(orderId);
+  try {
+    let order = await read(deps, orderId);
+    while (order.keys.length === 0 && IN_FLIGHT.includes(order.status) && !signal.aborted && Date.now() < deadline) {
+      if (!(await waiter.next(deadline - Date.now(), signal))) break;
+      order = await read(deps, orderId);
+    }
+    return order;
+  } finally {
+    waiter.close();
+  }
 }

@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { orderInput } from '../../infra/order-store.js';
-import { startAfterSales } from '../../infra/start-order.js';
+import { accepts } from '../../domain/order-commands.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { errorResponses, registry } from '../openapi.js';
@@ -24,7 +23,7 @@ registry.registerPath({
 /** After-sales for buyers: an invalid-key report opens a review on the order's own workflow. */
 export function reportsRouter(deps: ApiDeps): Router {
   const router = Router();
-  const { db, vault, temporal, config } = deps;
+  const { db, vault, runs } = deps;
 
   router.post('/orders/:orderId/reports', async (req, res) => {
     const { orderId } = OrderParams.parse(req.params);
@@ -32,14 +31,13 @@ export function reportsRouter(deps: ApiDeps): Router {
     const body = KeyReportBody.parse(req.body);
     const order = await db.order.findUnique({ where: { id: orderId }, include: { product: { select: { sku: true } } } });
     if (!order) throw new ApiError(404, 'order_not_found', `no order ${orderId}`);
-    if (order.status !== 'delivered' && order.status !== 'needs_attention') {
+    if (!accepts('report_key', order)) {
       throw new ApiError(409, 'order_not_delivered', `order is ${order.status}; only delivered keys can be reported`);
     }
     const key = await db.cardKey.findFirst({ where: { orderId, status: 'sold', fingerprint: vault.fingerprint(body.key) }, select: { id: true } });
     if (!key) throw new ApiError(404, 'key_not_found', 'that key is not one of the keys this order holds (a replaced key cannot be reported again)');
-    const started = await startAfterSales(temporal, config.KAMI_TASK_QUEUE, {
-      ...orderInput(order, order.product.sku, config.orderTimeouts), afterSales: { kind: 'invalid_key', keyId: key.id, reason: body.reason },
-    });
+    const started = await runs.startAfterSales({ id: orderId, productId: order.productId, sku: order.product.sku, expiresAt: order.expiresAt },
+      { kind: 'invalid_key', keyId: key.id, reason: body.reason });
     if (!started) throw new ApiError(409, 'order_busy', 'this order is already being looked at; try again once that is settled');
     res.status(202).json({ orderId, status: 'in_review', keyId: key.id });
   });

@@ -8,9 +8,9 @@ import type { ApiDeps } from '../deps.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import { ApiError } from '../errors.js';
 import { bearerToken } from './bearer.js';
-import { readBuyerOrder } from './order-view.js';
+import { readBuyerOrder, readBuyerOrderWhenReady } from './order-view.js';
 import { placeOrder } from './place-order.js';
-import { CreateOrderBody, IdempotencyKey, OrderParams } from './schemas.js';
+import { CreateOrderBody, IdempotencyKey, OrderParams, OrderReadQuery } from './schemas.js';
 
 
 const purchaseLimitOf = (s: RuleSettings) => (s.purchaseLimit === null ? null : { quantity: s.purchaseLimit, window: s.purchaseLimitWindow });
@@ -51,9 +51,9 @@ export function checkoutRouter(deps: ApiDeps, payment: PaymentProvider | undefin
     res.status(201).json({
       orderId: order.id,
       status: order.status,
-      amountDue: formatCents(order.input.amountCents),
-      amountDueCents: order.input.amountCents,
-      currency: order.input.currency,
+      amountDue: formatCents(order.amountCents),
+      amountDueCents: order.amountCents,
+      currency: order.currency,
       expiresAt: order.expiresAt.toISOString(),
       paymentUrl: payment.paymentUrl(order.id, accessToken),
       orderUrl: `${config.publicUrl}/orders/${order.id}?token=${accessToken}`,
@@ -63,7 +63,11 @@ export function checkoutRouter(deps: ApiDeps, payment: PaymentProvider | undefin
 
   router.get('/orders/:orderId', async (req, res) => {
     const { orderId } = OrderParams.parse(req.params);
-    res.json(await readBuyerOrder(deps, orderId, bearerToken(req.get('authorization'))));
+    const { wait } = OrderReadQuery.parse(req.query);
+    const token = bearerToken(req.get('authorization'));
+    const aborted = new AbortController();
+    res.on('close', () => aborted.abort());
+    res.json(wait ? await readBuyerOrderWhenReady(deps, orderId, token, wait * 1000, aborted.signal) : await readBuyerOrder(deps, orderId, token));
   });
 
   return router;

@@ -44,6 +44,12 @@ export const OrderCreated = z.object({
 
 export const OrderParams = z.object({ orderId: z.string().regex(/^ord_[0-9A-Z]{22}$/, 'not an order id') });
 
+/** Long poll: `?wait=10` holds the read until the keys are readable or the order settles otherwise, at most that many seconds. */
+export const OrderReadQuery = z.object({
+  wait: z.coerce.number().int().min(1).max(30).optional()
+    .meta({ description: 'seconds to wait for the keys (1–30) before answering with the order as it is' }),
+});
+
 export const OrderOut = z.object({
   orderId: z.string(),
   status: OrderStatusSchema,
@@ -81,7 +87,7 @@ registry.registerPath({
 registry.registerPath({
   method: 'get', path: '/api/v1/orders/{orderId}', summary: 'Read an order and, once delivered, its keys',
   security: [{ bearer: [] }],
-  request: { params: OrderParams },
+  request: { params: OrderParams, query: OrderReadQuery },
   responses: { 200: { description: 'the order', content: { 'application/json': { schema: OrderOut } } }, ...errorResponses(400, 401, 403, 404) },
 });
 registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'the accessToken returned at checkout' });

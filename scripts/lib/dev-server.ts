@@ -10,7 +10,23 @@ export interface DevServerOptions {
   uiPort?: number;
   namespace?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** `--dynamic-config-value` settings on top of THROUGHPUT_CONFIG (a key set to undefined drops it). */
+  dynamicConfig?: Record<string, string | number | boolean | undefined>;
 }
+
+/**
+ * Dynamic config for an embedded server that one Kami worker polls (each measured by `npm run bench`):
+ * - Kami registers its search attributes at start, so the CLI's forced cache refresh on every read
+ *   (a SQLite read under the server's one connection) buys nothing;
+ * - an activity scheduled by a workflow task comes back in that task's completion (no poll round trip);
+ * - one task-queue partition: with one worker, more partitions only forward tasks between themselves.
+ */
+export const THROUGHPUT_CONFIG: Record<string, string | number | boolean> = {
+  'system.forceSearchAttributesCacheRefreshOnRead': false,
+  'system.enableActivityEagerExecution': true,
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+};
 
 /**
  * Runs `temporal server start-dev` persisting to a SQLite file, with Kami's search attributes
@@ -25,6 +41,9 @@ export async function startDevServer(o: DevServerOptions) {
   if (o.uiPort) args.push('--ui-port', String(o.uiPort));
   else args.push('--headless');
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  for (const [key, value] of Object.entries({ ...THROUGHPUT_CONFIG, ...o.dynamicConfig })) {
+    if (value !== undefined) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  }
 
   const child: ChildProcess = spawn(o.cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

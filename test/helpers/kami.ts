@@ -6,12 +6,14 @@ import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@t
 import { inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { createApp } from '../../api/app.js';
+import { createApiDeps } from '../../api/deps.js';
 import { loadConfig, type Config } from '../../infra/config.js';
 import { createKeyVault, type KeyVault } from '../../infra/crypto.js';
 import { createDb, type Db } from '../../infra/db.js';
 import { importKeys } from '../../infra/key-import.js';
 import { createLogger } from '../../infra/logger.js';
 import { createMailer } from '../../infra/mailer.js';
+import { createRulesCache } from '../../infra/rules-cache.js';
 import { createTemporalClient, createWorkerConnection } from '../../infra/temporal.js';
 import { startMailCatcher, type MailCatcher } from '../../scripts/lib/mail-catcher.js';
 
@@ -62,7 +64,8 @@ export async function startKami(opts: KamiOptions = {}) {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   config.publicUrl = baseUrl;
-  server.on('request', createApp({ config, db, temporal, vault, log, selfUrl: () => baseUrl }));
+  const deps = createApiDeps({ config, db, temporal, vault, log, selfUrl: () => baseUrl });
+  server.on('request', createApp(deps));
 
   const mailer = createMailer(config.smtpUrl, config.MAIL_FROM);
   let worker: Worker | undefined;
@@ -71,13 +74,13 @@ export async function startKami(opts: KamiOptions = {}) {
     const connection = await createWorkerConnection(config.temporalAddress);
     worker = await Worker.create({
       connection, taskQueue: config.KAMI_TASK_QUEUE, workflowBundle: await sharedBundle(),
-      activities: createActivities({ db, vault, mailer, log, publicUrl: baseUrl, merchantEmail: MERCHANT_EMAIL }),
+      activities: createActivities({ db, vault, mailer, log, rules: createRulesCache(db), publicUrl: baseUrl, merchantEmail: MERCHANT_EMAIL }),
     });
     running = worker.run().finally(() => connection.close());
   }
 
   const kami = {
-    config, db, vault, temporal, mail, baseUrl, log,
+    config, db, vault, temporal, mail, baseUrl, log, runs: deps.runs,
     /** Creates a product with `stock` fresh keys; returns it and the key texts. */
     async product(stock: number, over: Partial<{ priceCents: number; currency: string; name: string; rules: Record<string, unknown> }> = {}) {
       const sku = `T-${randomUUID().slice(0, 8)}`;
@@ -111,6 +114,7 @@ export async function startKami(opts: KamiOptions = {}) {
       mailer.close();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+      await deps.close();
       await temporal.connection.close();
       await db.$disconnect();
       await mail.close();

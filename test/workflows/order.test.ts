@@ -62,7 +62,10 @@ describe('an order from checkout to delivered keys', () => {
       // money that still arrives is never refused: it reopens the order for review (see review.test.ts)
       const late = await local.pay(body.orderId, body.accessToken);
       expect(late.status).toBe(200);
-      expect(late.body).toMatchObject({ received: true, review: true });
+      expect(late.body).toMatchObject({ received: true, duplicate: false });
+      await expect.poll(async () => (await local.order(body.orderId, body.accessToken)).body.status, { timeout: 15_000 }).toBe('in_review');
+      const order = await local.db.order.findUniqueOrThrow({ where: { id: body.orderId } });
+      expect((order.reviewReasons as { code: string }[]).map((r) => r.code)).toContain('payment_late');
     } finally {
       await local.stop();
     }

@@ -26,14 +26,14 @@ it('an order whose workflow never started (checkout died after its commit) is ex
   });
   expect(await kami.db.cardKey.count({ where: { productId: product.id, status: 'available' } })).toBe(0);
 
-  const started = await reconcileOrphanedOrders({ db: kami.db, temporal: kami.temporal, config: kami.config, log: kami.log });
+  const started = await reconcileOrphanedOrders({ db: kami.db, runs: kami.runs, log: kami.log });
   expect(started).toBeGreaterThanOrEqual(1);
   await kami.temporal.workflow.getHandle(orderWorkflowId(orderId)).result();
   expect((await kami.db.order.findUniqueOrThrow({ where: { id: orderId } })).status).toBe('expired');
   expect(await kami.db.cardKey.count({ where: { productId: product.id, status: 'available' } })).toBe(2);
 
   // a second sweep starts nothing new for it: the finished run is never started again
-  await reconcileOrphanedOrders({ db: kami.db, temporal: kami.temporal, config: kami.config, log: kami.log });
+  await reconcileOrphanedOrders({ db: kami.db, runs: kami.runs, log: kami.log });
   const runs = await kami.temporal.workflow.list({ query: `WorkflowId = '${orderWorkflowId(orderId)}'` });
   let count = 0;
   for await (const _ of runs) count++;

@@ -5,17 +5,16 @@ import { useCanAccess, useNotify, useRecordContext, useRefresh, useTranslate, ty
 import { ErrorAlert } from '../common/ErrorAlert.js';
 import type { KamiDataProvider } from '../dataProvider.js';
 import type { OrderRecord } from '../types.js';
-import type { OrderStatus } from './statuses.js';
+import { accepts } from '../../../domain/order-commands.js';
 import { useCommands } from '../common/useCommands.js';
 
 interface Props {
-  /** Names the permission (orders.<command>) and the messages (kami.orders.command.<command>.*). */
+  /**
+   * Names the permission (orders.<command>) and the messages (kami.orders.command.<command>.*); the
+   * button shows only when the order accepts it (domain/order-commands.ts, the table the server checks).
+   */
   command: 'resend' | 'cancel' | 'mark_delivered';
   icon: ReactElement;
-  /** Statuses in which the command makes sense; the server still decides. */
-  when: readonly OrderStatus[];
-  /** A further condition, e.g. that the product is delivered by hand. */
-  applies?: boolean;
   /** Asks for a text (e.g. what was handed over by hand) that the command sends. */
   withText?: boolean;
   run: (dataProvider: KamiDataProvider, order: OrderRecord, text: string) => Promise<unknown>;
@@ -23,7 +22,7 @@ interface Props {
 }
 
 /** An order command behind a confirmation; pessimistic, and the server's refusal is shown in the dialog. */
-export const CommandButton = ({ command, icon, when, applies = true, withText, run, color = 'primary' }: Props) => {
+export const CommandButton = ({ command, icon, withText, run, color = 'primary' }: Props) => {
   const record = useRecordContext<OrderRecord>();
   const translate = useTranslate();
   const notify = useNotify();
@@ -40,7 +39,7 @@ export const CommandButton = ({ command, icon, when, applies = true, withText, r
       refresh();
     },
   });
-  if (!record || !canAccess || !applies || !when.includes(record.status)) return null;
+  if (!record || !canAccess || !accepts(command, record)) return null;
   const close = () => { setOpen(false); reset(); };
   const t = (key: string) => translate(`kami.orders.command.${command}.${key}`);
 

@@ -6,9 +6,8 @@ import { useRecordContext, useTranslate } from 'react-admin';
 import { DecisionButtons } from '../reviews/DecisionButtons.js';
 import type { OrderRecord } from '../types.js';
 import { CommandButton } from './CommandButton.js';
-import { DeliverGoodsButton } from './DeliverGoodsButton.js';
 
-/** What can be done to this order now, for this operator's role. */
+/** What can be done to this order now, for this operator's role (entering goods sits with the decision buttons). */
 export const OrderActions = () => {
   const record = useRecordContext<OrderRecord>();
   const translate = useTranslate();
@@ -16,15 +15,8 @@ export const OrderActions = () => {
   return (
     <Stack direction="row" spacing={1} sx={{ flexWrap: 'wrap', alignItems: 'center', justifyContent: 'flex-end', rowGap: 1 }}>
       <DecisionButtons size="small" />
-      <CommandButton
-        command="resend" icon={<ResendIcon />} when={['delivering', 'delivered', 'needs_attention']}
-        run={(dp, o) => dp.resendDelivery(o.id)}
-      />
-      <DeliverGoodsButton />
-      <CommandButton
-        command="cancel" icon={<CancelIcon />} when={['awaiting_payment', 'in_review', 'backorder']} color="error"
-        run={(dp, o) => dp.cancelOrder(o.id)}
-      />
+      <CommandButton command="resend" icon={<ResendIcon />} run={(dp, o) => dp.resendDelivery(o.id)} />
+      <CommandButton command="cancel" icon={<CancelIcon />} color="error" run={(dp, o) => dp.cancelOrder(o.id)} />
       {record.temporalUrl && (
         <Button size="small" href={record.temporalUrl} target="_blank" rel="noreferrer" endIcon={<OpenIcon />} data-testid="temporal-link">
           {translate('kami.orders.open_temporal')}

@@ -11,9 +11,6 @@ type Assert<T extends true> = T;
 /** Fails to compile when the domain gains a status the panel cannot show (and translate). */
 export type EveryDomainStatusListed = Assert<Exclude<DomainOrderStatus, OrderStatus> extends never ? true : false>;
 
-/** Statuses that wait for a merchant's decision. */
-export const AWAITING_DECISION: readonly OrderStatus[] = ['in_review', 'backorder'];
-
 export type StatusTone = 'warning' | 'error' | 'success' | 'info' | 'default';
 
 export const STATUS_TONE: Record<OrderStatus, StatusTone> = {

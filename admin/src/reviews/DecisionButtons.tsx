@@ -4,7 +4,7 @@ import { Button, Stack } from '@mui/material';
 import { useState } from 'react';
 import { useCanAccess, useRecordContext, useTranslate } from 'react-admin';
 import { DeliverGoodsButton } from '../orders/DeliverGoodsButton.js';
-import { AWAITING_DECISION } from '../orders/statuses.js';
+import { accepts } from '../../../domain/order-commands.js';
 import type { Decision, OrderRecord } from '../types.js';
 import { DecisionDialog } from './DecisionDialog.js';
 
@@ -14,7 +14,7 @@ export const DecisionButtons = ({ size = 'small' }: { size?: 'small' | 'medium' 
   const translate = useTranslate();
   const { canAccess } = useCanAccess({ resource: 'reviews', action: 'decide' });
   const [decision, setDecision] = useState<Decision | null>(null);
-  if (!record || !canAccess || !AWAITING_DECISION.includes(record.status)) return null;
+  if (!record || !canAccess || !accepts('approve', record)) return null;
   // Stop clicks from reaching the row, whose click expands it.
   return (
     <Stack direction="row" spacing={1} onClick={(e) => e.stopPropagation()} sx={{ justifyContent: 'flex-end' }}>

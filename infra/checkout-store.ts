@@ -1,0 +1,75 @@
+import { NOT_COUNTED, type OrderStatus } from '../domain/order-status.js';
+import type { Identities } from '../domain/identity.js';
+import type { RuleSettings } from '../domain/rules.js';
+import { durationMs } from './config.js';
+import type { Db } from './db.js';
+import type { EffectiveRules } from './rules-store.js';
+import { ORDER_CHANNEL } from './order-notices.js';
+import { PG_CODES, pgErrorCode, run, statement } from './sql.js';
+
+/** The payment hold of an order: opened at checkout, closed by expiry or cancellation (or paid). */
+
+export type PlaceOrderResult =
+  | { outcome: 'created' | 'existing'; orderId: string; status: OrderStatus; amountCents: number; currency: string; expiresAt: string }
+  | { outcome: 'idempotency_key_reused' | 'product_not_found' }
+  | { outcome: 'stale_rules'; productId: string }
+  | { outcome: 'limit_exceeded'; bought: number }
+  | { outcome: 'out_of_stock'; available: number };
+
+export interface PlaceOrderRequest {
+  orderId: string;
+  sku: string;
+  quantity: number;
+  email: string;
+  identities: Identities;
+  idempotencyKey?: string;
+  requestHash: string;
+  provider: string;
+  expiresAt: Date;
+}
+
+const PLACE = statement<{ r: PlaceOrderResult }, unknown[]>('kami_place_order',
+  'SELECT kami_place_order($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) AS r');
+
+/** Checkout in one round trip (SQL function kami_place_order, see its migration), against the caller's cached rules. */
+export async function placeOrder(db: Db, o: PlaceOrderRequest, productId: string | null, rules: EffectiveRules): Promise<PlaceOrderResult> {
+  const s: RuleSettings = rules.settings;
+  try {
+    const [row] = await run(db, PLACE, o.orderId, o.sku, o.quantity, o.email, o.identities.email, o.identities.phone ?? null,
+      o.identities.device ?? null, o.identities.ip ?? null, o.idempotencyKey ?? null, o.requestHash, o.provider, o.expiresAt,
+      productId, rules.version.global, rules.version.product, s.purchaseLimit, durationMs(s.purchaseLimitWindow), s.purchaseLimitBy, NOT_COUNTED);
+    return row!.r;
+  } catch (err) {
+    if (pgErrorCode(err) === PG_CODES.outOfStock) return { outcome: 'out_of_stock', available: Number((err as { detail?: string }).detail ?? 0) };
+    throw err;
+  }
+}
+
+/**
+ * Closes an unpaid order as expired or cancelled, as a compare-and-set a recorded payment wins: the
+ * order must still await payment and have no stored payment waiting to be applied. Its held keys
+ * return to stock in the same statement. Answers with the payment to settle instead, if one waits.
+ */
+const CLOSE_UNPAID = statement<{ closed: number; pending_payment_id: number | null; status: OrderStatus }, [orderId: string, outcome: string, by: string]>(
+  'kami_close_unpaid', `
+WITH o AS (
+  UPDATE "order" SET status = $2, closed_at = now(), updated_at = now()
+  WHERE id = $1 AND status = 'awaiting_payment' AND NOT EXISTS (SELECT 1 FROM payment WHERE order_id = $1 AND applied_at IS NULL)
+  RETURNING id),
+released AS (
+  UPDATE card_key SET status = 'available', order_id = NULL, reserved_until = NULL
+  WHERE order_id = $1 AND status = 'reserved' AND EXISTS (SELECT 1 FROM o) RETURNING id),
+event AS (
+  INSERT INTO order_event (order_id, type, data)
+  SELECT $1, $2, jsonb_build_object('releasedKeys', (SELECT count(*) FROM released), 'by', $3::text) FROM o
+  ON CONFLICT DO NOTHING),
+woken AS (SELECT pg_notify('${ORDER_CHANNEL}', $1) FROM o)
+SELECT (SELECT count(*) FROM o)::int AS closed, (SELECT count(*) FROM woken) AS woken,
+  (SELECT min(id) FROM payment WHERE order_id = $1 AND applied_at IS NULL) AS pending_payment_id,
+  (SELECT status FROM "order" WHERE id = $1) AS status`);
+
+export async function closeUnpaid(db: Db, orderId: string, outcome: 'expired' | 'cancelled', by: string) {
+  const [row] = await run(db, CLOSE_UNPAID, orderId, outcome, by);
+  if (!row || row.status === null) throw new Error(`order ${orderId} does not exist`);
+  return row.closed ? { closed: true, status: outcome as OrderStatus, pendingPaymentId: null } : { closed: false, status: row.status, pendingPaymentId: row.pending_payment_id };
+}

@@ -1,0 +1,214 @@
+import {
+  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, proxyActivities, proxyLocalActivities, setHandler,
+  upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { accepts } from '../domain/order-commands.js';
+import type { Decision, OrderTimeouts, OrderView, PaymentFacts, Verdict } from '../domain/order.js';
+import type { OrderStatus } from '../domain/order-status.js';
+import type { Reason } from '../domain/rules.js';
+import {
+  approveOrder, cancelOrder, getOrderStatus, KamiOrderStatus, KamiReviewReason, paymentConfirmed, rejectOrder, stockArrived,
+} from './messages.js';
+
+// Database steps run as local activities: no server round trip, and their results are recorded in
+// the same workflow task. Each is idempotent on the order id (and its own key where it has one).
+const db = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '100ms', maximumInterval: '5s' },
+});
+// The first email attempt rides in the same workflow task; SMTP's own timeouts (infra/mailer.ts)
+// end it well inside this. If it fails, the durable activity below takes over with long backoff.
+const firstEmail = proxyLocalActivities<Activities>({ startToCloseTimeout: '60s', retry: { maximumAttempts: 1 } });
+
+/** Statuses of the routine path: an order that only passes through them never upserts a search attribute. */
+const ROUTINE: readonly OrderStatus[] = ['awaiting_payment', 'paid', 'delivering', 'delivered', 'expired', 'cancelled'];
+
+const UNPAID: readonly OrderStatus[] = ['awaiting_payment', 'expired', 'cancelled'];
+
+/** A local activity's business failure reaches the workflow as the ApplicationFailure itself. */
+const failureType = (err: unknown) => {
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  return failure instanceof ApplicationFailure ? failure.type : undefined;
+};
+const WAIT_FOR_STOCK: Record<string, Reason> = {
+  OutOfStock: { code: 'out_of_stock', message: 'no key left to claim after payment' },
+  ManualDelivery: { code: 'manual_delivery', message: 'this product is delivered by hand: enter the goods' },
+};
+
+type Pending = { kind: 'review' | 'backorder'; partial: boolean; decision?: { action: 'approve' | 'reject' } & Decision };
+
+/**
+ * The state and the named steps an order's runs share (orderWorkflow and afterSalesWorkflow):
+ * message handlers, waiting for a person, claiming keys, delivering them, closing unfulfilled.
+ * Call once at the top of a workflow function; it registers the handlers.
+ */
+export function orderSteps(orderId: string, productId: string, timeouts: OrderTimeouts) {
+  const s = {
+    status: 'awaiting_payment' as OrderStatus,
+    /** Keys the order is for (approved quantity once a person chose fewer). */
+    quantity: 0,
+    reviewSeq: 0,
+    reviewReasons: [] as Reason[],
+    keyIds: [] as number[],
+    payment: undefined as PaymentFacts | undefined,
+    emailAttempts: 0,
+    /** Stored payments signalled (or found) and not yet settled, in arrival order. */
+    payments: [] as { paymentId: number }[],
+    cancel: undefined as { by: string; reason?: string } | undefined,
+  };
+  const signalled = new Set<number>();
+  let pending: Pending | undefined;
+  let stockSignals = 0;
+  let offRoutine = false;
+  let reviewsOpened = 0;
+
+  const view = (): OrderView => ({
+    orderId, status: s.status, reviewSeq: s.reviewSeq, reviewReasons: s.reviewReasons, keyIds: s.keyIds, payment: s.payment, emailAttempts: s.emailAttempts,
+  });
+  const setStatus = (next: OrderStatus) => {
+    s.status = next;
+    if (offRoutine || !ROUTINE.includes(next)) {
+      offRoutine = true;
+      upsertSearchAttributes([{ key: KamiOrderStatus, value: next }]);
+    }
+  };
+
+  setHandler(getOrderStatus, view);
+  setHandler(paymentConfirmed, (p) => {
+    // a message without a reference to a stored payment proves nothing (e.g. one typed into the Temporal UI)
+    if (!Number.isSafeInteger(p?.paymentId) || signalled.has(p.paymentId)) return;
+    signalled.add(p.paymentId);
+    s.payments.push({ paymentId: p.paymentId });
+  });
+  setHandler(cancelOrder, async (c) => {
+    s.cancel = c;
+    await condition(() => s.status !== 'awaiting_payment');
+    return view();
+  }, {
+    validator: (_c) => {
+      if (!accepts('cancel', s) || s.payments.length || s.cancel) {
+        throw ApplicationFailure.create({ type: 'NotAwaitingPayment', message: `order is ${s.status}, not awaiting payment` });
+      }
+    },
+  });
+  const decide = (action: 'approve' | 'reject') => (d: Decision) => { pending!.decision = { action, ...d }; return view(); };
+  const validateDecision = (action: 'approve' | 'reject') => (d: Decision) => {
+    if (!pending || pending.decision || !accepts(action, s)) {
+      throw ApplicationFailure.create({ type: 'NotAwaitingReview', message: `order is ${s.status}, not waiting for a decision` });
+    }
+    if (d.reviewSeq !== undefined && d.reviewSeq !== s.reviewSeq) {
+      throw ApplicationFailure.create({ type: 'StaleDecision', message: 'the order moved on since this decision was prepared; reload it' });
+    }
+    if (d.quantity !== undefined && (!pending.partial || d.quantity < 1 || d.quantity > s.quantity)) {
+      throw ApplicationFailure.create({ type: 'InvalidQuantity', message: pending.partial ? `approve between 1 and ${s.quantity} keys` : 'this decision takes no quantity' });
+    }
+  };
+  setHandler(approveOrder, decide('approve'), { validator: validateDecision('approve') });
+  setHandler(rejectOrder, decide('reject'), { validator: validateDecision('reject') });
+  setHandler(stockArrived, () => { stockSignals++; });
+
+  /** Applies one signalled payment as the stored rows prove it (see activities/payment.ts). */
+  const settle = (p: { paymentId: number }) => db.settlePayment(orderId, productId, p.paymentId);
+
+  /**
+   * Waits for a person. The review number comes from the order row (one sequence across all the
+   * order's runs), so a decision prepared for an earlier review is refused as stale. At the
+   * deadline the configured policy applies (or the merchant is reminded and it keeps waiting).
+   */
+  async function awaitPerson(kind: Pending['kind'], reasons: Reason[], opts: { verdict?: Verdict; partial?: boolean } = {}) {
+    const { verdict } = opts;
+    pending = { kind, partial: opts.partial ?? false };
+    s.reviewReasons = reasons;
+    reviewsOpened++;
+    s.reviewSeq = await db.beginReview(orderId, `${workflowInfo().runId}:${reviewsOpened}`, kind, reasons, verdict?.reviewTimeout ?? null);
+    setStatus(kind === 'review' ? 'in_review' : 'backorder');
+    upsertSearchAttributes([{ key: KamiReviewReason, value: reasons.map((r) => r.code) }]);
+    for (;;) {
+      const settled = () => pending!.decision !== undefined || (kind === 'backorder' && stockSignals > 0);
+      if (!verdict) { await condition(settled); break; }
+      if (await condition(settled, verdict.reviewTimeout)) break;
+      if (verdict.onTimeout === 'remind') { await db.remindMerchant(orderId, s.reviewSeq); continue; }
+      pending.decision = { action: verdict.onTimeout, by: { id: 'policy', email: 'review-timeout-policy' }, note: `review timed out after ${verdict.reviewTimeout}` };
+    }
+    const decision = pending.decision;
+    pending = undefined;
+    upsertSearchAttributes([{ key: KamiReviewReason, value: [] }]);
+    if (decision) await db.recordDecision(orderId, s.reviewSeq, kind, decision);
+    return decision;
+  }
+
+  /** Rejected or refunded: held keys go back to stock, the payment is owed back. */
+  async function close(outcome: 'rejected' | 'refunded', reason: string) {
+    await db.closeUnfulfilled(orderId, outcome, reason);
+    setStatus(outcome);
+  }
+
+  /** Claims the order's keys, waiting on backorder while there are none; false when refunded instead. */
+  async function claim(): Promise<boolean> {
+    for (;;) {
+      try {
+        s.keyIds = await db.claimKeys(orderId);
+        setStatus('delivering');
+        return true;
+      } catch (err) {
+        const wait = WAIT_FOR_STOCK[failureType(err) ?? ''];
+        if (!wait) throw err;
+        // no key to claim: wait for an import or the goods entered by hand (or a refund), oldest first
+        stockSignals = 0;
+        const decision = await awaitPerson('backorder', [wait]);
+        if (decision?.action === 'reject') {
+          await close('refunded', decision.note ?? 'refunded while on backorder');
+          return false;
+        }
+      }
+    }
+  }
+
+  /**
+   * Sends the order's keys on `channel` (`email`, `resend-n`, `replace-<keyId>`) and records the
+   * order delivered. The first attempt runs in this workflow task; a failure hands over to a durable
+   * activity with backoff; past the give-up period a person is asked to look (keys stay readable).
+   */
+  async function deliver(channel: string) {
+    try {
+      const sent = await firstEmail.deliverKeys(orderId, channel);
+      s.emailAttempts = sent.attempts;
+      setStatus('delivered');
+      return;
+    } catch {
+      // SMTP refused or timed out: the durable path below retries
+    }
+    const email = proxyActivities<Activities>({
+      // longer than the delivery lease: a retry never starts while an attempt may still be handing off
+      startToCloseTimeout: '90s',
+      scheduleToCloseTimeout: timeouts.emailGiveUpAfter,
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: timeouts.emailRetryMaxInterval },
+    });
+    try {
+      const sent = await email.deliverKeys(orderId, channel);
+      s.emailAttempts = sent.attempts;
+      setStatus('delivered');
+    } catch {
+      await db.recordStatus(orderId, 'needs_attention', 'delivery email kept failing');
+      setStatus('needs_attention');
+    }
+  }
+
+  /**
+   * Ends a run: lets running handlers answer, then settles payments that arrived for an order that
+   * had been paid already (the settle step finds them extra and flags them for a refund). A payment
+   * for an order closed unpaid is left to a new run (the webhook's Signal-With-Start, or the
+   * worker's sweep of unapplied payments), where it goes to review as a late payment.
+   */
+  async function finish(): Promise<OrderView> {
+    await condition(allHandlersFinished);
+    if (!UNPAID.includes(s.status)) {
+      for (let p = s.payments.shift(); p; p = s.payments.shift()) await settle(p);
+    }
+    return view();
+  }
+
+  return { orderId, s, view, setStatus, settle, awaitPerson, close, claim, deliver, finish };
+}
+export type OrderSteps = ReturnType<typeof orderSteps>;
