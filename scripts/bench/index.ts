@@ -15,7 +15,7 @@ import { buildJson, summarize, targets, type Automation, type ShopSummary } from
 import { FLAGGED_QUANTITY, roundLine, runRound, type Ctx, type RoundResult } from './round.js';
 import { startBaseline, startKami, SHOP_NAMES, type Shop, type ShopKind } from './shops.js';
 import { countSql, type SqlPass } from './sql-count.js';
-import { logSummary, startStack, type Stack } from './stack.js';
+import { HARNESS_APP, logSummary, startStack, type Stack } from './stack.js';
 import { median, percentiles } from './stats.js';
 import { runUnpaid, type UnpaidResult } from './unpaid.js';
 import { checkSales, type SaleCheck } from './verify.js';
@@ -118,12 +118,12 @@ async function main(o: BenchOptions): Promise<number> {
       const pass = sql.get(kind);
       const records = [...mine.flatMap((r) => r.records), ...(pass ? [...pass.records, ...pass.warm] : [])];
       const products = [...mine.map((r) => r.product.id), ...(pass ? [pass.product.id] : [])];
-      sales.set(kind, await checkSales(stack, products, records));
+      sales.set(kind, await checkSales(stack, await stack.database(kind), products, records));
     }
     let claims: ClaimBench | undefined;
     if (o.parts.includes('claims')) {
       say('Key claim: resetting the stock to each fill level and timing the claims');
-      claims = await runClaimBench(stack.databaseUrl, o, say, interrupt.signal);
+      claims = await runClaimBench((await stack.database('claims')).url(HARNESS_APP), o, say, interrupt.signal);
     }
 
     const shops: ShopSummary[] = shopKinds.map((k) => summarize(k, SHOP_NAMES[k], rounds, sales.get(k)!, sql.get(k), k === 'kami' ? history : undefined));
@@ -155,7 +155,7 @@ async function main(o: BenchOptions): Promise<number> {
 /** Who needed a person: decision events of Kami's closed-loop orders, and how long the review step took. */
 async function layeredAutomation(stack: Stack, closed: RoundResult[]): Promise<Automation> {
   const records = closed.flatMap((r) => r.records);
-  const { rows } = await stack.pg.query<{ id: string; status: string; received: Date; delivered: Date | null; decided: Date | null }>(`
+  const { rows } = await (await stack.database('kami')).pg.query<{ id: string; status: string; received: Date; delivered: Date | null; decided: Date | null }>(`
     SELECT o.id, o.status, p.received_at AS received, o.delivered_at AS delivered,
            (SELECT min(e.created_at) FROM order_event e WHERE e.order_id = o.id AND e.type = 'decision') AS decided
     FROM "order" o JOIN payment p ON p.order_id = o.id WHERE o.product_id = ANY($1::uuid[])`, [closed.map((r) => r.product.id)]);

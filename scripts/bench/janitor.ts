@@ -1,13 +1,13 @@
 /**
  * The bench's safety net, run as a detached child. The bench tells it over stdin what it created
- * (`db <admin url> <name>`, `pid <process id>` for each server and child it started, `dir <temp
+ * (`db <admin url> <name>` for each database, `pid <process id>` for each server and child it started, `dir <temp
  * folder>`) and `done` once it removed them itself. If stdin closes without `done` (the bench was
- * killed outright), the janitor stops those processes, removes the folder and drops the database.
+ * killed outright), the janitor stops those processes, removes the folder and drops the databases.
  */
 import { rmSync } from 'node:fs';
 import pg from 'pg';
 
-const created: { db?: [string, string]; pids: number[]; dirs: string[]; done?: boolean } = { pids: [], dirs: [] };
+const created: { dbs: [string, string][]; pids: number[]; dirs: string[]; done?: boolean } = { dbs: [], pids: [], dirs: [] };
 // the terminal's Ctrl-C reaches the whole process group; it is the bench's to handle
 process.on('SIGINT', () => {});
 
@@ -18,7 +18,7 @@ process.stdin.on('data', (chunk: Buffer) => {
   input = lines.pop()!;
   for (const line of lines) {
     const [what, ...rest] = line.split(' ');
-    if (what === 'db') created.db = [rest[0]!, rest[1]!];
+    if (what === 'db') created.dbs.push([rest[0]!, rest[1]!]);
     if (what === 'pid') created.pids.push(Number(rest[0]));
     if (what === 'dir') created.dirs.push(rest.join(' '));
     if (what === 'done') created.done = true;
@@ -35,10 +35,10 @@ async function cleanUp() {
   for (let i = 0; i < 100 && running.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
   for (const pid of running.filter(alive)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ } }
   for (const dir of created.dirs) rmSync(dir, { recursive: true, force: true });
-  if (created.db) {
-    const admin = new pg.Client({ connectionString: created.db[0] });
+  for (const [url, name] of created.dbs) {
+    const admin = new pg.Client({ connectionString: url });
     await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${created.db[1].replace(/"/g, '""')}" WITH (FORCE)`);
+    await admin.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
     await admin.end();
   }
 }

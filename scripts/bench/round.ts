@@ -7,7 +7,7 @@ import { startMerchant, type MerchantStats } from './merchant.js';
 import type { BenchOptions } from './options.js';
 import { createBenchProduct, type BenchProduct } from './products.js';
 import type { Shop, ShopKind } from './shops.js';
-import { HARNESS_APP, type Stack } from './stack.js';
+import { HARNESS_APP, type BenchDatabase, type Stack } from './stack.js';
 import { percentiles, type Percentiles } from './stats.js';
 
 export type Mode = 'warmup' | 'closed' | 'open' | 'alone' | 'unpaid-before' | 'unpaid-after';
@@ -45,16 +45,16 @@ const DELIVERED_TIMEOUT_MS = 180_000;
 /** Σ CPU ms of the shop, Temporal (Kami only) and PostgreSQL: what an order costs, the harness left out. */
 export const cpuTotal = (c: CpuSplit) => c.shop + (c.temporal ?? 0) + c.postgres;
 
-/** The bench database's backends, for the CPU window. */
-export const backends = (stack: Stack) => async () =>
-  (await stack.pg.query<{ pid: number; app: string }>('SELECT pid, application_name AS app FROM pg_stat_activity WHERE datname = $1', [stack.dbName])).rows;
+/** The backends of a shop's database, for the CPU window. */
+export const backends = (data: BenchDatabase) => async () =>
+  (await data.pg.query<{ pid: number; app: string }>('SELECT pid, application_name AS app FROM pg_stat_activity WHERE datname = $1', [data.name])).rows;
 
 /** Polls (harness connection, every 50 ms) until `count` orders of the product are `delivered`. */
-export async function waitDelivered(stack: Stack, productId: string, count: number, signal: AbortSignal, timeoutMs = DELIVERED_TIMEOUT_MS): Promise<void> {
+export async function waitDelivered(data: BenchDatabase, productId: string, count: number, signal: AbortSignal, timeoutMs = DELIVERED_TIMEOUT_MS): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     signal.throwIfAborted();
-    const { rows } = await stack.pg.query<{ n: string }>(`SELECT count(*) AS n FROM "order" WHERE product_id = $1 AND status = 'delivered'`, [productId]);
+    const { rows } = await data.pg.query<{ n: string }>(`SELECT count(*) AS n FROM "order" WHERE product_id = $1 AND status = 'delivered'`, [productId]);
     if (Number(rows[0]!.n) >= count) return;
     if (performance.now() > deadline) throw new Error(`only ${rows[0]!.n} of ${count} orders were delivered ${timeoutMs / 1000}s after the last buyer finished`);
     await sleep(50);
@@ -72,7 +72,7 @@ export async function runRound(ctx: Ctx, shop: Shop, mode: Mode, round: number, 
   const plan: PlannedOrder[] = planOrders(spec.orders, o.quantity, fraction, FLAGGED_QUANTITY);
   const stock = plan.reduce((sum, p) => sum + p.quantity, 0);
   // 10% spare: an oversold key then shows in the sale check instead of as an out-of-stock error
-  const product = await createBenchProduct(stack.db, stack.vault, `${shop.kind}-${mode}-${round}`, Math.ceil(stock * 1.1) + 5);
+  const product = await createBenchProduct(shop.data.db, stack.vault, `${shop.kind}-${mode}-${round}`, Math.ceil(stock * 1.1) + 5);
   const buyers = createBuyers(shop, stack.vault.sandboxWebhookSecret, o.pollMs);
   const onAbort = () => buyers.close();
   signal.addEventListener('abort', onAbort, { once: true });
@@ -89,14 +89,14 @@ export async function runRound(ctx: Ctx, shop: Shop, mode: Mode, round: number, 
       shop: shop.processes.map((p) => ({ label: p.label, pid: p.child.pid })),
       temporalPid: shop.kind === 'kami' ? stack.temporalPid : undefined,
       harnessChildren: [stack.mail.child.pid],
-      backends: backends(stack),
+      backends: backends(shop.data),
       shopApps: shop.pgApps,
       harnessApps: [HARNESS_APP],
     });
     const t0 = performance.now();
     const open = spec.rate ? await openLoop(run, plan, spec.rate, signal) : undefined;
     if (!open) await closedLoop(run, plan, spec.concurrency ?? 1, signal);
-    await waitDelivered(stack, product.id, spec.orders, signal);
+    await waitDelivered(shop.data, product.id, spec.orders, signal);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = await cpuWindow();
     return {

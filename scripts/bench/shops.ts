@@ -5,7 +5,7 @@ import proto from '@temporalio/proto';
 import { freePort } from '../../test/helpers/ports.js';
 import { createHttpClient } from './http.js';
 import { childEnv, spawnNode, waitUntil, type Child } from './procs.js';
-import type { Stack } from './stack.js';
+import type { BenchDatabase, Stack } from './stack.js';
 
 export type ShopKind = 'kami' | 'baseline';
 export const SHOP_NAMES: Record<ShopKind, string> = { kami: 'Kami (workflow)', baseline: 'Baseline (sync callback)' };
@@ -17,7 +17,8 @@ export interface Shop {
   baseUrl: string;
   /** Its processes, labelled (Kami: api, worker; the baseline: baseline). */
   processes: { label: string; child: Child }[];
-  /** application_name of its PostgreSQL connections (its backends' CPU is charged to it). */
+  /** Its database (one per shop), and the application_name of its connections (their backends' CPU is charged to it). */
+  data: BenchDatabase;
   pgApps: string[];
   /** Kami only: the owner signed in by the --flagged merchant. */
   admin?: { email: string; password: string };
@@ -38,6 +39,7 @@ export async function startKami(stack: Stack, opts: { prefix?: string; route?: P
   const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
   const admin = { email: 'bench-owner@bench.example', password: `bench-${randomBytes(12).toString('hex')}` };
   const apiApp = `${prefix}api`, workerApp = `${prefix}worker`;
+  const data = await stack.database('kami');
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
@@ -61,9 +63,9 @@ export async function startKami(stack: Stack, opts: { prefix?: string; route?: P
       KAMI_DATA_DIR: join(stack.dir, 'kami-data'),
       KAMI_WORKFLOW_BUNDLE: stack.bundlePath,
     };
-    const api = spawnNode(apiApp, API_MAIN, childEnv({ ...common, DATABASE_URL: stack.urlFor(apiApp, opts.route?.(apiApp)) }), stack.logDir);
+    const api = spawnNode(apiApp, API_MAIN, childEnv({ ...common, DATABASE_URL: data.url(apiApp, opts.route?.(apiApp)) }), stack.logDir);
     stack.track(api.pid);
-    const worker = spawnNode(workerApp, WORKER_MAIN, childEnv({ ...common, DATABASE_URL: stack.urlFor(workerApp, opts.route?.(workerApp)) }), stack.logDir);
+    const worker = spawnNode(workerApp, WORKER_MAIN, childEnv({ ...common, DATABASE_URL: data.url(workerApp, opts.route?.(workerApp)) }), stack.logDir);
     stack.track(worker.pid);
     const stop = async () => { await api.stop(); await worker.stop(15_000); };
     try {
@@ -89,19 +91,20 @@ export async function startKami(stack: Stack, opts: { prefix?: string; route?: P
     return {
       kind: 'kami', name: SHOP_NAMES.kami, baseUrl,
       processes: [{ label: 'api', child: api }, { label: 'worker', child: worker }],
-      pgApps: [apiApp, workerApp], admin, stop,
+      data, pgApps: [apiApp, workerApp], admin, stop,
     };
   }
 }
 
-/** baseline.ts in a process of its own, on the same database, SMTP sink and master key. */
+/** baseline.ts in a process of its own, on a database of its own (same migrations), the same SMTP sink and master key. */
 export async function startBaseline(stack: Stack, opts: { app?: string; route?: PgRoute; say: (line: string) => void }): Promise<Shop> {
   const app = opts.app ?? 'kami-bench-baseline';
+  const data = await stack.database('baseline');
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     const child = spawnNode(app, BASELINE_MAIN, childEnv({
-      NODE_ENV: 'development', PORT: String(port), PUBLIC_URL: baseUrl, DATABASE_URL: stack.urlFor(app, opts.route?.(app)),
+      NODE_ENV: 'development', PORT: String(port), PUBLIC_URL: baseUrl, DATABASE_URL: data.url(app, opts.route?.(app)),
       KAMI_MASTER_KEY: stack.masterKey, SMTP_URL: stack.mail.url, LOG_LEVEL: 'warn', KAMI_DEMO: '0',
     }), stack.logDir);
     stack.track(child.pid);
@@ -120,7 +123,7 @@ export async function startBaseline(stack: Stack, opts: { app?: string; route?: 
     opts.say(`  ${SHOP_NAMES.baseline}${opts.route ? ' (through the SQL-counting proxy)' : ''}: node --import tsx scripts/bench/baseline.ts (pid ${child.pid}) on ${baseUrl}`);
     return {
       kind: 'baseline', name: SHOP_NAMES.baseline, baseUrl,
-      processes: [{ label: 'baseline', child }], pgApps: [app],
+      processes: [{ label: 'baseline', child }], data, pgApps: [app],
       stop: () => child.stop(),
     };
   }

@@ -58,7 +58,7 @@ export async function countSql(ctx: Ctx, kind: ShopKind): Promise<SqlPass> {
       ? await startKami(stack, { prefix: 'count-kami-', route, say })
       : await startBaseline(stack, { app: 'count-baseline', route, say });
     const front = labels[0]!;
-    const product = await createBenchProduct(stack.db, stack.vault, `${kind}-sqlcount`, WARM_ORDERS + o.countOrders + 5);
+    const product = await createBenchProduct(shop.data.db, stack.vault, `${kind}-sqlcount`, WARM_ORDERS + o.countOrders + 5);
     const buyers = createBuyers(shop, stack.vault.sandboxWebhookSecret, o.pollMs);
     const onAbort = () => buyers.close();
     signal.addEventListener('abort', onAbort, { once: true });
@@ -67,7 +67,7 @@ export async function countSql(ctx: Ctx, kind: ShopKind): Promise<SqlPass> {
       const warm: BuyerRecord[] = [];
       for (let i = 0; i < WARM_ORDERS; i++) {
         warm.push(await buyers.buy(product.sku, { quantity: o.quantity, flagged: false }));
-        await waitDelivered(stack, product.id, i + 1, signal);
+        await waitDelivered(shop!.data, product.id, i + 1, signal);
       }
       await sleep(300);
       const before = new Map(labels.map((l) => [l, cloneCounts(proxy.counts(l))]));
@@ -79,7 +79,7 @@ export async function countSql(ctx: Ctx, kind: ShopKind): Promise<SqlPass> {
         const step = (into: SqlCounts[]) => { const now = cloneCounts(proxy.counts(front)); into.push(diffCounts(now, mark)); mark = now; };
         records.push(await buyers.buy(product.sku, { quantity: o.quantity, flagged: false }, (s) => step(s === 'checkout' ? steps.checkout : steps.notify)));
         step(steps.reads);
-        await waitDelivered(stack, product.id, WARM_ORDERS + i + 1, signal);
+        await waitDelivered(shop!.data, product.id, WARM_ORDERS + i + 1, signal);
         if ((i + 1) % 10 === 0 || i + 1 === o.countOrders) say(`    ${kind} SQL count: ${i + 1}/${o.countOrders} orders`);
       }
       await sleep(500); // whatever the last order's workflow does after `delivered`

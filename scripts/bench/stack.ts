@@ -22,16 +22,27 @@ export const HARNESS_APP = 'kami-bench-harness';
 
 export interface MailSink { url: string; child: Child; collect(): Promise<SunkMail[]>; }
 
-/** What both shops share: Temporal, a fresh database, an SMTP sink, one master key, the prebuilt workflow bundle. */
+/**
+ * A database of the bench's own, migrated like Kami's: one per shop (same tables), so neither shop's
+ * background work (Kami's reconciler sweeping stored payments, say) ever touches the other's rows.
+ */
+export interface BenchDatabase {
+  name: string;
+  /** Its URL with an application_name, for one client of it (optionally through a proxy). */
+  url(app: string, via?: { host: string; port: number }): string;
+  /** The harness's own connections: Prisma for setup (products, key import), pg for polling and checks. */
+  db: Db;
+  pg: pg.Client;
+}
+
+/** What both shops share: Temporal, an SMTP sink, one master key, the prebuilt workflow bundle. */
 export interface Stack {
   dir: string;
-  /** Kept after the run when a process wrote anything (the report says where). */
+  /** Kept after the run when a process warned or the run failed (the report says where). */
   logDir: string;
   adminUrl: string;
-  databaseUrl: string;
-  /** The bench database URL with an application_name, for one client of it. */
-  urlFor(app: string, via?: { host: string; port: number }): string;
-  dbName: string;
+  /** The database of `name` (kami, baseline, claims), created and migrated on first use, dropped at the end. */
+  database(name: string): Promise<BenchDatabase>;
   temporalAddress: string;
   temporalPid: number;
   /** Dynamic config the dev server runs with (THROUGHPUT_CONFIG less what --dynamic-config-off dropped). */
@@ -41,9 +52,6 @@ export interface Stack {
   vault: KeyVault;
   bundlePath: string;
   mail: MailSink;
-  /** The harness's own connections: Prisma for setup (products, key import), pg for polling and checks. */
-  db: Db;
-  pg: pg.Client;
   /** Tell the janitor about a process to stop should the bench be killed. */
   track(pid: number): void;
   /** `failed` keeps the processes' logs whatever they hold. */
@@ -55,7 +63,7 @@ const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, error: cons
 
 /**
  * Starts a headless Temporal dev server on a free port (SQLite file in a temp folder, or in memory),
- * creates and migrates a database of its own, builds the workflow bundle once, and starts the SMTP
+ * creates and migrates databases of its own on demand, builds the workflow bundle once, and starts the SMTP
  * sink child. stop() undoes all of it, including DROP DATABASE, whatever state the run ended in.
  */
 export async function startStack(o: BenchOptions, say: (line: string) => void): Promise<Stack> {
@@ -86,26 +94,34 @@ export async function startStack(o: BenchOptions, say: (line: string) => void): 
     undo.push(() => connection.close());
     const temporal = new Client({ connection });
 
-    const dbName = `kami_bench_${randomBytes(4).toString('hex')}`;
-    const urlFor = (app: string, via?: { host: string; port: number }) => {
-      const url = new URL(o.adminUrl);
-      url.pathname = `/${dbName}`;
-      if (via) { url.hostname = via.host; url.port = String(via.port); }
-      url.searchParams.set('application_name', app);
-      return url.toString();
+    const runId = randomBytes(4).toString('hex');
+    const databases = new Map<string, Promise<BenchDatabase>>();
+    const database = (name: string) => {
+      if (!databases.has(name)) databases.set(name, createDatabase(`kami_bench_${runId}_${name}`));
+      return databases.get(name)!;
     };
-    const databaseUrl = urlFor(HARNESS_APP);
-    janitor.tell(`db ${o.adminUrl} ${dbName}`);
-    await ensureDatabase(databaseUrl);
-    undo.push(() => dropDatabase(o.adminUrl, dbName));
-    await migrate(databaseUrl);
-    say(`PostgreSQL database ${dbName} created and migrated (dropped at the end)`);
-    const db = createDb(databaseUrl, 4);
-    undo.push(() => db.$disconnect());
-    const client = new pg.Client({ connectionString: databaseUrl });
-    client.on('error', () => {}); // a lost connection fails the query in flight; without a listener it would crash the bench
-    await client.connect();
-    undo.push(() => client.end());
+    const createDatabase = async (dbName: string): Promise<BenchDatabase> => {
+      const url = (app: string, via?: { host: string; port: number }) => {
+        const u = new URL(o.adminUrl);
+        u.pathname = `/${dbName}`;
+        if (via) { u.hostname = via.host; u.port = String(via.port); }
+        u.searchParams.set('application_name', app);
+        return u.toString();
+      };
+      const databaseUrl = url(HARNESS_APP);
+      janitor.tell(`db ${o.adminUrl} ${dbName}`);
+      await ensureDatabase(databaseUrl);
+      undo.push(() => dropDatabase(o.adminUrl, dbName));
+      await migrate(databaseUrl);
+      const db = createDb(databaseUrl, 4);
+      undo.push(() => db.$disconnect());
+      const client = new pg.Client({ connectionString: databaseUrl });
+      client.on('error', () => {}); // a lost connection fails the query in flight; without a listener it would crash the bench
+      await client.connect();
+      undo.push(() => client.end());
+      say(`PostgreSQL database ${dbName} created and migrated (dropped at the end)`);
+      return { name: dbName, url, db, pg: client };
+    };
 
     const { bundleWorkflowCode } = await import('@temporalio/worker');
     const bundlePath = join(dir, 'workflow-bundle.js');
@@ -122,8 +138,8 @@ export async function startStack(o: BenchOptions, say: (line: string) => void): 
 
     const masterKey = randomBytes(32).toString('hex');
     return {
-      dir, logDir, adminUrl: o.adminUrl, databaseUrl, urlFor, dbName, temporalAddress: server.address, temporalPid: server.process.pid!,
-      dynamicConfig, temporal, masterKey, vault: createKeyVault(Buffer.from(masterKey, 'hex')), bundlePath, mail, db, pg: client,
+      dir, logDir, adminUrl: o.adminUrl, database, temporalAddress: server.address, temporalPid: server.process.pid!,
+      dynamicConfig, temporal, masterKey, vault: createKeyVault(Buffer.from(masterKey, 'hex')), bundlePath, mail,
       track: (pid) => janitor.tell(`pid ${pid}`),
       stop,
     };

@@ -43,7 +43,7 @@ export async function runUnpaid(ctx: Ctx, kami: Shop, rate: number): Promise<Unp
   }
   const memBefore = memory(kami, stack.temporalPid);
 
-  const product = await createHeldOnlyProduct(stack.db, o.unpaid * o.quantity);
+  const product = await createHeldOnlyProduct(kami.data.db, o.unpaid * o.quantity);
   const buyers = createBuyers(kami, stack.vault.sandboxWebhookSecret, o.pollMs);
   const onAbort = () => buyers.close();
   signal.addEventListener('abort', onAbort, { once: true });

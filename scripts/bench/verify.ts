@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BuyerRecord } from './buyers.js';
 import type { SunkMail } from './mail-sink.js';
-import type { Stack } from './stack.js';
+import type { BenchDatabase, Stack } from './stack.js';
 
 export interface SaleCheck {
   ok: boolean;
@@ -30,7 +30,7 @@ const MAIL_WAIT_MS = 30_000;
  * Each must hold exactly Σ quantity distinct keys, every order exactly its quantity, and each email
  * the same keys as the buyer read.
  */
-export async function checkSales(stack: Stack, productIds: string[], buyers: BuyerRecord[]): Promise<SaleCheck> {
+export async function checkSales(stack: Stack, data: BenchDatabase, productIds: string[], buyers: BuyerRecord[]): Promise<SaleCheck> {
   const byOrder = new Map(buyers.map((b) => [b.orderId, [...b.keys].sort().join()]));
   let mails: SunkMail[] = [];
   const deadline = Date.now() + MAIL_WAIT_MS;
@@ -39,7 +39,7 @@ export async function checkSales(stack: Stack, productIds: string[], buyers: Buy
     if (new Set(mails.map((m) => m.orderId)).size >= byOrder.size || Date.now() > deadline) break;
     await sleep(500);
   }
-  const { rows: [row] } = await stack.pg.query<{ sold: string; wrong: string }>(`
+  const { rows: [row] } = await data.pg.query<{ sold: string; wrong: string }>(`
     SELECT (SELECT count(*) FROM card_key WHERE product_id = ANY($1::uuid[]) AND status = 'sold') AS sold,
            (SELECT count(*) FROM "order" o WHERE o.id = ANY($2) AND o.quantity <>
               (SELECT count(*) FROM card_key k WHERE k.order_id = o.id AND k.status = 'sold')) AS wrong`,
