@@ -52,6 +52,7 @@ export const readQuery = () => waitQuery;
 const HELD_READ_MS = 1000;
 const GIVE_UP_MS = 60_000;
 const FLAGGED_GIVE_UP_MS = 180_000;
+const FLAGGED_POLL_MS = 200;
 
 /**
  * The buyers of one shop, and the payment gateway they pay through. Per order: checkout
@@ -102,7 +103,8 @@ export function createBuyers(shop: Shop, webhookSecret: string, pollMs: number) 
         return { shop: shop.kind, orderId, quantity, flagged, startedAt: order.startedAt, checkoutMs: order.checkoutMs, notifyMs, payToReadableMs: now - payStart, reads, keys: view.keys };
       }
       if (now - payStart > giveUp) throw new Error(`order ${orderId}: keys not readable ${giveUp / 1000}s after payment (status ${view.status})`);
-      if (now - asked < HELD_READ_MS) await sleep(pollMs);
+      // a flagged order waits for a person: its buyer looks again less eagerly
+      if (now - asked < HELD_READ_MS) await sleep(flagged ? Math.max(pollMs, FLAGGED_POLL_MS) : pollMs);
     }
   }
 

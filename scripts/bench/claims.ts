@@ -35,7 +35,7 @@ function variants(productId: string): Variant[] {
       claim: async (db, orderId) => (await reserveKeys(db, productId, orderId, 1, until)).length,
     },
     {
-      name: 'Kami reserve + sell', detail: 'reserveKeys, then the reserved→sold update of activities/stock.ts (2 commits)', table: 'card_key',
+      name: 'Kami reserve + sell', detail: 'reserveKeys, then a reserved→sold update as the settle step does (2 commits)', table: 'card_key',
       claim: async (db, orderId) => {
         const held = await reserveKeys(db, productId, orderId, 1, until);
         await db.cardKey.updateMany({ where: { orderId, status: 'reserved' }, data: { status: 'sold', soldAt: new Date(), reservedUntil: null } });

@@ -97,6 +97,7 @@ async function main(o: BenchOptions): Promise<number> {
       if (kami && o.unpaid) {
         say(`Unpaid orders: ${o.rounds} open-loop rounds at ${rate.toFixed(1)} orders/s, then ${o.unpaid} unpaid orders, then the same rounds again`);
         unpaid = await runUnpaid(ctx, kami, rate);
+        unpaid.history = await historyBreakdown(stack.temporal, unpaid.orderIds, 20);
       }
       if (kami) {
         const routine = rounds.filter((r) => r.shop === 'kami' && (r.mode === 'closed' || r.mode === 'open')).flatMap((r) => r.records).filter((r) => !r.flagged);

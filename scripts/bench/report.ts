@@ -161,5 +161,7 @@ function renderUnpaid(u: UnpaidResult): string[] {
       ['with them open', fmtMs(a), f1(median(u.after.map((r) => r.ordersPerSecond))), mem(u.memory.after)],
     ]),
     `after ÷ before: p50 ${f2(c.p50Ratio)}×, p99 ${f2(c.p99Ratio)}×, worker memory ${f2(c.rssRatio)}×`,
+    ...(u.history ? [`An open unpaid order so far (${u.history.sampled} histories): ${f1(u.history.eventsPerOrder)} events, ${f2(u.history.workflowTasksPerOrder)} workflow tasks `
+      + `(${u.history.eventTypes.map((e) => `${e.type} ${e.perOrder.toFixed(2)}`).join(', ')})`] : []),
   ];
 }

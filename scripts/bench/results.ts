@@ -192,6 +192,7 @@ export function buildJson(o: BenchOptions, meta: { startedAt: Date; seconds: num
         orders: extra.unpaid.unpaid, placedPerSecond: round1(extra.unpaid.placedPerSecond), before: pct(c.before), after: pct(c.after),
         p50Ratio: ratio2(c.p50Ratio), p99Ratio: ratio2(c.p99Ratio), rssRatio: ratio2(c.rssRatio),
         memoryMiB: extra.unpaid.memory,
+        unpaidOrderHistory: extra.unpaid.history && { sampled: extra.unpaid.history.sampled, events: round1(extra.unpaid.history.eventsPerOrder), workflowTasks: round1(extra.unpaid.history.workflowTasksPerOrder) },
       };
     })(),
     automation: extra.automation && {

@@ -31,6 +31,7 @@ export interface RoundResult {
   payToReadable: Percentiles;
   checkout: Percentiles;
   notify: Percentiles;
+  /** Over the routine (unflagged) orders, as payToReadable. */
   readsPerOrder: number;
   cpu: CpuSplit;
   records: BuyerRecord[];
@@ -99,14 +100,15 @@ export async function runRound(ctx: Ctx, shop: Shop, mode: Mode, round: number, 
     await waitDelivered(shop.data, product.id, spec.orders, signal);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = await cpuWindow();
+    const routine = records.filter((r) => !r.flagged);
     return {
       shop: shop.kind, mode, round, orders: spec.orders, seconds, ordersPerSecond: spec.orders / seconds,
       concurrency: open ? undefined : spec.concurrency,
       offeredRate: open?.offeredRate, achievedRate: open?.achievedRate, maxLagMs: open?.maxLagMs, maxInFlight: open?.maxInFlight,
-      payToReadable: percentiles(records.filter((r) => !r.flagged).map((r) => r.payToReadableMs)),
+      payToReadable: percentiles(routine.map((r) => r.payToReadableMs)),
       checkout: percentiles(records.map((r) => r.checkoutMs)),
       notify: percentiles(records.map((r) => r.notifyMs)),
-      readsPerOrder: records.reduce((s, r) => s + r.reads, 0) / Math.max(1, records.length),
+      readsPerOrder: routine.reduce((s, r) => s + r.reads, 0) / Math.max(1, routine.length),
       cpu, records, product,
       merchant: await merchant?.stop(),
     };

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createBuyers, progressLine } from './buyers.js';
 import { rssMiB } from './cpu.js';
+import type { HistoryBreakdown } from './history.js';
 import { createHeldOnlyProduct } from './products.js';
 import { roundLine, runRound, type Ctx, type RoundResult } from './round.js';
 import type { Shop } from './shops.js';
@@ -18,6 +19,10 @@ export interface UnpaidResult {
   after: RoundResult[];
   /** Resident memory (MiB) after the rounds before, right after placing, and after the rounds after. */
   memory: { before: MemorySample; placed: MemorySample; after: MemorySample };
+  /** The unpaid orders' ids (their workflow histories show what an open, unpaid order costs Temporal). */
+  orderIds: string[];
+  /** Filled in by the caller from a sample of those histories. */
+  history?: HistoryBreakdown;
 }
 
 /** Orders a run with N unpaid orders open leaves alone: they wait to expire (KAMI_PAYMENT_HOLD is 2h in the bench). */
@@ -48,6 +53,7 @@ export async function runUnpaid(ctx: Ctx, kami: Shop, rate: number): Promise<Unp
   const onAbort = () => buyers.close();
   signal.addEventListener('abort', onAbort, { once: true });
   let placed = 0, next = 0;
+  const orderIds: string[] = [];
   const stopProgress = progressLine(`kami placing ${o.unpaid} unpaid orders`, o.unpaid, () => placed, say,
     () => ` · worker ${rssMiB(kami.processes.find((p) => p.label === 'worker')!.child.pid)?.toFixed(0) ?? '?'} MiB`);
   const t0 = performance.now();
@@ -56,7 +62,7 @@ export async function runUnpaid(ctx: Ctx, kami: Shop, rate: number): Promise<Unp
       while (next < o.unpaid) {
         signal.throwIfAborted();
         next++;
-        await buyers.checkout(product.sku, o.quantity);
+        orderIds.push((await buyers.checkout(product.sku, o.quantity)).orderId);
         placed++;
       }
     }));
@@ -78,5 +84,6 @@ export async function runUnpaid(ctx: Ctx, kami: Shop, rate: number): Promise<Unp
   return {
     unpaid: o.unpaid, placedPerSecond: o.unpaid / placedSeconds, placedSeconds, before, after,
     memory: { before: memBefore, placed: memPlaced, after: memory(kami, stack.temporalPid) },
+    orderIds,
   };
 }
