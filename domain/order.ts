@@ -25,8 +25,8 @@ export interface OrderInput {
 }
 
 /**
- * Input of the order workflow as recorded before the lean spine (kami-2026-11-lean-spine): runs
- * still open from then, and the recorded histories, replay against the frozen code that took it.
+ * Input of the order workflow as recorded before the lean spine (2026-11-28): runs still open from
+ * then, and the recorded histories, replay against the frozen code that took it.
  */
 export interface LegacyOrderInput {
   orderId: string;

@@ -1,11 +1,8 @@
-import { condition, patched, proxyLocalActivities } from '@temporalio/workflow';
+import { condition, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { LegacyOrderInput, OrderInput, OrderResult, Settlement } from '../domain/order.js';
 import { legacyOrderWorkflow } from './legacy/order-v2.js';
 import { orderSteps, type OrderSteps } from './steps.js';
-
-/** Runs from this patch on take the lean path below; earlier runs replay the frozen legacy code. */
-export const LEAN_SPINE_PATCH = 'kami-2026-11-lean-spine';
 
 const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
@@ -19,8 +16,13 @@ const db = proxyLocalActivities<Activities>({
  * finishes in that one workflow task: settle (rules + claim) and deliver, two local activities.
  */
 export async function orderWorkflow(input: OrderInput | LegacyOrderInput): Promise<OrderResult> {
-  if (!patched(LEAN_SPINE_PATCH)) return legacyOrderWorkflow(input as LegacyOrderInput);
-  const { orderId, productId, expiresAt, timeouts } = input as OrderInput;
+  // Runs started before the lean spine carry the old input (with `sku`) and replay the frozen code.
+  // The change sits at the very start of a run, where its input tells old from new deterministically;
+  // a patched() marker here would cost every routine order a marker and core's TemporalChangeVersion
+  // search-attribute upsert (two history events and a visibility write). patched() stays the tool for
+  // changes inside a run's steps.
+  if (isLegacy(input)) return legacyOrderWorkflow(input);
+  const { orderId, productId, expiresAt, timeouts } = input;
   const o = orderSteps(orderId, productId, timeouts);
 
   const settled = await awaitPayment(o, Date.parse(expiresAt));
@@ -59,6 +61,8 @@ export async function orderWorkflow(input: OrderInput | LegacyOrderInput): Promi
   if (await o.claim()) await o.deliver('email');
   return o.finish();
 }
+
+const isLegacy = (input: OrderInput | LegacyOrderInput): input is LegacyOrderInput => 'sku' in input;
 
 /**
  * Waits for a payment the database proves, a cancellation or the end of the hold. Closing an unpaid

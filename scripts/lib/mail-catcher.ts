@@ -8,12 +8,13 @@ export interface CaughtMail { id: number; to: string; subject: string; text: str
 /**
  * A real SMTP server that keeps what it receives in memory. `npm start` runs it when no SMTP_URL is
  * set (with a web page to read the mail); tests use it as the buyer's inbox. `down = true` answers
- * every message with a temporary failure, like a mail server that is briefly unavailable.
+ * every message with a temporary failure, like a mail server that is briefly unavailable; `delayMs`
+ * holds each message that long before accepting it, like a slow or overloaded one.
  */
 export async function startMailCatcher(opts: { smtpPort?: number; httpPort?: number; host?: string } = {}) {
   const host = opts.host ?? '127.0.0.1';
   const messages: CaughtMail[] = [];
-  const state = { down: false };
+  const state = { down: false, delayMs: 0 };
   const waiters = new Set<() => void>();
 
   const smtp = new SMTPServer({
@@ -25,7 +26,8 @@ export async function startMailCatcher(opts: { smtpPort?: number; httpPort?: num
         stream.resume();
         return stream.on('end', () => callback(Object.assign(new Error('mail service temporarily unavailable'), { responseCode: 451 })));
       }
-      simpleParser(stream).then((mail: ParsedMail) => {
+      simpleParser(stream).then(async (mail: ParsedMail) => {
+        if (state.delayMs) await new Promise((r) => setTimeout(r, state.delayMs));
         messages.push({
           id: messages.length + 1,
           to: [mail.to].flat().map((a) => a?.text ?? '').join(', '),

@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { sharedBundle } from '../helpers/kami.js';
 
 // Histories of finished orders recorded with scripts/capture-history.ts. `v1-*` were recorded before
-// the rules-and-review patch; every later change to workflows/ must still replay all of them.
+// the rules-and-review patch, `v2-*` before the lean spine (both replay the frozen legacy code),
+// `v3-*` on the lean spine; every later change to workflows/ must still replay all of them.
 const DIR = fileURLToPath(new URL('./histories/', import.meta.url));
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 const load = (file: string) => JSON.parse(readFileSync(DIR + file, 'utf8')) as { events: Record<string, any>[] };
@@ -60,6 +61,18 @@ describe('recorded order histories', () => {
 
   it.each(FILES)('%s replays against the current workflow code', async (file) => {
     await expect(Worker.runReplayHistory({ workflowBundle: bundle, replayName: file }, load(file))).resolves.toBeUndefined();
+  });
+
+  it('cover the lean spine: delivered, expired and cancelled during the delay, review, email fallback, after-sales, late payment', () => {
+    expect(FILES).toEqual(expect.arrayContaining([
+      'v3-delivered.json', 'v3-expired.json', 'v3-cancelled.json', 'v3-review-partially-approved.json', 'v3-email-fallback.json',
+      'v3-after-sales-key-replaced.json', 'v3-late-payment-approved.json',
+    ]));
+    // the routine order as recorded: one workflow task, no search-attribute upsert, no timer
+    const events = load('v3-delivered.json').events;
+    expect(events.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(1);
+    expect(events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes || e.timerStartedEventAttributes)).toEqual([]);
+    expect(events.length).toBeLessThanOrEqual(12);
   });
 
   it.each(FILES.filter((f) => f.startsWith('v1-')))('%s was recorded before any patch, so it exercises the unpatched branch', (file) => {

@@ -114,3 +114,44 @@ describe('manual-delivery products', () => {
     expect(again.status).toBe(409);
   });
 });
+
+describe('the review number belongs to the order, across all its runs', () => {
+  /** The inbox's view of the order, as the panel loads it before a decision. */
+  const inboxRow = async (orderId: string) => (await adminCall(kami, operator, 'GET', `/reviews/${orderId}`)).body as { reviewSeq: number; status: string };
+
+  it('an order that waited on backorder, then got an invalid-key report, is decided from the inbox', async () => {
+    const product = await kami.product(0);
+    await kami.db.product.update({ where: { id: product.id }, data: { deliveryMode: 'manual' } });
+    const { body } = await kami.checkout({ sku: product.sku, quantity: 1, email: 'backorder-then-report@example.com' });
+    await kami.pay(body.orderId, body.accessToken);
+    await expect.poll(() => statusOf(body.orderId), { timeout: 15_000 }).toBe('backorder');
+    expect((await inboxRow(body.orderId)).reviewSeq).toBe(1);
+    expect((await adminCall(kami, operator, 'POST', `/orders/${body.orderId}/mark-delivered`, { body: { goods: ['GOODS-1'] } })).status).toBe(202);
+    await kami.temporal.workflow.getHandle(orderWorkflowId(body.orderId)).result();
+
+    expect((await report(body.orderId, body.accessToken, { key: 'GOODS-1', reason: 'does not log in' })).status).toBe(202);
+    await expect.poll(() => statusOf(body.orderId), { timeout: 15_000 }).toBe('in_review');
+    const row = await inboxRow(body.orderId);
+    expect(row.reviewSeq).toBe(2);
+    const decided = await adminCall(kami, operator, 'POST', `/orders/${body.orderId}/reject`, { body: { note: 'works for us', reviewSeq: row.reviewSeq } });
+    expect(decided.status, decided.text).toBe(200);
+    await expect.poll(() => statusOf(body.orderId), { timeout: 15_000 }).toBe('delivered');
+  });
+
+  it('every after-sales decision leaves its own audit row and timeline event', async () => {
+    const o = await delivered(3);
+    for (const [n, action, note] of [[1, 'reject', 'first look'], [2, 'approve', 'second look']] as const) {
+      expect((await report(o.orderId, o.token, { key: o.keys[0], reason: `attempt ${n}` })).status).toBe(202);
+      await expect.poll(() => statusOf(o.orderId), { timeout: 15_000 }).toBe('in_review');
+      const { reviewSeq } = await inboxRow(o.orderId);
+      expect(reviewSeq).toBe(n);
+      expect((await adminCall(kami, operator, 'POST', `/orders/${o.orderId}/${action}`, { body: { note, reviewSeq } })).status).toBe(200);
+      await kami.temporal.workflow.getHandle(orderWorkflowId(o.orderId)).result();
+    }
+    const decisions = await kami.db.orderEvent.findMany({ where: { orderId: o.orderId, type: 'decision' }, orderBy: { id: 'asc' } });
+    expect(decisions.map((d) => [d.step, (d.data as { action: string }).action, (d.data as { note: string }).note]))
+      .toEqual([['1', 'reject', 'first look'], ['2', 'approve', 'second look']]);
+    const audits = await kami.db.auditLog.findMany({ where: { targetId: o.orderId, action: { startsWith: 'order.review.' } }, orderBy: { id: 'asc' } });
+    expect(audits.map((a) => [a.action, (a.data as { note: string }).note])).toEqual([['order.review.reject', 'first look'], ['order.review.approve', 'second look']]);
+  });
+});

@@ -210,3 +210,45 @@ describe('a second payment for the same order', () => {
     expect(mailsFor(order.orderId)).toHaveLength(1);
   });
 });
+
+describe('a payment racing the end of the hold', () => {
+  it('is decided once per order: paid and delivered, or expired first and then reopened for review — never both, never lost', { timeout: 120_000 }, async () => {
+    const local = await startKami({ env: { KAMI_PAYMENT_HOLD: '2s' } });
+    try {
+      const product = await local.product(12);
+      const orders = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+        local.checkout({ sku: product.sku, quantity: 1, email: email(`race-${i}`) }).then((r) => r.body)));
+      const expiresAt = Date.parse(orders[0].expiresAt);
+      // each payment lands somewhere from 200 ms before to 900 ms after its order's hold ends
+      await Promise.all(orders.map(async (o, i) => {
+        await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now() - 200 + i * 100)));
+        expect((await notify(local, paymentFor(o))).status).toBe(200);
+      }));
+      const outcome = async (orderId: string) => (await local.db.order.findUniqueOrThrow({ where: { id: orderId } })).status;
+      for (const o of orders) await expect.poll(() => outcome(o.orderId), { timeout: 30_000 }).toMatch(/^(delivered|in_review)$/);
+
+      for (const o of orders) {
+        const types = (await local.db.orderEvent.findMany({ where: { orderId: o.orderId }, orderBy: { id: 'asc' } })).map((e) => e.type);
+        const row = await local.db.order.findUniqueOrThrow({ where: { id: o.orderId }, include: { payments: true } });
+        expect(row.payments).toHaveLength(1);
+        expect(row.paymentId).toBe(row.payments[0]!.id);
+        if (row.status === 'delivered') {
+          expect(types).toEqual(['created', 'paid', 'rules_checked', 'delivering', 'email_sent', 'delivered']);
+          expect(await local.db.cardKey.count({ where: { orderId: o.orderId, status: 'sold' } })).toBe(1);
+        } else {
+          expect(types.slice(0, 3)).toEqual(['created', 'expired', 'paid']);
+          expect((row.reviewReasons as { code: string }[]).map((r) => r.code)).toContain('payment_late');
+          expect(await local.db.cardKey.count({ where: { orderId: o.orderId } })).toBe(0);
+        }
+      }
+      // every key is either sold once or back in stock
+      const keys = await local.db.cardKey.groupBy({ by: ['status'], where: { productId: product.id }, _count: { _all: true } });
+      const delivered = (await Promise.all(orders.map((o) => outcome(o.orderId)))).filter((s) => s === 'delivered').length;
+      expect(Object.fromEntries(keys.map((k) => [k.status, k._count._all]))).toEqual({
+        ...(delivered ? { sold: delivered } : {}), ...(delivered < 12 ? { available: 12 - delivered } : {}),
+      });
+    } finally {
+      await local.stop();
+    }
+  });
+});

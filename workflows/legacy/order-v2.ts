@@ -12,10 +12,10 @@ import {
   rejectOrder, stockArrived,
 } from '../messages.js';
 
-// FROZEN: the order workflow as it ran before the lean spine (patch kami-2026-11-lean-spine), kept
-// byte-for-byte in its steps so runs started before that patch, and the recorded v1/v2 histories,
-// replay. Do not change it; delete it (and activities/legacy.ts) once no such run can be open and
-// deprecatePatch() replaces the patch (see README "Changing the workflow").
+// FROZEN: the order workflow as it ran before the lean spine (2026-11-28), kept step for step so runs
+// started before then (their input has `sku`; orderWorkflow routes them here) and the recorded v1/v2
+// histories replay. Do not change it; delete it, activities/legacy.ts and the v1/v2 histories once no
+// such run can be open (see README "Changing the workflow").
 
 // Short database steps run as local activities: no round trip through the server between them,
 // which keeps payment → keys-readable fast. Each is idempotent on the order id.
