@@ -124,7 +124,7 @@ function renderSql(name: string, q: SqlPass): string[] {
   return [
     `SQL per order, ${name} (as run, ${q.readsPerOrder.toFixed(2)} reads per order): ${q.byProcess.map((p) => `${p.label} ${(p.counts.statements / n).toFixed(1)} statements / ${(p.counts.transactions / n).toFixed(1)} transactions`).join('; ')}`,
     `  ${q.byProcess[0]!.label} by the buyer's step: checkout ${step(q.steps.checkout)}; notification ${step(q.steps.notify)}; reads ${step(q.steps.reads)}`,
-    table(['process', 'per order', 'statement'], rows),
+    table(['process', 'per order', 'statement'], rows, [2]),
   ];
 }
 

@@ -10,10 +10,10 @@ export function percentiles(values: number[]): Percentiles {
 export const fmtMs = (p: Percentiles) => `${p.p50.toFixed(0)}/${p.p95.toFixed(0)}/${p.p99.toFixed(0)}`;
 export const fmtRate = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 
-/** A plain-text table: first column left-aligned, the others right-aligned. */
-export function table(header: string[], rows: string[][]): string {
+/** A plain-text table: the first column (and those in `left`) left-aligned, the others right-aligned. */
+export function table(header: string[], rows: string[][], left: number[] = []): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || left.includes(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
