@@ -1,4 +1,4 @@
-/** `npm run setup:temporal`: builds (once) and caches the Temporal CLI, then prints where it is. */
+/** `npm run setup:temporal`: downloads (or, failing that, builds) and caches the Temporal CLI once, then prints where it is. */
 import { ensureTemporalCli } from './lib/temporal-cli.js';
 
 console.log(await ensureTemporalCli());
