@@ -12,6 +12,23 @@ export class ApiError extends Error {
   }
 }
 
+/** Seconds a client is told to wait (Retry-After) while a dependency is away. */
+const RETRY_AFTER_SECONDS = 5;
+
+// gRPC UNAVAILABLE / DEADLINE_EXCEEDED; socket errors; PostgreSQL "cannot connect now", admin shutdown,
+// connection exceptions (class 08); Prisma's "can't reach / timed out / connection closed".
+const UNAVAILABLE_CODES = new Set<unknown>([14, 4, 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND',
+  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', 'P1001', 'P1002', 'P1008', 'P1017']);
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Failed to connect before the deadline|Client network socket disconnected/i;
+
+/** True when the error (or one it wraps) says PostgreSQL or Temporal cannot be reached right now. */
+export function isDependencyUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    if (UNAVAILABLE_CODES.has(e.code) || (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message))) return true;
+  }
+  return false;
+}
+
 export const notFound: RequestHandler = (req) => {
   throw new ApiError(404, 'route_not_found', `no route for ${req.method} ${req.path}`);
 };
@@ -34,6 +51,10 @@ export function toApiError(err: unknown): ApiError | null {
     const mapped = httpOfFailure(err.cause.type);
     if (mapped) return new ApiError(mapped.status, mapped.code, err.cause.message);
   }
+  if (isDependencyUnavailable(err)) {
+    return new ApiError(503, 'service_unavailable',
+      `Kami cannot reach its database or workflow service right now; try again in ${RETRY_AFTER_SECONDS} seconds (a checkout retried with the same Idempotency-Key is never placed twice)`);
+  }
   return null;
 }
 
@@ -48,6 +69,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const known = toApiError(err);
     if (!known) log.error({ err, reqId: req.id, method: req.method, path: req.path }, 'unhandled error');
+    else if (known.status === 503) {
+      log.warn({ reqId: req.id, method: req.method, path: req.path, err: (err as Error).message }, 'a dependency is unavailable');
+      res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
+    }
     res.status(known?.status ?? 500).json(errorBody(err, req.id));
   };
 }

@@ -18,7 +18,7 @@ const ADMIN_DIST = fileURLToPath(new URL('../admin/dist/', import.meta.url));
 export async function runApi(config = loadConfig()) {
   const log = createLogger(config.LOG_LEVEL, 'api');
   const db = createDb(config.DATABASE_URL, 20);
-  const temporal = await createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
+  const temporal = createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
   const vault = createKeyVault(resolveMasterKey(config).key);
   const owner = firstOwnerNotice(await ensureFirstOwner(db, config));
   if (owner) console.log(owner); // for the person starting Kami; the structured logger never sees the password

@@ -13,7 +13,8 @@ const pools = new WeakMap<Db, pg.Pool>();
  * share its connections; $disconnect() ends the pool.
  */
 export function createDb(databaseUrl: string, poolSize = 10): Db {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  // a request waits at most this long for a connection while PostgreSQL is away, then fails (503), never hangs
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 5000 });
   const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   pools.set(db, pool);
   return db;

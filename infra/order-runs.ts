@@ -19,6 +19,8 @@ export function orderRuns(temporal: Client, taskQueue: string, timeouts: OrderTi
   const handle = (orderId: string) => temporal.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(orderId));
   const input = (o: RunOrder) => ({ orderId: o.id, productId: o.productId, expiresAt: o.expiresAt.toISOString(), timeouts });
   const searchAttributes = (o: RunOrder) => [{ key: KamiProductSku, value: o.sku }];
+  // a task on a worker that died is handed to another after this (the SDK's default is 10 s)
+  const workflowTaskTimeout = '5s';
 
   return {
     /**
@@ -29,7 +31,7 @@ export function orderRuns(temporal: Client, taskQueue: string, timeouts: OrderTi
     async start(o: RunOrder): Promise<void> {
       try {
         await temporal.workflow.start<typeof orderWorkflow>('orderWorkflow', {
-          taskQueue, workflowId: orderWorkflowId(o.id), args: [input(o)], typedSearchAttributes: searchAttributes(o),
+          taskQueue, workflowId: orderWorkflowId(o.id), args: [input(o)], typedSearchAttributes: searchAttributes(o), workflowTaskTimeout,
           startDelay: Math.max(0, o.expiresAt.getTime() - Date.now()),
           workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE',
         });
@@ -45,7 +47,7 @@ export function orderRuns(temporal: Client, taskQueue: string, timeouts: OrderTi
      */
     async paymentRecorded(o: RunOrder, payment: PaymentSignal): Promise<void> {
       await temporal.workflow.signalWithStart<typeof orderWorkflow, [PaymentSignal]>('orderWorkflow', {
-        taskQueue, workflowId: orderWorkflowId(o.id), args: [input(o)], typedSearchAttributes: searchAttributes(o),
+        taskQueue, workflowId: orderWorkflowId(o.id), args: [input(o)], typedSearchAttributes: searchAttributes(o), workflowTaskTimeout,
         signal: paymentConfirmed, signalArgs: [payment], workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       });
     },
@@ -66,7 +68,7 @@ export function orderRuns(temporal: Client, taskQueue: string, timeouts: OrderTi
     async startAfterSales(o: RunOrder, request: AfterSales): Promise<boolean> {
       try {
         await temporal.workflow.start<typeof afterSalesWorkflow>('afterSalesWorkflow', {
-          taskQueue, workflowId: orderWorkflowId(o.id), typedSearchAttributes: searchAttributes(o),
+          taskQueue, workflowId: orderWorkflowId(o.id), typedSearchAttributes: searchAttributes(o), workflowTaskTimeout,
           args: [{ orderId: o.id, productId: o.productId, request, timeouts }],
           workflowIdConflictPolicy: 'FAIL', workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         });

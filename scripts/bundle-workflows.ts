@@ -8,7 +8,17 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { PREBUILT_BUNDLE } from '../worker/bundle-path.js';
 
-const { code } = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)) });
-mkdirSync(dirname(PREBUILT_BUNDLE), { recursive: true });
-writeFileSync(PREBUILT_BUNDLE, code);
-console.log(`workflow bundle written to ${PREBUILT_BUNDLE} (${(code.length / 1024).toFixed(0)} KiB)`);
+const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
+
+/** Bundles workflows/ into one file a worker loads with `workflowBundle: { codePath }`; returns its size in bytes. */
+export async function writeWorkflowBundle(path = PREBUILT_BUNDLE): Promise<number> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)), logger: quiet });
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, code);
+  return code.length;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const size = await writeWorkflowBundle();
+  console.log(`workflow bundle written to ${PREBUILT_BUNDLE} (${(size / 1024).toFixed(0)} KiB)`);
+}

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { ensureDatabase, migrate } from '../infra/migrate.js';
+import { writeWorkflowBundle } from '../scripts/bundle-workflows.js';
 import { startDevServer } from '../scripts/lib/dev-server.js';
 import { ensureTemporalCli } from '../scripts/lib/temporal-cli.js';
 import { freePort } from './helpers/ports.js';
@@ -14,6 +15,8 @@ declare module 'vitest' {
     temporalAddress: string;
     temporalCli: string;
     databaseUrl: string;
+    /** The workflow bundle, built once per run for every worker (in-process and spawned). */
+    workflowBundle: string;
   }
 }
 
@@ -36,10 +39,13 @@ export default async function setup(project: TestProject) {
   const databaseUrl = url.toString();
   await ensureDatabase(databaseUrl);
   await migrate(databaseUrl);
+  const workflowBundle = join(dir, 'workflow-bundle.js');
+  await writeWorkflowBundle(workflowBundle);
 
   project.provide('temporalAddress', address);
   project.provide('temporalCli', cli);
   project.provide('databaseUrl', databaseUrl);
+  project.provide('workflowBundle', workflowBundle);
 
   return async () => {
     await server?.stop();

@@ -23,7 +23,7 @@ export async function runWorker(config = loadConfig()) {
   const db = createDb(config.DATABASE_URL);
   const mailer = createMailer(config.smtpUrl, config.MAIL_FROM);
   const vault = createKeyVault(resolveMasterKey(config).key);
-  const connection = await createWorkerConnection(config.temporalAddress);
+  const connection = await createWorkerConnection(config.temporalAddress, log);
   // production runs a prebuilt bundle (npm run bundle:workflows); development bundles on start
   const bundle = config.KAMI_WORKFLOW_BUNDLE ?? (config.production && existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
   if (bundle && !existsSync(bundle)) throw new Error(`KAMI_WORKFLOW_BUNDLE=${bundle} does not exist; run npm run bundle:workflows`);
@@ -35,12 +35,14 @@ export async function runWorker(config = loadConfig()) {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.KAMI_TASK_QUEUE,
     ...workflowSource,
+    // a workflow cached on a worker that died is handed to another within this, not the SDK's 10 s
+    stickyQueueScheduleToStartTimeout: '2s',
     activities: createActivities({
       db, vault, mailer, log, rules: createRulesCache(db), publicUrl: config.publicUrl, merchantEmail: config.KAMI_MERCHANT_EMAIL ?? config.KAMI_ADMIN_EMAIL,
     }),
   });
   log.info({ taskQueue: config.KAMI_TASK_QUEUE, address: config.temporalAddress }, 'worker started');
-  const temporal = await createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
+  const temporal = createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
   const runs = orderRuns(temporal, config.KAMI_TASK_QUEUE, config.orderTimeouts);
   const sweep = () => reconcileOrphanedOrders({ db, runs, log }).catch((err) => log.error({ err }, 'order reconciliation failed'));
   const sweeper = setInterval(sweep, 60_000);

@@ -1,8 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
-import { fileURLToPath } from 'node:url';
-import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { createApp } from '../../api/app.js';
@@ -20,12 +19,9 @@ import { startMailCatcher, type MailCatcher } from '../../scripts/lib/mail-catch
 /** Where review reminders go in tests. */
 export const MERCHANT_EMAIL = 'merchant@test.kami';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** The workflow bundle, built once per test file. */
-export const sharedBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }));
-const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
+/** The workflow bundle the global setup built once for the whole run. */
+export const sharedBundle = () => ({ codePath: inject('workflowBundle') });
 
 export interface KamiOptions {
   env?: Record<string, string>;
@@ -73,7 +69,7 @@ export async function startKami(opts: KamiOptions = {}) {
   if (opts.worker !== false) {
     const connection = await createWorkerConnection(config.temporalAddress);
     worker = await Worker.create({
-      connection, taskQueue: config.KAMI_TASK_QUEUE, workflowBundle: await sharedBundle(),
+      connection, taskQueue: config.KAMI_TASK_QUEUE, workflowBundle: sharedBundle(),
       activities: createActivities({ db, vault, mailer, log, rules: createRulesCache(db), publicUrl: baseUrl, merchantEmail: MERCHANT_EMAIL }),
     });
     running = worker.run().finally(() => connection.close());

@@ -1,3 +1,4 @@
+import { inject } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Kami } from './kami.js';
@@ -38,6 +39,8 @@ export function spawnWorker(kami: Kami, env: Record<string, string> = {}): Child
       SMTP_URL: kami.mail.url,
       PUBLIC_URL: kami.baseUrl,
       KAMI_EMAIL_RETRY_MAX_INTERVAL: '1s',
+      // the run's prebuilt bundle, as production workers load theirs: no webpack at start
+      KAMI_WORKFLOW_BUNDLE: inject('workflowBundle'),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -48,8 +48,7 @@ function asWorkflowType(json: { events: Record<string, any>[] }, name: string): 
 }
 
 describe('recorded order histories', () => {
-  let bundle: WorkflowBundleWithSourceMap;
-  beforeAll(async () => { bundle = await sharedBundle(); });
+  const bundle = sharedBundle();
 
   it('cover delivered, expired, cancelled, email-retried and needs-attention orders', () => {
     expect(FILES).toEqual(expect.arrayContaining([

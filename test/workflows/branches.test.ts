@@ -64,7 +64,7 @@ const taskQueue = `branches-${randomUUID()}`;
 
 beforeAll(async () => {
   const connection = await createWorkerConnection(inject('temporalAddress'));
-  worker = await Worker.create({ connection, taskQueue, workflowBundle: await sharedBundle(), activities: stubs });
+  worker = await Worker.create({ connection, taskQueue, workflowBundle: sharedBundle(), activities: stubs });
   running = worker.run().finally(() => connection.close());
   client = await createTemporalClient(inject('temporalAddress'), 'default');
   runs = orderRuns(client, taskQueue, TIMEOUTS);
