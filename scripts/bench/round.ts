@@ -79,7 +79,7 @@ export async function runRound(ctx: Ctx, shop: Shop, mode: Mode, round: number, 
   signal.addEventListener('abort', onAbort, { once: true });
   const flaggedCount = plan.filter((p) => p.flagged).length;
   const merchant = flaggedCount ? await startMerchant(shop.baseUrl, shop.admin!, () => [product.id], signal) : undefined;
-  const label = `${shop.kind} ${mode}${mode === 'warmup' ? '' : ` ${round}/${mode.startsWith('unpaid') ? 1 : o.rounds}`}`
+  const label = `${shop.kind} ${mode}${mode === 'warmup' ? '' : ` ${round}/${o.rounds}`}`
     + (spec.rate ? ` @ ${spec.rate.toFixed(1)}/s` : ` × ${spec.concurrency}`);
   const records: BuyerRecord[] = [];
   const run = (p: PlannedOrder) => buyers.buy(product.sku, p).then((r) => (records.push(r), r));
