@@ -50,12 +50,12 @@ app.post('/api/v1/orders', async (req, res) => {
   const order = await db.order.create({
     data: {
       id: newOrderId(), productId: product.id, quantity: body.quantity, unitPriceCents: product.priceCents,
-      amountCents: product.priceCents * body.quantity, currency: product.currency, email: body.email,
+      amountCents: Number(product.priceCents) * body.quantity, currency: product.currency, email: body.email,
       emailNormalized: normalizeEmail(body.email), buyerIp: req.ip, status: 'awaiting_payment', paymentProvider: 'sandbox', expiresAt: new Date(Date.now() + 30 * 60_000),
     },
   });
   res.status(201).json({
-    orderId: order.id, status: order.status, amountDueCents: order.amountCents, currency: order.currency, accessToken: vault.orderAccessToken(order.id),
+    orderId: order.id, status: order.status, amountDueCents: Number(order.amountCents), currency: order.currency, accessToken: vault.orderAccessToken(order.id),
   });
 });
 
@@ -68,7 +68,8 @@ app.post('/api/v1/payments/sandbox/notify', async (req, res) => {
   const n = gateway.verifyNotification(req);
   const order = await db.order.findUnique({ where: { id: n.orderId }, include: { product: true } });
   if (!order) throw new ApiError(404, 'order_not_found', `no order ${n.orderId}`);
-  const mismatch = paymentMismatch(order, n);
+  // money columns may be Int or BigInt depending on the schema version: compare as numbers
+  const mismatch = paymentMismatch({ amountCents: Number(order.amountCents), currency: order.currency }, n);
   if (mismatch) throw new ApiError(409, 'amount_mismatch', mismatch);
   const inserted = await db.payment.createMany({
     data: [{ orderId: order.id, provider: 'sandbox', txnId: n.txnId, amountCents: n.amountCents, currency: n.currency }],
