@@ -58,7 +58,7 @@ export const createReviewActivities = ({ db, mailer, merchantEmail, publicUrl, l
       const held = await tx.cardKey.findMany({ where: { orderId, status: 'reserved' }, orderBy: { id: 'asc' }, select: { id: true } });
       const extra = held.slice(quantity).map((k) => k.id);
       if (extra.length) await tx.cardKey.updateMany({ where: { id: { in: extra } }, data: { status: 'available', orderId: null, reservedUntil: null } });
-      await tx.order.update({ where: { id: orderId }, data: { approvedQuantity: quantity, refundCents: order.unitPriceCents * (order.quantity - quantity) } });
+      await tx.order.update({ where: { id: orderId }, data: { approvedQuantity: quantity, refundCents: order.unitPriceCents * BigInt(order.quantity - quantity) } });
       await appendEvent(tx, orderId, 'partially_approved', { quantity, of: order.quantity, releasedKeys: extra.length });
     });
   },

@@ -4,7 +4,9 @@ import helmet from 'helmet';
 import { adminRouter } from './admin/index.js';
 import { reportsRouter } from './checkout/reports.js';
 import { checkoutRouter } from './checkout/routes.js';
+import { bigintAsNumber } from '../infra/db.js';
 import type { ApiDeps } from './deps.js';
+import { formBody, jsonBody, refuseNulInUrl } from './edge.js';
 import { errorHandler, notFound } from './errors.js';
 import { healthRouter } from './health.js';
 import { openApiDocument } from './openapi.js';
@@ -22,6 +24,8 @@ export function createApp(deps: ApiDeps): express.Express {
   if (config.sandboxPayments) providers.set('sandbox', createSandboxProvider(vault.sandboxWebhookSecret, config.publicUrl));
 
   const app = express();
+  // money columns are 64-bit (Prisma reads them as bigint); every amount Kami accepts is a safe integer
+  app.set('json replacer', bigintAsNumber);
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
   app.use((req, res, next) => {
@@ -30,9 +34,10 @@ export function createApp(deps: ApiDeps): express.Express {
     next();
   });
   app.use(helmet({ contentSecurityPolicy: { directives: { 'form-action': ["'self'"] } } }));
+  app.use(refuseNulInUrl);
   app.use('/admin/api', adminRouter(deps)); // before the JSON parser: the panel has its own body limits
-  app.use(express.json({ limit: BODY_LIMIT, verify: (req, _res, buf) => { (req as express.Request).rawBody = buf; } }));
-  app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
+  app.use(jsonBody(BODY_LIMIT, (req, _res, buf) => { (req as express.Request).rawBody = buf; }));
+  app.use(formBody(BODY_LIMIT));
 
   app.use(healthRouter(deps));
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));

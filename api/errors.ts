@@ -43,9 +43,16 @@ function fieldErrors(err: ZodError): Record<string, string> {
 export function toApiError(err: unknown): ApiError | null {
   if (err instanceof ApiError) return err;
   if (err instanceof ZodError) return new ApiError(400, 'invalid_request', 'the request is invalid; see details for each field', fieldErrors(err));
-  const e = err as { type?: string; limit?: number } | null;
+  const e = err as { type?: string; limit?: number; status?: number; charset?: string; encoding?: string } | null;
   if (e?.type === 'entity.too.large') return new ApiError(413, 'payload_too_large', `request body exceeds ${e.limit} bytes`);
   if (e?.type === 'entity.parse.failed') return new ApiError(400, 'invalid_json', 'request body is not valid JSON');
+  if (e?.type === 'charset.unsupported') return new ApiError(415, 'unsupported_charset', `charset "${e.charset}" is not supported; send the body as UTF-8`);
+  if (e?.type === 'encoding.unsupported') return new ApiError(415, 'unsupported_encoding', `content encoding "${e.encoding}" is not supported; send it uncompressed or gzip/deflate`);
+  // the body parser's and router's own client errors (an aborted body, too many parameters, a path
+  // that is not valid percent-encoding) carry a 4xx status
+  if (err instanceof URIError || (e?.status !== undefined && e.status >= 400 && e.status < 500 && (e.type !== undefined || err instanceof URIError))) {
+    return new ApiError(e?.status && e.status < 500 ? e.status : 400, 'invalid_request', 'the request could not be read (malformed encoding, size or parameters)');
+  }
   if (err instanceof WorkflowNotFoundError) return new ApiError(409, 'order_not_running', 'this order has finished; nothing is waiting for that');
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const mapped = httpOfFailure(err.cause.type);

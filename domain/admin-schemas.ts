@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INT4_MAX } from './ids.js';
 
 /**
  * Request bodies of the operator panel's API. Pure zod, no Node imports: the server parses with
@@ -74,7 +75,7 @@ export const KeyImportPreviewBody = z.object({
   productId: z.uuid(),
   lines: ImportLines,
   /** File line number of lines[0], so a chunked preview reports file line numbers. */
-  firstLine: z.int().min(1).default(1),
+  firstLine: z.int().min(1).max(INT4_MAX).default(1),
 });
 
 export const KeyImportBody = z.object({
@@ -88,7 +89,7 @@ export const KeyImportBody = z.object({
     });
   }),
   /** The batch the first chunk created: later chunks of the same file append to it. */
-  batchId: z.int().positive().optional(),
+  batchId: z.int().positive().max(INT4_MAX).optional(),
 });
 
 const KeyIds = (max: number) => z.array(z.int().positive()).min(1).max(max).transform((ids) => [...new Set(ids)]);

@@ -1,5 +1,5 @@
 import type { Db } from './db.js';
-import { Prisma } from './db.js';
+import { jsonSafe, Prisma } from './db.js';
 
 type Tx = Prisma.TransactionClient | Db;
 
@@ -23,7 +23,7 @@ export async function audit(tx: Tx, actor: AuditActor, action: string, target: A
       action,
       targetType: target.type,
       targetId: target.id == null ? null : String(target.id),
-      data: data as Prisma.InputJsonValue,
+      data: jsonSafe(data) as Prisma.InputJsonValue,
     },
   });
 }

@@ -1,5 +1,5 @@
 import type { Db } from './db.js';
-import { Prisma } from './db.js';
+import { jsonSafe, Prisma } from './db.js';
 import type { KeyVault } from './crypto.js';
 import type { PaymentFacts } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
@@ -10,7 +10,7 @@ type Tx = Prisma.TransactionClient | Db;
 /** Appends one audit event; the (order, type, step) key makes a retried write a no-op. */
 export async function appendEvent(tx: Tx, orderId: string, type: string, data: Record<string, unknown> = {}, opts: { step?: string; actor?: string } = {}) {
   await tx.orderEvent.createMany({
-    data: [{ orderId, type, step: opts.step ?? '', actor: opts.actor ?? 'system', data: data as Prisma.InputJsonValue }],
+    data: [{ orderId, type, step: opts.step ?? '', actor: opts.actor ?? 'system', data: jsonSafe(data) as Prisma.InputJsonValue }],
     skipDuplicates: true,
   });
 }

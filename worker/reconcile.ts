@@ -29,7 +29,7 @@ export async function reconcileOrphanedOrders(deps: { db: Db; runs: OrderRuns; l
   for (const p of unapplied) {
     const o = p.order;
     await deps.runs.paymentRecorded({ id: o.id, productId: o.productId, sku: o.product.sku, expiresAt: o.expiresAt }, {
-      paymentId: p.id, provider: p.provider, txnId: p.txnId, amountCents: p.amountCents, currency: p.currency, ...(p.account ? { account: p.account } : {}),
+      paymentId: p.id, provider: p.provider, txnId: p.txnId, amountCents: Number(p.amountCents), currency: p.currency, ...(p.account ? { account: p.account } : {}),
     });
   }
   if (orphans.length) deps.log.warn({ orders: orphans.length }, 'started runs for orders left without one');

@@ -10,7 +10,7 @@ const LIST = {
   sortable: ['id', 'createdAt', 'action', 'actorEmail', 'targetType'],
   defaultSort: ['id', 'DESC'],
   filter: z.strictObject({
-    id: oneOrMany(z.int().positive()).optional(),
+    id: oneOrMany(z.int().positive().max(Number.MAX_SAFE_INTEGER)).optional(),
     /** Part of the actor's email. */
     actorEmail: z.string().trim().toLowerCase().min(1).max(254).optional(),
     /** An action or its prefix: `keys.` finds every key command. */

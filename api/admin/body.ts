@@ -1,4 +1,4 @@
-import express from 'express';
+import { jsonBody } from '../edge.js';
 
 /**
  * The panel's own JSON limits. The admin router is mounted before the app's 16 kB checkout parser:
@@ -8,5 +8,5 @@ import express from 'express';
 export const ADMIN_BODY_LIMIT = '64kb';
 export const IMPORT_BODY_LIMIT = '10mb';
 
-export const adminJson = express.json({ limit: ADMIN_BODY_LIMIT });
-export const importJson = express.json({ limit: IMPORT_BODY_LIMIT });
+export const adminJson = jsonBody(ADMIN_BODY_LIMIT);
+export const importJson = jsonBody(IMPORT_BODY_LIMIT);

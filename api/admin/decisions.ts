@@ -7,14 +7,15 @@ import { importKeys } from '../../infra/key-import.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError, errorBody, toApiError } from '../errors.js';
 import { actorOf, requireRole } from './session.js';
+import { INT4_MAX } from '../../domain/ids.js';
 
 const OrderId = z.string().trim().min(1).max(40);
 const Note = z.string().trim().max(1000).optional();
 const DecisionBody = z.strictObject({
   note: Note,
-  quantity: z.int().min(1).optional(),
+  quantity: z.int().min(1).max(INT4_MAX).optional(),
   /** The review the operator was looking at; a decision for an older one is refused as stale. */
-  reviewSeq: z.int().min(1).optional(),
+  reviewSeq: z.int().min(1).max(INT4_MAX).optional(),
 });
 const BulkBody = z.strictObject({
   ids: z.array(OrderId).min(1).max(200),

@@ -10,9 +10,10 @@ import { adminJson, importJson } from './body.js';
 import { previewImport } from './key-preview.js';
 import { findProduct } from './products.js';
 import { actorOf, requireRole } from './session.js';
+import { INT4_MAX } from '../../domain/ids.js';
 
 const EXPORT_PAGE = 1000;
-const ExportQuery = z.object({ productId: z.uuid(), batchId: z.coerce.number().pipe(z.int().positive()).optional() });
+const ExportQuery = z.object({ productId: z.uuid(), batchId: z.coerce.number().pipe(z.int().positive().max(INT4_MAX)).optional() });
 
 /** One audit target for a command on several keys: the key itself when there is one. */
 const keysTarget = (ids: number[]) => ({ type: 'card_key', id: ids.length === 1 ? ids[0] : null });

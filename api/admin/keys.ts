@@ -6,8 +6,9 @@ import { ApiError } from '../errors.js';
 import { IntId, oneOrMany, orderBy, parseListQuery, sendList } from './list-query.js';
 import { requireRole } from './session.js';
 import { KEY_STATUSES, stockCounts } from './stock-counts.js';
+import { INT4_MAX } from '../../domain/ids.js';
 
-const KEY_ID = z.int().positive();
+const KEY_ID = z.int().positive().max(INT4_MAX);
 
 /** Never the ciphertext: reading a secret is the owner's audited reveal or export. */
 const KEY_FIELDS = {

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import { z } from 'zod';
+import { INT4_MAX } from '../../domain/ids.js';
 
 /**
  * The ra-data-simple-rest list contract, parsed once for every resource:
@@ -93,5 +94,5 @@ export const dateBound = (edge: 'from' | 'to') => z.union([z.iso.datetime({ offs
 });
 
 /** Route params `:id` of numeric and uuid resources. */
-export const IntId = z.object({ id: z.coerce.number().pipe(z.int().positive()) });
+export const IntId = z.object({ id: z.coerce.number().pipe(z.int().positive().max(INT4_MAX)) });
 export const UuidId = z.object({ id: z.uuid() });

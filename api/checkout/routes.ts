@@ -26,7 +26,7 @@ export function checkoutRouter(deps: ApiDeps, payment: PaymentProvider | undefin
     const global = await globalRules(db);
     res.json({
       data: products.map((p) => ({
-        id: p.id, sku: p.sku, name: p.name, description: p.description, price: formatCents(p.priceCents), priceCents: p.priceCents,
+        id: p.id, sku: p.sku, name: p.name, description: p.description, price: formatCents(Number(p.priceCents)), priceCents: Number(p.priceCents),
         currency: p.currency, available: stock.get(p.id) ?? 0, demo: p.demo,
         purchaseLimit: purchaseLimitOf(mergeRules(global, p).settings),
       })),

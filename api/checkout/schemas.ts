@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ORDER_STATUSES } from '../../domain/order-status.js';
 import { errorResponses, registry } from '../openapi.js';
+import { INT4_MAX } from '../../domain/ids.js';
 
 export const Money = z.string().regex(/^\d+\.\d{2}$/).meta({ example: '12.50' });
 
@@ -20,7 +21,7 @@ export const ProductOut = z.object({
 
 export const CreateOrderBody = z.strictObject({
   sku: z.string().trim().min(1).max(64),
-  quantity: z.int().min(1),
+  quantity: z.int().min(1).max(INT4_MAX),
   email: z.email().max(254),
   phone: z.string().trim().regex(/^\+?[\d\s().-]{5,24}$/, 'a phone number such as +86 138 0013 8000').optional(),
   deviceId: z.string().trim().min(8).max(128).optional().meta({ description: 'an optional device fingerprint from the shop front' }),

@@ -66,7 +66,7 @@ ${o.status === 'awaiting_payment'
     const order = await deps.db.order.findUnique({ where: { id: orderId } });
     if (!order) throw new ApiError(404, 'order_not_found', `no order ${orderId}`);
     const body = JSON.stringify({
-      orderId, txnId: `sbx_${orderId}`, amountCents: order.amountCents, currency: order.currency, paidAt: new Date().toISOString(),
+      orderId, txnId: `sbx_${orderId}`, amountCents: Number(order.amountCents), currency: order.currency, paidAt: new Date().toISOString(),
     });
     const callback = await fetch(`${deps.selfUrl()}/api/v1/payments/sandbox/notify`, {
       method: 'POST',

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { hmacSha256Hex, safeEqualHex } from '../../infra/crypto.js';
 import { ApiError } from '../errors.js';
 import type { PaymentNotification, PaymentProvider } from './provider.js';
+import { MAX_MINOR_UNITS } from '../../domain/money.js';
 
 export const SIGNATURE_HEADER = 'Kami-Signature';
 /** A signature older than this is refused, so a captured callback cannot be replayed later. */
@@ -11,7 +12,7 @@ const TOLERANCE_SECONDS = 300;
 export const SandboxNotification = z.strictObject({
   orderId: z.string().min(1).max(40),
   txnId: z.string().min(1).max(128),
-  amountCents: z.int().min(0),
+  amountCents: z.int().min(0).max(MAX_MINOR_UNITS),
   currency: z.string().length(3),
   paidAt: z.iso.datetime(),
   account: z.string().min(1).max(128).optional(),

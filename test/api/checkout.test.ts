@@ -69,7 +69,7 @@ describe('POST /api/v1/orders', () => {
     const payUrl = new URL(body.paymentUrl);
     expect(payUrl.pathname).toBe(`/sandbox/pay/${body.orderId}`);
     expect(payUrl.searchParams.get('token')).toBe(body.accessToken);
-    expect(await kami.db.order.findUnique({ where: { id: body.orderId } })).toMatchObject({ status: 'awaiting_payment', quantity: 2, amountCents: 1598 });
+    expect(await kami.db.order.findUnique({ where: { id: body.orderId } })).toMatchObject({ status: 'awaiting_payment', quantity: 2, amountCents: 1598n });
     expect(await stockState(kami, product.id)).toEqual({ orders: 1, available: 1, reserved: 2, sold: 0 });
   });
 

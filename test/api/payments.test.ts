@@ -65,7 +65,7 @@ describe('POST /api/v1/payments/sandbox/notify refuses what it cannot trust', ()
     expect(res.body).toEqual({ received: true, duplicate: false });
     await expect.poll(async () => (await kami.order(order.orderId, order.accessToken)).body.status, { timeout: 90_000 }).toBe('delivered');
     expect(await kami.db.payment.findMany({ where: { orderId: order.orderId }, select: { provider: true, txnId: true, amountCents: true, currency: true } }))
-      .toEqual([{ provider: 'sandbox', txnId: `txn_${order.orderId}`, amountCents: order.amountDueCents, currency: order.currency }]);
+      .toEqual([{ provider: 'sandbox', txnId: `txn_${order.orderId}`, amountCents: BigInt(order.amountDueCents), currency: order.currency }]);
     expect(await kami.db.cardKey.count({ where: { orderId: order.orderId, status: 'sold' } })).toBe(1);
     await kami.mail.waitFor((m) => m.subject.includes(order.orderId));
   });
@@ -91,7 +91,7 @@ describe('POST /api/v1/payments/sandbox/notify with a payment that does not matc
     const row = await kami.db.order.findUniqueOrThrow({ where: { id: order.orderId } });
     expect((row.reviewReasons as Array<{ code: string }>).map((r) => r.code)).toContain(reason);
     expect(await kami.db.payment.findMany({ where: { orderId: order.orderId }, select: { txnId: true, amountCents: true, currency: true } }))
-      .toEqual([{ txnId: payload.txnId, amountCents: payload.amountCents, currency: payload.currency }]);
+      .toEqual([{ txnId: payload.txnId, amountCents: BigInt(payload.amountCents), currency: payload.currency }]);
     expect(await kami.db.cardKey.count({ where: { orderId: order.orderId, status: 'sold' } })).toBe(0);
     expect((await kami.order(order.orderId, order.accessToken)).body).toMatchObject({ status: 'in_review', keys: [] });
     expect(kami.mail.messages.filter((m) => m.subject.includes(order.orderId))).toEqual([]);

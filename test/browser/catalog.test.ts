@@ -100,7 +100,7 @@ describe('operator panel: products and keys', () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await page.waitForURL(/\/admin\/products$/);
     const saved = await kami.db.product.findUniqueOrThrow({ where: { id: product.id } });
-    expect(saved.priceCents).toBe(1234);
+    expect(saved.priceCents).toBe(1234n);
     expect(saved.guide).toContain('**Spotify**');
     await page.context().close();
   });

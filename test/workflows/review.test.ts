@@ -84,7 +84,7 @@ describe('human review pauses the workflow', () => {
     await waitStatus(order.orderId, 'delivered');
     expect((await kami.order(order.orderId, order.accessToken)).body.keys).toHaveLength(5);
     const row = await kami.db.order.findUniqueOrThrow({ where: { id: order.orderId } });
-    expect(row).toMatchObject({ approvedQuantity: 5, refundCents: 2000 });
+    expect(row).toMatchObject({ approvedQuantity: 5, refundCents: 2000n });
     expect(await kami.db.cardKey.count({ where: { productId: product.id, status: 'available' } })).toBe(25);
   });
 
