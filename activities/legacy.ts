@@ -1,13 +1,14 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Duration } from '@temporalio/common';
 import type { ActivityDeps } from './deps.js';
-import type { PaymentFacts, Verdict } from '../domain/order.js';
+import type { Decision, PaymentFacts, Verdict } from '../domain/order.js';
 import { evaluateRules, timeoutOutcome, type Reason } from '../domain/rules.js';
 import { durationMs } from '../infra/config.js';
 import { Prisma } from '../infra/db.js';
 import { appendEvent, flagExtraPayment, setOrderStatus } from '../infra/order-store.js';
 import { settleFacts } from '../infra/settle-store.js';
 import { createDeliveryActivities } from './delivery.js';
+import { recordDecision } from './review.js';
 
 /**
  * Steps only the frozen pre-lean-spine workflow (workflows/legacy/order-v2.ts) calls, kept so its
@@ -81,6 +82,10 @@ export const createLegacyActivities = (deps: ActivityDeps) => ({
       await setOrderStatus(tx, orderId, kind === 'review' ? 'in_review' : 'backorder', { data: { seq, reasons }, step: `${seq}` });
     });
   },
+
+  /** Records a decision as these runs did, without asking for a proof of the operator's session. */
+  recordDecision: (orderId: string, seq: number, kind: 'review' | 'backorder', d: Decision & { action: 'approve' | 'reject' }) =>
+    recordDecision(deps.db, orderId, seq, kind, d),
 
   async flagExtraPayments(orderId: string, payments: PaymentFacts[]): Promise<void> {
     for (const p of payments) await flagExtraPayment(deps.db, orderId, null, p);

@@ -1,16 +1,49 @@
 import type { Duration } from '@temporalio/common';
 import type { ActivityDeps } from './deps.js';
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Decision } from '../domain/order.js';
+import { REVIEW_TIMEOUT_POLICY, type Decision } from '../domain/order.js';
 import type { Reason } from '../domain/rules.js';
 import { audit } from '../infra/audit.js';
 import { durationMs } from '../infra/config.js';
-import { Prisma } from '../infra/db.js';
+import { roleAtLeast, type Role } from '../domain/admin-schemas.js';
+import { Prisma, type Db } from '../infra/db.js';
 import { appendEvent, setOrderStatus } from '../infra/order-store.js';
 
 type Kind = 'review' | 'backorder';
 
-export const createReviewActivities = ({ db, mailer, merchantEmail, publicUrl, log }: ActivityDeps) => ({
+/** A decision proof older than this is refused: it was issued for a click, not kept for later. */
+const PROOF_MAX_AGE_MS = 10 * 60_000;
+
+/** Records who decided what, with the reasons and facts they were shown. Idempotent on (orderId, seq). */
+export async function recordDecision(db: Db, orderId: string, seq: number, kind: Kind, d: Decision & { action: 'approve' | 'reject' }): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const order = await tx.order.findUniqueOrThrow({ where: { id: orderId }, select: { reviewReasons: true, ruleDecision: true } });
+    const shown = { reasons: order.reviewReasons, facts: (order.ruleDecision as { facts?: unknown } | null)?.facts ?? null };
+    const data = { kind, action: d.action, note: d.note ?? null, quantity: d.quantity ?? null, seq, shown };
+    const before = await tx.orderEvent.count({ where: { orderId, type: 'decision', step: `${seq}` } });
+    await appendEvent(tx, orderId, 'decision', data, { step: `${seq}`, actor: d.by.email });
+    if (!before) {
+      await audit(tx, { id: d.by.id === REVIEW_TIMEOUT_POLICY.id ? null : d.by.id, email: d.by.email }, `order.${kind}.${d.action}`, { type: 'order', id: orderId }, data);
+    }
+    await tx.order.update({ where: { id: orderId }, data: { reviewReasons: [], reviewSince: null, reviewDeadline: null } });
+  });
+}
+
+export const createReviewActivities = ({ db, vault, mailer, merchantEmail, publicUrl, log }: ActivityDeps) => {
+  /** Why a decision's proof does not hold, or null when it names a live session of an operator allowed to decide. */
+  async function proofRefusal(orderId: string, d: Decision & { action: 'approve' | 'reject' }): Promise<string | null> {
+    const p = d.proof;
+    if (!p) return 'no proof of an operator session';
+    if (!vault.verifyDecisionProof({ orderId, action: d.action, operatorId: d.by.id, sessionId: p.sessionId, issuedAt: p.issuedAt }, p.mac)) return 'the proof does not match this decision';
+    if (Math.abs(Date.now() - p.issuedAt) > PROOF_MAX_AGE_MS) return 'the proof has expired';
+    const session = await db.operatorSession.findUnique({ where: { id: p.sessionId }, include: { operator: { select: { id: true, role: true, disabled: true } } } });
+    if (!session || session.operator.id !== d.by.id) return 'no such operator session';
+    if (session.expiresAt.getTime() < p.issuedAt || session.operator.disabled) return 'the session has ended or the operator is disabled';
+    if (!roleAtLeast(session.operator.role as Role, 'operator')) return `the ${session.operator.role} role may not decide`;
+    return null;
+  }
+
+  return {
   /**
    * Puts the order in the inbox and numbers the review on the order row (one sequence across all
    * the order's runs; a decision names the review it answers). `key` identifies this opening within
@@ -36,19 +69,22 @@ export const createReviewActivities = ({ db, mailer, merchantEmail, publicUrl, l
     });
   },
 
-  /** Records who decided what, with the reasons and facts they were shown. Idempotent on (orderId, seq). */
-  async recordDecision(orderId: string, seq: number, kind: Kind, d: Decision & { action: 'approve' | 'reject' }): Promise<void> {
-    await db.$transaction(async (tx) => {
-      const order = await tx.order.findUniqueOrThrow({ where: { id: orderId }, select: { reviewReasons: true, ruleDecision: true } });
-      const shown = { reasons: order.reviewReasons, facts: (order.ruleDecision as { facts?: unknown } | null)?.facts ?? null };
-      const data = { kind, action: d.action, note: d.note ?? null, quantity: d.quantity ?? null, seq, shown };
-      const before = await tx.orderEvent.count({ where: { orderId, type: 'decision', step: `${seq}` } });
-      await appendEvent(tx, orderId, 'decision', data, { step: `${seq}`, actor: d.by.email });
-      if (!before) {
-        await audit(tx, { id: d.by.id === 'policy' ? null : d.by.id, email: d.by.email }, `order.${kind}.${d.action}`, { type: 'order', id: orderId }, data);
-      }
-      await tx.order.update({ where: { id: orderId }, data: { reviewReasons: [], reviewSince: null, reviewDeadline: null } });
-    });
+  /**
+   * Records a person's decision if it proves where it came from, and tells the workflow whether it
+   * counts. A decision needs the API's proof (infra/crypto.ts decisionProof) for a live session of
+   * an enabled operator with the operator role; the review-timeout policy's own decisions come from
+   * the workflow itself. One without is refused: the timeline says so, and the order keeps waiting.
+   * Idempotent on (orderId, seq).
+   */
+  async acceptDecision(orderId: string, seq: number, kind: Kind, d: Decision & { action: 'approve' | 'reject' }): Promise<boolean> {
+    const refusal = d.by.id === REVIEW_TIMEOUT_POLICY.id && !d.proof ? null : await proofRefusal(orderId, d);
+    if (refusal) {
+      log.warn({ orderId, seq, claimedBy: d.by.email, refusal }, 'a decision without a valid operator session was ignored');
+      await appendEvent(db, orderId, 'decision_refused', { seq, action: d.action, claimedBy: d.by.email, refusal }, { step: `${seq}:${d.proof?.mac.slice(0, 16) ?? 'none'}` });
+      return false;
+    }
+    await recordDecision(db, orderId, seq, kind, d);
+    return true;
   },
 
   /** Approving fewer keys: returns the extra held keys to stock and records the refund. Idempotent. */
@@ -88,5 +124,5 @@ export const createReviewActivities = ({ db, mailer, merchantEmail, publicUrl, l
     }
     await appendEvent(db, orderId, 'review_reminder', { to: merchantEmail ?? null }, { step: `${seq}:${n + 1}` });
   },
-
-});
+  };
+};

@@ -105,11 +105,20 @@ export function paymentMismatch(input: { amountCents: number; currency: string }
 /** Who decided, and how. `reviewSeq` (from the view the operator saw) makes a stale decision fail. */
 export interface Decision {
   by: { id: string; email: string };
+  /**
+   * The API's proof that a signed-in operator's session made this decision (an HMAC over order,
+   * action, operator, session and time; see infra/crypto.ts). Without a valid one the workflow
+   * records nothing and keeps waiting.
+   */
+  proof?: { sessionId: string; issuedAt: number; mac: string };
   note?: string;
   /** Approve fewer keys than ordered; the difference is refunded. */
   quantity?: number;
   reviewSeq?: number;
 }
+
+/** The decider the workflow records when a review outlives its timeout and its policy approves or rejects. */
+export const REVIEW_TIMEOUT_POLICY = { id: 'policy', email: 'review-timeout-policy' } as const;
 
 /** What the rules step tells the workflow: the verdict plus how long a review may wait and what then. */
 export interface Verdict {

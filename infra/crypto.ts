@@ -3,6 +3,9 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, ran
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
+/** What a decision proof binds together. */
+export interface DecisionProofFields { orderId: string; action: 'approve' | 'reject'; operatorId: string; sessionId: string; issuedAt: number }
+
 /** Card-key encryption (AES-256-GCM) and keyed fingerprints, both derived from the master key. */
 export function createKeyVault(masterKey: Buffer) {
   if (masterKey.length !== 32) throw new Error('master key must be 32 bytes');
@@ -11,6 +14,9 @@ export function createKeyVault(masterKey: Buffer) {
   const fpKey = derive('card-key-fingerprint:v1');
   const webhookKey = derive('sandbox-webhook:v1');
   const tokenKey = derive('order-access-token:v1');
+  const decisionKey = derive('operator-decision:v1');
+  const decisionMac = (p: DecisionProofFields) =>
+    createHmac('sha256', decisionKey).update(JSON.stringify([p.orderId, p.action, p.operatorId, p.sessionId, p.issuedAt])).digest('hex');
   const orderAccessToken = (orderId: string) => createHmac('sha256', tokenKey).update(orderId).digest('base64url');
 
   return {
@@ -45,6 +51,15 @@ export function createKeyVault(masterKey: Buffer) {
     },
     /** Secret for the built-in sandbox payment provider's webhook signatures. */
     sandboxWebhookSecret: webhookKey.toString('hex'),
+    /**
+     * Proof that the API issued a decision for a signed-in operator: the workflow records a decision
+     * only with one, so an Update typed into the Temporal UI (which anyone reaching it can send)
+     * decides nothing. Bound to the order, the action, the operator and the session.
+     */
+    decisionProof: (p: DecisionProofFields): string => decisionMac(p),
+    verifyDecisionProof(p: DecisionProofFields, mac: string): boolean {
+      return /^[0-9a-f]{64}$/.test(mac) && safeEqualHex(mac, decisionMac(p));
+    },
   };
 }
 export type KeyVault = ReturnType<typeof createKeyVault>;

@@ -4,7 +4,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { accepts } from '../domain/order-commands.js';
-import type { Decision, OrderTimeouts, OrderView, PaymentFacts, Verdict } from '../domain/order.js';
+import { REVIEW_TIMEOUT_POLICY, type Decision, type OrderTimeouts, type OrderView, type PaymentFacts, type Verdict } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import type { Reason } from '../domain/rules.js';
 import {
@@ -94,6 +94,8 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
   });
   const decide = (action: 'approve' | 'reject') => (d: Decision) => { pending!.decision = { action, ...d }; return view(); };
   const validateDecision = (action: 'approve' | 'reject') => (d: Decision) => {
+    // only this workflow decides as the review-timeout policy
+    if (d.by?.id === REVIEW_TIMEOUT_POLICY.id) throw ApplicationFailure.create({ type: 'NotAwaitingReview', message: 'the review-timeout policy is not a person' });
     if (!pending || pending.decision || !accepts(action, s)) {
       throw ApplicationFailure.create({ type: 'NotAwaitingReview', message: `order is ${s.status}, not waiting for a decision` });
     }
@@ -126,15 +128,20 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
     upsertSearchAttributes([{ key: KamiReviewReason, value: reasons.map((r) => r.code) }]);
     for (;;) {
       const settled = () => pending!.decision !== undefined || (kind === 'backorder' && stockSignals > 0);
-      if (!verdict) { await condition(settled); break; }
-      if (await condition(settled, verdict.reviewTimeout)) break;
-      if (verdict.onTimeout === 'remind') { await db.remindMerchant(orderId, s.reviewSeq); continue; }
-      pending.decision = { action: verdict.onTimeout, by: { id: 'policy', email: 'review-timeout-policy' }, note: `review timed out after ${verdict.reviewTimeout}` };
+      if (!verdict) await condition(settled);
+      else if (!(await condition(settled, verdict.reviewTimeout))) {
+        if (verdict.onTimeout === 'remind') { await db.remindMerchant(orderId, s.reviewSeq); continue; }
+        pending.decision = { action: verdict.onTimeout, by: REVIEW_TIMEOUT_POLICY, note: `review timed out after ${verdict.reviewTimeout}` };
+      }
+      const decision = pending.decision;
+      if (!decision) break; // stock arrived for a backorder
+      // a decision counts only with the API's proof of a live operator session; otherwise keep waiting
+      if (await db.acceptDecision(orderId, s.reviewSeq, kind, decision)) break;
+      pending.decision = undefined;
     }
     const decision = pending.decision;
     pending = undefined;
     upsertSearchAttributes([{ key: KamiReviewReason, value: [] }]);
-    if (decision) await db.recordDecision(orderId, s.reviewSeq, kind, decision);
     return decision;
   }
 

@@ -35,11 +35,16 @@ export function decisionsRouter(deps: ApiDeps): Router {
   const router = Router();
   const { db, runs } = deps;
 
-  async function decide(orderId: string, action: 'approve' | 'reject', d: Decision): Promise<OrderView> {
+  /** Sends the decision with the proof that this session made it (the workflow records nothing without one). */
+  async function decide(req: Request, orderId: string, action: 'approve' | 'reject', d: Omit<Decision, 'by' | 'proof'>): Promise<OrderView> {
     const order = await db.order.findUnique({ where: { id: orderId }, select: { status: true } });
     if (!order) throw new ApiError(404, 'order_not_found', `no order ${orderId}`);
+    const by = decider(req);
+    const sessionId = req.admin!.id;
+    const issuedAt = Date.now();
+    const proof = { sessionId, issuedAt, mac: deps.vault.decisionProof({ orderId, action, operatorId: by.id, sessionId, issuedAt }) };
     try {
-      return await runs.decide(orderId, action, d);
+      return await runs.decide(orderId, action, { ...d, by, proof });
     } catch (err) {
       if ((err as Error).name === 'WorkflowNotFoundError') {
         throw new ApiError(409, 'not_awaiting_review', `order is ${order.status}, not waiting for a decision`);
@@ -53,20 +58,19 @@ export function decisionsRouter(deps: ApiDeps): Router {
       const id = OrderId.parse(req.params.id);
       const body = DecisionBody.parse(req.body ?? {});
       if (action === 'reject' && body.quantity !== undefined) throw new ApiError(400, 'invalid_request', 'a rejection takes no quantity', { quantity: 'only for approve' });
-      res.json(await decide(id, action, { ...body, by: decider(req) }));
+      res.json(await decide(req, id, action, body));
     });
   }
 
   /** Each id becomes its own Update; good items apply, bad ones are reported, none blocks another. */
   router.post('/orders/bulk-decide', requireRole('operator'), async (req, res) => {
     const { ids, decision, note } = BulkBody.parse(req.body);
-    const by = decider(req);
     const results: { id: string; ok: boolean; status?: string; error?: { code: string; message: string } }[] = [];
     const queue = [...new Set(ids)];
     await Promise.all(Array.from({ length: Math.min(BULK_PARALLELISM, queue.length) }, async () => {
       for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
         try {
-          const view = await decide(id, decision, { note, by });
+          const view = await decide(req, id, decision, { note });
           results.push({ id, ok: true, status: view.status });
         } catch (err) {
           if (!toApiError(err)) deps.log.error({ err, orderId: id }, 'bulk decision failed');

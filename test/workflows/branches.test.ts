@@ -16,6 +16,9 @@ import { sharedBundle } from '../helpers/kami.js';
 
 const TIMEOUTS: OrderTimeouts = { paymentHold: '30s', emailGiveUpAfter: '3s', emailRetryMaxInterval: '1s' };
 const PAYMENT = { provider: 'sandbox', txnId: 'txn', amountCents: 500, currency: 'USD' };
+/** The stub accepts any decision that carries a proof (the real check is in activities/review.ts, tested in test/workflows/forgery.test.ts). */
+const PROOF = { sessionId: 's', issuedAt: 0, mac: 'm' };
+const OP = { by: { id: 'op', email: 'op@example.com' }, proof: PROOF };
 const REVIEW: Verdict = { action: 'review', reasons: [{ code: 'bulk_quantity', message: 'many' }], reviewTimeout: '1h', onTimeout: 'remind' };
 
 /** What the stubs answer and record, per order. */
@@ -48,7 +51,10 @@ const stubs = {
     return keys;
   },
   async beginReview(orderId: string, _key: string, kind: string) { record(orderId, `review:${kind}`); return script(orderId).calls.filter((c) => c.startsWith('review:')).length; },
-  async recordDecision(orderId: string, seq: number, _kind: string, d: { action: string }) { record(orderId, `decision:${seq}:${d.action}`); },
+  async acceptDecision(orderId: string, seq: number, _kind: string, d: { action: string; proof?: unknown }) {
+    record(orderId, `decision:${seq}:${d.action}${d.proof ? '' : ':refused'}`);
+    return d.proof !== undefined;
+  },
   async reduceQuantity(orderId: string, q: number) { record(orderId, `reduce:${q}`); },
   async closeUnfulfilled(orderId: string, outcome: string) { record(orderId, `closeUnfulfilled:${outcome}`); },
   async recordStatus(orderId: string, status: string) { record(orderId, `status:${status}`); },
@@ -161,7 +167,7 @@ describe('the payment hold', () => {
     await pay(o);
     await expect.poll(async () => (await runs.status(o.id)).status).toBe('in_review');
     await expect(runs.cancel(o.id, 'operator@example.com')).rejects.toMatchObject({ cause: { type: 'NotAwaitingPayment' } });
-    await runs.decide(o.id, 'reject', { by: { id: 'op', email: 'op@example.com' } });
+    await runs.decide(o.id, 'reject', OP);
     expect((await handle(o.id).result()).status).toBe('rejected');
   });
 });
@@ -173,12 +179,26 @@ describe('a person decides', () => {
     await pay(o);
     await expect.poll(async () => (await runs.status(o.id)).status).toBe('in_review');
     const { reviewSeq } = await runs.status(o.id);
-    await expect(runs.decide(o.id, 'approve', { by: { id: 'op', email: 'op@x' }, quantity: 4 })).rejects.toMatchObject({ cause: { type: 'InvalidQuantity' } });
-    await expect(runs.decide(o.id, 'approve', { by: { id: 'op', email: 'op@x' }, reviewSeq: reviewSeq + 1 })).rejects.toMatchObject({ cause: { type: 'StaleDecision' } });
-    await runs.decide(o.id, 'approve', { by: { id: 'op', email: 'op@x' }, quantity: 2, reviewSeq });
+    await expect(runs.decide(o.id, 'approve', { ...OP, quantity: 4 })).rejects.toMatchObject({ cause: { type: 'InvalidQuantity' } });
+    await expect(runs.decide(o.id, 'approve', { ...OP, reviewSeq: reviewSeq + 1 })).rejects.toMatchObject({ cause: { type: 'StaleDecision' } });
+    await runs.decide(o.id, 'approve', { ...OP, quantity: 2, reviewSeq });
     expect((await handle(o.id).result()).status).toBe('delivered');
     expect(script(o.id).calls).toEqual(['settle:1', 'review:review', 'decision:1:approve', 'reduce:2', 'claim', 'deliver:email']);
     expect((await history(o.id)).upserts).toBeGreaterThan(0);
+  });
+
+  it('a decision the activity cannot prove is ignored: the order keeps waiting, and the policy cannot be impersonated', async () => {
+    const o = order({ settle: () => ({ outcome: 'review', payment: PAYMENT, quantity: 1, verdict: REVIEW }) });
+    await runs.start(o);
+    await pay(o);
+    await expect.poll(async () => (await runs.status(o.id)).status).toBe('in_review');
+    await runs.decide(o.id, 'approve', { by: { id: 'someone', email: 'forger@example.com' } });
+    await expect.poll(() => script(o.id).calls).toContain('decision:1:approve:refused');
+    expect((await runs.status(o.id)).status).toBe('in_review');
+    await expect(runs.decide(o.id, 'approve', { by: { id: 'policy', email: 'review-timeout-policy' } })).rejects.toMatchObject({ cause: { type: 'NotAwaitingReview' } });
+    await runs.decide(o.id, 'reject', OP);
+    expect((await handle(o.id).result()).status).toBe('rejected');
+    expect(script(o.id).calls).toEqual(['settle:1', 'review:review', 'decision:1:approve:refused', 'decision:1:reject', 'closeUnfulfilled:rejected']);
   });
 
   it('a rule rejects: the order closes rejected without a person', async () => {
@@ -229,7 +249,7 @@ describe('after-sales, its own workflow type under the order id', () => {
     expect(await runs.startAfterSales(o, { kind: 'invalid_key', keyId: 7, reason: 'already used' })).toBe(true);
     expect(await runs.startAfterSales(o, { kind: 'resend', channel: 'resend-1', by: 'op' })).toBe(false);
     await expect.poll(async () => (await runs.status(o.id)).status).toBe('in_review');
-    await runs.decide(o.id, 'approve', { by: { id: 'op', email: 'op@x' } });
+    await runs.decide(o.id, 'approve', OP);
     expect((await handle(o.id).result())).toMatchObject({ status: 'delivered', keyIds: [11] });
     expect(script(o.id).calls).toEqual(['review:review', 'decision:1:approve', 'void:7', 'claim', 'deliver:replace-7']);
     expect((await handle(o.id).describe()).type).toBe('afterSalesWorkflow');
