@@ -26,7 +26,8 @@ export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   // money columns are 64-bit (Prisma reads them as bigint); every amount Kami accepts is a safe integer
   app.set('json replacer', bigintAsNumber);
-  app.set('trust proxy', 'loopback');
+  // only the proxies the operator named may speak for the client's address (rate limits and hold caps count it)
+  app.set('trust proxy', config.KAMI_TRUST_PROXY);
   app.disable('x-powered-by');
   app.use((req, res, next) => {
     req.id = req.get('x-request-id')?.slice(0, 64) ?? randomUUID();

@@ -10,10 +10,14 @@ import { PG_CODES, pgErrorCode, run, statement } from './sql.js';
 /** The payment hold of an order: opened at checkout, closed by expiry or cancellation (or paid). */
 
 export type PlaceOrderResult =
-  | { outcome: 'created' | 'existing'; orderId: string; status: OrderStatus; amountCents: number; currency: string; expiresAt: string }
+  | { outcome: 'created'; orderId: string; status: OrderStatus; amountCents: number; currency: string; expiresAt: string }
+  /** A retried Idempotency-Key: the order it made first, and the address that made it. */
+  | { outcome: 'existing'; orderId: string; status: OrderStatus; amountCents: number; currency: string; expiresAt: string; buyerIp: string | null }
   | { outcome: 'idempotency_key_reused' | 'product_not_found' }
   | { outcome: 'stale_rules'; productId: string }
   | { outcome: 'limit_exceeded'; bought: number }
+  | { outcome: 'too_many_unpaid'; unpaid: number; perAddress: boolean }
+  | { outcome: 'hold_too_large'; allowed: number }
   | { outcome: 'out_of_stock'; available: number };
 
 export interface PlaceOrderRequest {
@@ -22,22 +26,40 @@ export interface PlaceOrderRequest {
   quantity: number;
   email: string;
   identities: Identities;
-  idempotencyKey?: string;
+  /** Whose key space an Idempotency-Key lives in (`public` for anonymous buyers, a channel's id for its calls). */
+  idempotencyScope: string;
+  /** sha256 of the Idempotency-Key: the key itself is never stored. */
+  idempotencyKeyHash?: string;
   requestHash: string;
   provider: string;
-  expiresAt: Date;
 }
 
-const PLACE = statement<{ r: PlaceOrderResult }, unknown[]>('kami_place_order',
-  'SELECT kami_place_order($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) AS r');
+/** How long and how much one buyer may hold (infra/config.ts `holds`). */
+export interface HoldPolicy {
+  holdMs: number;
+  scarceHoldMs: number;
+  scarceStock: number;
+  maxUnpaidPerAddress: number;
+  maxUnpaidPerBuyer: number;
+  maxHoldSharePercent: number;
+  holdShareFloor: number;
+}
+
+const PLACE = statement<{ r: PlaceOrderResult }, [request: unknown]>('kami_place_order', 'SELECT kami_place_order($1) AS r');
 
 /** Checkout in one round trip (SQL function kami_place_order, see its migration), against the caller's cached rules. */
-export async function placeOrder(db: Db, o: PlaceOrderRequest, productId: string | null, rules: EffectiveRules): Promise<PlaceOrderResult> {
+export async function placeOrder(db: Db, o: PlaceOrderRequest, productId: string, rules: EffectiveRules, holds: HoldPolicy): Promise<PlaceOrderResult> {
   const s: RuleSettings = rules.settings;
+  const request = {
+    orderId: o.orderId, sku: o.sku, quantity: o.quantity, email: o.email, emailNormalized: o.identities.email,
+    phone: o.identities.phone ?? null, deviceId: o.identities.device ?? null, ip: o.identities.ip ?? null,
+    idempotencyScope: o.idempotencyScope, idempotencyKey: o.idempotencyKeyHash ?? null, requestHash: o.requestHash, provider: o.provider,
+    productId, globalRulesVersion: rules.version.global, productRulesVersion: rules.version.product,
+    limit: s.purchaseLimit, limitWindowMs: durationMs(s.purchaseLimitWindow), limitBy: s.purchaseLimitBy, notCounted: NOT_COUNTED,
+    ...holds,
+  };
   try {
-    const [row] = await run(db, PLACE, o.orderId, o.sku, o.quantity, o.email, o.identities.email, o.identities.phone ?? null,
-      o.identities.device ?? null, o.identities.ip ?? null, o.idempotencyKey ?? null, o.requestHash, o.provider, o.expiresAt,
-      productId, rules.version.global, rules.version.product, s.purchaseLimit, durationMs(s.purchaseLimitWindow), s.purchaseLimitBy, NOT_COUNTED);
+    const [row] = await run(db, PLACE, request);
     return row!.r;
   } catch (err) {
     if (pgErrorCode(err) === PG_CODES.outOfStock) return { outcome: 'out_of_stock', available: Number((err as { detail?: string }).detail ?? 0) };

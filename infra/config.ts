@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import ms from 'ms';
+import { DEFAULT_PHONE_REGION, isPhoneRegion, type PhoneRegion } from '../domain/identity.js';
+import { passwordVerdict } from '../domain/password-strength.js';
+import { INT4_MAX } from '../domain/ids.js';
 
 /** A Temporal/`ms` duration such as `15m`, `24h`, `500ms`. Kept as text: it goes into workflow input as is. */
 const Duration = z.string().transform((v) => v as ms.StringValue).refine((v) => typeof ms(v as ms.StringValue) === 'number' && ms(v as ms.StringValue) > 0, {
@@ -30,14 +33,36 @@ const Env = z.object({
   /** The built-in sandbox payment provider; on by default except in production. */
   KAMI_SANDBOX_PAYMENTS: Flag.optional(),
   KAMI_PAYMENT_HOLD: Duration.default('15m'),
+  /** The hold when little stock is left (fewer than KAMI_SCARCE_STOCK keys after it): unpaid carts block a sellout for less. */
+  KAMI_PAYMENT_HOLD_SCARCE: Duration.default('5m'),
+  KAMI_SCARCE_STOCK: z.coerce.number().int().min(0).max(1_000_000).default(10),
+  /** Unpaid orders one client address may hold at once, and one buyer (email) at that address (0 = no cap). */
+  KAMI_MAX_UNPAID_PER_ADDRESS: z.coerce.number().int().min(0).max(1_000_000).default(10),
+  KAMI_MAX_UNPAID_PER_BUYER: z.coerce.number().int().min(0).max(1_000_000).default(3),
+  /** Most of a product's available stock one order may hold, in percent (100 = no cap); orders of up to KAMI_HOLD_SHARE_FLOOR keys are never capped. */
+  KAMI_MAX_HOLD_SHARE: z.coerce.number().int().min(1).max(100).default(50),
+  KAMI_HOLD_SHARE_FLOOR: z.coerce.number().int().min(1).max(1_000_000).default(5),
   KAMI_EMAIL_GIVE_UP_AFTER: Duration.default('24h'),
   KAMI_EMAIL_RETRY_MAX_INTERVAL: Duration.default('10m'),
   KAMI_CHECKOUT_RATE_LIMIT: z.coerce.number().int().min(0).default(60),
+  /**
+   * Which proxies in front of Kami to believe about the client's address (X-Forwarded-For): off
+   * (default: the connection's address counts), a hop count, or a comma list of addresses/CIDRs
+   * (`loopback`, `uniquelocal` allowed). Set it to your reverse proxy, never wider: a trusted
+   * header lets a client pick the address rate limits and caps count.
+   */
+  KAMI_TRUST_PROXY: z.string().trim().max(1000).default('off')
+    .transform((v): boolean | number | string => (v === '' || v === 'off' || v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
   KAMI_MAX_QUANTITY: z.coerce.number().int().min(1).default(100),
+  /** Region a buyer's phone number without a country code is read in (ISO 3166-1 code, e.g. CN, US, GB). */
+  KAMI_DEFAULT_PHONE_REGION: z.string().trim().toUpperCase()
+    .refine(isPhoneRegion, 'expected a region code such as CN, US or GB')
+    .transform((v) => v as PhoneRegion).default(DEFAULT_PHONE_REGION),
   /** Where review reminders go; defaults to the first owner's email. */
   KAMI_MERCHANT_EMAIL: z.email().optional(),
   /** The first owner of the operator panel; unset, one is generated at first start (never in production). */
   KAMI_ADMIN_EMAIL: z.email().optional(),
+  /** Refused when too easy to guess (domain/password-strength.ts), like a password set in the panel. */
   KAMI_ADMIN_PASSWORD: z.string().min(10, 'use at least 10 characters').optional(),
   /** Idle time after which an operator panel session ends; each request pushes it forward. */
   KAMI_SESSION_TTL: Duration.default('12h'),
@@ -48,6 +73,11 @@ const Env = z.object({
   KAMI_MAIL_CATCHER_PORT: z.coerce.number().int().min(1).max(65535).default(1025),
   KAMI_MAIL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8025),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}).superRefine((e, ctx) => {
+  // the first owner's password is checked like one set in the panel, against the owner's own email
+  if (!e.KAMI_ADMIN_PASSWORD) return;
+  const verdict = passwordVerdict(e.KAMI_ADMIN_PASSWORD, [e.KAMI_ADMIN_EMAIL]);
+  if (verdict.problem) ctx.addIssue({ code: 'custom', path: ['KAMI_ADMIN_PASSWORD'], message: verdict.problem });
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -67,6 +97,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     temporalUiUrl: (e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).replace(/\/$/, ''),
     sandboxPayments: e.KAMI_SANDBOX_PAYMENTS ?? !production,
     smtpUrl: e.SMTP_URL ?? `smtp://127.0.0.1:${e.KAMI_MAIL_CATCHER_PORT}`,
+    holds: {
+      holdMs: durationMs(e.KAMI_PAYMENT_HOLD),
+      scarceHoldMs: durationMs(e.KAMI_PAYMENT_HOLD_SCARCE),
+      scarceStock: e.KAMI_SCARCE_STOCK,
+      maxUnpaidPerAddress: e.KAMI_MAX_UNPAID_PER_ADDRESS || INT4_MAX,
+      maxUnpaidPerBuyer: e.KAMI_MAX_UNPAID_PER_BUYER || INT4_MAX,
+      maxHoldSharePercent: e.KAMI_MAX_HOLD_SHARE,
+      holdShareFloor: e.KAMI_HOLD_SHARE_FLOOR,
+    },
     orderTimeouts: {
       paymentHold: e.KAMI_PAYMENT_HOLD,
       emailGiveUpAfter: e.KAMI_EMAIL_GIVE_UP_AFTER,

@@ -3,6 +3,7 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { LoginBody } from '../../domain/admin-schemas.js';
 import { audit } from '../../infra/audit.js';
 import { durationMs } from '../../infra/config.js';
+import { clearFailedLogins, lockedForMs, recordFailedLogin } from '../../infra/login-guard.js';
 import { authenticate } from '../../infra/operators.js';
 import { createSession, endSession } from '../../infra/sessions.js';
 import type { ApiDeps } from '../deps.js';
@@ -41,8 +42,17 @@ export function authRouter(deps: ApiDeps): Router {
 
   router.post('/auth/login', adminJson, ...loginLimiters(config.KAMI_LOGIN_RATE_LIMIT), async (req, res) => {
     const { email, password } = LoginBody.parse(req.body);
+    const locked = await lockedForMs(db, email);
+    if (locked > 0) {
+      res.setHeader('retry-after', String(Math.ceil(locked / 1000)));
+      throw new ApiError(429, 'account_locked', `too many failed sign-ins for this account; try again in ${Math.ceil(locked / 1000)} seconds`);
+    }
     const operator = await authenticate(db, email, password);
-    if (!operator) throw new ApiError(401, 'invalid_credentials', 'wrong email or password, or the account is disabled');
+    if (!operator) {
+      await recordFailedLogin(db, email);
+      throw new ApiError(401, 'invalid_credentials', 'wrong email or password, or the account is disabled');
+    }
+    await clearFailedLogins(db, operator.id);
     const session = await createSession(db, operator.id, ttl);
     await audit(db, { id: operator.id, email: operator.email }, 'auth.login', { type: 'operator', id: operator.id }, { ip: req.ip });
     res.cookie(SESSION_COOKIE, session.token, sessionCookie(deps, session.expiresAt));

@@ -3,14 +3,25 @@ import type { z } from 'zod';
 import { normalizeEmail, normalizePhone, type Identities } from '../../domain/identity.js';
 import type { OrderStatus } from '../../domain/order-status.js';
 import { placeOrder as placeOrderSql, type PlaceOrderResult } from '../../infra/checkout-store.js';
-import { durationMs } from '../../infra/config.js';
+import { sha256Hex } from '../../infra/crypto.js';
 import { newOrderId } from '../../infra/ids.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import type { CreateOrderBody } from './schemas.js';
 
 type Body = z.infer<typeof CreateOrderBody>;
-export interface PlacedOrder { id: string; status: OrderStatus; amountCents: number; currency: string; expiresAt: Date }
+
+/** The Idempotency-Key space of anonymous buyers (a channel's calls get their own, by channel). */
+const PUBLIC_SCOPE = 'public';
+export interface PlacedOrder {
+  id: string; status: OrderStatus; amountCents: number; currency: string; expiresAt: Date;
+  /**
+   * A replay of the key from another address than the one that placed the order: the caller gets
+   * the order's id and status, never its access token (which opens the keys). A retry from the
+   * same address gets the whole answer again.
+   */
+  foreignReplay: boolean;
+}
 
 const requestHash = (body: Body) =>
   createHash('sha256').update(JSON.stringify([body.sku, body.quantity, body.email.toLowerCase(), body.phone ?? null, body.deviceId ?? null])).digest('hex');
@@ -30,26 +41,31 @@ export async function placeOrder(deps: ApiDeps, body: Body, idempotencyKey: stri
     email: normalizeEmail(body.email), phone: body.phone ? normalizePhone(body.phone) : undefined, ip: buyerIp, device: body.deviceId,
   };
   const request = {
-    orderId: newOrderId(), sku: body.sku, quantity: body.quantity, email: body.email, identities, idempotencyKey,
-    requestHash: requestHash(body), provider, expiresAt: new Date(Date.now() + durationMs(config.orderTimeouts.paymentHold)),
+    orderId: newOrderId(), sku: body.sku, quantity: body.quantity, email: body.email, identities,
+    // anonymous buyers share one key space; the key is kept only as a hash (it opens the order's replay)
+    idempotencyScope: PUBLIC_SCOPE, idempotencyKeyHash: idempotencyKey === undefined ? undefined : sha256Hex(idempotencyKey),
+    requestHash: requestHash(body), provider,
   };
 
   const notFound = new ApiError(404, 'product_not_found', `no product with sku "${body.sku}" is on sale`);
   let product = await rules.forSku(body.sku);
   if (!product) throw notFound;
-  let r: PlaceOrderResult = await placeOrderSql(db, request, product.productId, product);
+  let r: PlaceOrderResult = await placeOrderSql(db, request, product.productId, product, config.holds);
   if (r.outcome === 'stale_rules') {
     // the panel changed this product or the rules (or the SKU moved): reload once and try again
     rules.forget(product.productId, body.sku);
     product = await rules.forSku(body.sku);
     if (!product) throw notFound;
-    r = await placeOrderSql(db, request, product.productId, product);
+    r = await placeOrderSql(db, request, product.productId, product, config.holds);
   }
 
   switch (r.outcome) {
     case 'created':
     case 'existing': {
-      const placed = { id: r.orderId, status: r.status, amountCents: r.amountCents, currency: r.currency, expiresAt: new Date(r.expiresAt) };
+      const placed = {
+        id: r.orderId, status: r.status, amountCents: r.amountCents, currency: r.currency, expiresAt: new Date(r.expiresAt),
+        foreignReplay: r.outcome === 'existing' && r.buyerIp !== (buyerIp ?? null),
+      };
       if (placed.status === 'awaiting_payment') await runs.start({ id: placed.id, productId: product.productId, sku: body.sku, expiresAt: placed.expiresAt });
       return placed;
     }
@@ -59,6 +75,12 @@ export async function placeOrder(deps: ApiDeps, body: Body, idempotencyKey: stri
       throw new ApiError(409, 'idempotency_key_reused', 'this Idempotency-Key was used for a different order; use a new key for a new order');
     case 'out_of_stock':
       throw new ApiError(409, 'out_of_stock', `only ${r.available} of ${body.quantity} keys of "${body.sku}" are available right now`, { available: r.available });
+    case 'too_many_unpaid':
+      throw new ApiError(429, 'too_many_unpaid', r.perAddress
+        ? `${r.unpaid} unpaid orders from your address are already holding stock; pay one or let it expire first`
+        : `you already have ${r.unpaid} unpaid orders holding stock; pay one or let it expire first`, { unpaid: r.unpaid });
+    case 'hold_too_large':
+      throw new ApiError(409, 'hold_too_large', `one order may hold at most ${r.allowed} keys of "${body.sku}" right now; order fewer`, { allowed: r.allowed });
     case 'limit_exceeded': {
       const s = product.settings;
       throw new ApiError(409, 'limit_exceeded', `this product is limited to ${s.purchaseLimit} per buyer per ${s.purchaseLimitWindow}; you already have ${r.bought}`,

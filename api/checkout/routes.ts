@@ -47,6 +47,12 @@ export function checkoutRouter(deps: ApiDeps, payment: PaymentProvider | undefin
     const idempotencyKey = key === undefined ? undefined : IdempotencyKey.parse(key);
     const body = CreateOrderBody.parse(req.body);
     const order = await placeOrder(deps, body, idempotencyKey, req.ip, payment.name);
+    if (order.foreignReplay) {
+      return void res.status(200).json({
+        orderId: order.id, status: order.status, replayed: true,
+        message: 'this Idempotency-Key placed an order from another address; its access token goes only to that address (and to the buyer by email)',
+      });
+    }
     const accessToken = vault.orderAccessToken(order.id);
     res.status(201).json({
       orderId: order.id,
@@ -62,6 +68,7 @@ export function checkoutRouter(deps: ApiDeps, payment: PaymentProvider | undefin
   });
 
   router.get('/orders/:orderId', async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store'); // the answer holds the buyer's keys
     const { orderId } = OrderParams.parse(req.params);
     const { wait } = OrderReadQuery.parse(req.query);
     const token = bearerToken(req.get('authorization'));

@@ -27,7 +27,13 @@ export const CreateOrderBody = z.strictObject({
   deviceId: z.string().trim().min(8).max(128).optional().meta({ description: 'an optional device fingerprint from the shop front' }),
 }).meta({ id: 'CreateOrder' });
 
-export const IdempotencyKey = z.string().min(1).max(128).regex(/^[\w.:-]+$/, 'use letters, digits and _ . : -');
+/**
+ * For an anonymous buyer the key is also the secret that opens a replay of its order (with its
+ * access token), so it must be unguessable: 16+ characters with some variety, e.g. a UUID.
+ */
+export const IdempotencyKey = z.string().min(16, 'use at least 16 random characters (a UUID will do)').max(128)
+  .regex(/^[\w.:-]+$/, 'use letters, digits and _ . : -')
+  .refine((k) => new Set(k).size >= 8, 'use random characters (a UUID will do): this key is too easy to guess');
 
 export const OrderStatusSchema = z.enum(ORDER_STATUSES).meta({ id: 'OrderStatus' });
 
@@ -42,6 +48,13 @@ export const OrderCreated = z.object({
   orderUrl: z.url(),
   accessToken: z.string().meta({ description: 'Bearer token for GET /api/v1/orders/{orderId}; keep it private' }),
 }).meta({ id: 'OrderCreated' });
+
+export const OrderReplayed = z.object({
+  orderId: z.string(),
+  status: OrderStatusSchema,
+  replayed: z.literal(true),
+  message: z.string(),
+}).meta({ id: 'OrderReplayed', description: 'a retried Idempotency-Key from another address than the one that placed the order: no access token' });
 
 export const OrderParams = z.object({ orderId: z.string().regex(/^ord_[0-9A-Z]{22}$/, 'not an order id') });
 
@@ -80,9 +93,10 @@ registry.registerPath({
     body: { content: { 'application/json': { schema: CreateOrderBody } } },
   },
   responses: {
-    201: { description: 'order created (or the same order again for a retried Idempotency-Key)', content: { 'application/json': { schema: OrderCreated } } },
-    ...errorResponses(400, 404, 409, 413, 429),
-    // 409 codes: out_of_stock, limit_exceeded, idempotency_key_reused
+    201: { description: 'order created (or the same order again for a retried Idempotency-Key from the same address)', content: { 'application/json': { schema: OrderCreated } } },
+    200: { description: 'the same Idempotency-Key retried from another address: the order, without its access token', content: { 'application/json': { schema: OrderReplayed } } },
+    ...errorResponses(400, 404, 409, 413, 429, 503),
+    // 409 codes: out_of_stock, limit_exceeded, hold_too_large, idempotency_key_reused; 429: rate_limited, too_many_unpaid
   },
 });
 registry.registerPath({

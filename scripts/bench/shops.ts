@@ -53,6 +53,8 @@ export async function startKami(stack: Stack, opts: { prefix?: string; route?: P
       KAMI_MASTER_KEY: stack.masterKey,
       SMTP_URL: stack.mail.url,
       KAMI_CHECKOUT_RATE_LIMIT: '0',
+      // each buyer is a person of its own, at its own address (X-Forwarded-For from the harness on loopback)
+      KAMI_TRUST_PROXY: 'loopback',
       KAMI_DEMO: '0',
       KAMI_ADMIN_EMAIL: admin.email,
       KAMI_ADMIN_PASSWORD: admin.password,

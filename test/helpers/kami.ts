@@ -44,6 +44,12 @@ export async function startKami(opts: KamiOptions = {}) {
     KAMI_MASTER_KEY: masterKey,
     SMTP_URL: mail.url,
     KAMI_CHECKOUT_RATE_LIMIT: '0',
+    // tests speak for many buyers through X-Forwarded-For, as a reverse proxy on loopback would
+    KAMI_TRUST_PROXY: 'loopback',
+    // hold caps and shares are tested where they are the subject (test/api/fair-holds.test.ts)
+    KAMI_MAX_UNPAID_PER_ADDRESS: '0',
+    KAMI_MAX_UNPAID_PER_BUYER: '0',
+    KAMI_MAX_HOLD_SHARE: '100',
     KAMI_PAYMENT_HOLD: '30s',
     KAMI_EMAIL_GIVE_UP_AFTER: '30s',
     KAMI_EMAIL_RETRY_MAX_INTERVAL: '1s',

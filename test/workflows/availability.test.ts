@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { sha256Hex } from '../../infra/crypto.js';
 import { startDevServer, type DevServer } from '../../scripts/lib/dev-server.js';
 import { call } from '../helpers/http.js';
 import { startKami, type Kami } from '../helpers/kami.js';
@@ -49,7 +50,7 @@ describe('Temporal is away', () => {
     // the retried checkout finds the order the refused one committed, and starts its run
     const placed = await call(kami, 'POST', '/api/v1/orders', { body, headers: { 'idempotency-key': key } });
     expect(placed.status, placed.text).toBe(201);
-    expect(await kami.db.order.count({ where: { idempotencyKey: key } })).toBe(1);
+    expect(await kami.db.order.count({ where: { idempotencyKey: sha256Hex(key) } })).toBe(1);
     expect((await kami.pay(placed.body.orderId, placed.body.accessToken)).status).toBe(200);
     await expect.poll(async () => (await kami!.order(placed.body.orderId, placed.body.accessToken)).body.status, { timeout: 30_000 }).toBe('delivered');
   }, 120_000);
