@@ -29,7 +29,10 @@ const Env = z.object({
   KAMI_WORKFLOW_BUNDLE: z.string().min(1).optional(),
   /** 32 bytes as 64 hex characters. Unset outside production: generated into KAMI_DATA_DIR/master.key. */
   KAMI_MASTER_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex characters (32 bytes)').optional(),
-  KAMI_DEMO: Flag.default(true),
+  /** Seed the [DEMO] catalogue into an empty database (`npm start`); on by default except in production. */
+  KAMI_DEMO: Flag.optional(),
+  /** Lets production run with the sandbox provider or demo data (a staging shop); it then warns loudly at every start. */
+  KAMI_ALLOW_UNSAFE_PRODUCTION: Flag.default(false),
   /** The built-in sandbox payment provider; on by default except in production. */
   KAMI_SANDBOX_PAYMENTS: Flag.optional(),
   KAMI_PAYMENT_HOLD: Duration.default('15m'),
@@ -88,6 +91,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) throw new Error(`Invalid configuration:\n${z.prettifyError(parsed.error)}`);
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
+  const sandboxPayments = e.KAMI_SANDBOX_PAYMENTS ?? !production;
+  const demo = e.KAMI_DEMO ?? !production;
+  // a sandbox "payment" costs nothing: a shop taking real orders must not accept one by accident
+  const unsafe = [sandboxPayments && 'KAMI_SANDBOX_PAYMENTS', demo && 'KAMI_DEMO'].filter(Boolean);
+  if (production && unsafe.length && !e.KAMI_ALLOW_UNSAFE_PRODUCTION) {
+    throw new Error(`Invalid configuration:\n✖ ${unsafe.join(' and ')} must be off in production (anyone could pay with the sandbox, or buy demo keys); set KAMI_ALLOW_UNSAFE_PRODUCTION=1 only for a staging shop`);
+  }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
   return {
     ...e,
@@ -95,7 +105,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl,
     temporalAddress: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`,
     temporalUiUrl: (e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).replace(/\/$/, ''),
-    sandboxPayments: e.KAMI_SANDBOX_PAYMENTS ?? !production,
+    sandboxPayments,
+    demo,
+    /** What production runs with against advice (KAMI_ALLOW_UNSAFE_PRODUCTION); each process warns about it at start. */
+    unsafeProduction: production ? unsafe as string[] : [],
     smtpUrl: e.SMTP_URL ?? `smtp://127.0.0.1:${e.KAMI_MAIL_CATCHER_PORT}`,
     holds: {
       holdMs: durationMs(e.KAMI_PAYMENT_HOLD),
@@ -116,4 +129,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 export function durationMs(d: string): number {
   return ms(d as ms.StringValue);
+}
+
+/** The loud warning a production process gives at every start when it runs with the sandbox or demo data. */
+export function warnIfUnsafe(config: Config, log: { warn(obj: object, msg: string): void }) {
+  if (config.unsafeProduction.length) {
+    log.warn({ unsafe: config.unsafeProduction }, `⚠ PRODUCTION WITH ${config.unsafeProduction.join(' AND ')} ON (KAMI_ALLOW_UNSAFE_PRODUCTION): sandbox payments cost nothing and demo keys are public; never take real orders like this`);
+  }
 }

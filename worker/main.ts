@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
-import { loadConfig } from '../infra/config.js';
+import { loadConfig, warnIfUnsafe } from '../infra/config.js';
 import { createKeyVault } from '../infra/crypto.js';
 import { createDb } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
@@ -19,6 +19,7 @@ import { installTemporalRuntime } from '../infra/temporal-runtime.js';
 /** The order worker: runs workflow tasks from the bundle and activities over real dependencies. */
 export async function runWorker(config = loadConfig()) {
   const log = createLogger(config.LOG_LEVEL, 'worker');
+  warnIfUnsafe(config, log);
   installTemporalRuntime(log);
   const db = createDb(config.DATABASE_URL);
   const mailer = createMailer(config.smtpUrl, config.MAIL_FROM);

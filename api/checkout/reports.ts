@@ -17,8 +17,11 @@ registry.registerPath({
   method: 'post', path: '/api/v1/orders/{orderId}/reports', summary: 'Report a delivered key as invalid; the shop reviews it and replaces it',
   security: [{ bearer: [] }],
   request: { params: OrderParams, body: { content: { 'application/json': { schema: KeyReportBody } } } },
-  responses: { 202: { description: 'the report waits for the shop' }, ...errorResponses(400, 401, 403, 404, 409) },
+  responses: { 202: { description: 'the report waits for the shop' }, ...errorResponses(400, 401, 403, 404, 409, 429) },
 });
+
+/** Reports a buyer may file on one order: each one puts it in front of a person, so they are not free. */
+const MAX_REPORTS_PER_ORDER = 3;
 
 /** After-sales for buyers: an invalid-key report opens a review on the order's own workflow. */
 export function reportsRouter(deps: ApiDeps): Router {
@@ -33,6 +36,12 @@ export function reportsRouter(deps: ApiDeps): Router {
     if (!order) throw new ApiError(404, 'order_not_found', `no order ${orderId}`);
     if (!accepts('report_key', order)) {
       throw new ApiError(409, 'order_not_delivered', `order is ${order.status}; only delivered keys can be reported`);
+    }
+    const [{ reports } = { reports: 0 }] = await db.$queryRaw<{ reports: number }[]>`
+      SELECT count(*)::int AS reports FROM order_event
+      WHERE order_id = ${orderId} AND type = 'in_review' AND data->'reasons' @> '[{"code":"invalid_key_report"}]'`;
+    if (reports >= MAX_REPORTS_PER_ORDER) {
+      throw new ApiError(429, 'too_many_reports', `this order's keys were reported ${reports} times already; contact the shop directly`);
     }
     const key = await db.cardKey.findFirst({ where: { orderId, status: 'sold', fingerprint: vault.fingerprint(body.key) }, select: { id: true } });
     if (!key) throw new ApiError(404, 'key_not_found', 'that key is not one of the keys this order holds (a replaced key cannot be reported again)');

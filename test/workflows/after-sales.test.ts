@@ -155,3 +155,20 @@ describe('the review number belongs to the order, across all its runs', () => {
     expect(audits.map((a) => [a.action, (a.data as { note: string }).note])).toEqual([['order.review.reject', 'first look'], ['order.review.approve', 'second look']]);
   });
 });
+
+describe('invalid-key reports', () => {
+  it('are capped per order: the fourth is refused with 429 and opens nothing', async () => {
+    const o = await delivered(2);
+    for (let n = 1; n <= 3; n++) {
+      expect((await report(o.orderId, o.token, { key: o.keys[0], reason: `report ${n}` })).status).toBe(202);
+      await expect.poll(() => statusOf(o.orderId), { timeout: 15_000 }).toBe('in_review');
+      expect((await adminCall(kami, operator, 'POST', `/orders/${o.orderId}/reject`, { body: { note: 'works' } })).status).toBe(200);
+      await kami.temporal.workflow.getHandle(orderWorkflowId(o.orderId)).result();
+    }
+    const fourth = await report(o.orderId, o.token, { key: o.keys[0], reason: 'report 4' });
+    expect(fourth.status).toBe(429);
+    expect(fourth.body.error.code).toBe('too_many_reports');
+    expect(await statusOf(o.orderId)).toBe('delivered');
+    expect((await kami.temporal.workflow.getHandle(orderWorkflowId(o.orderId)).describe()).status.name).toBe('COMPLETED');
+  });
+});
