@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { OperatorCreate, OperatorUpdate, ROLES } from '../../domain/admin-schemas.js';
+import { passwordVerdict } from '../../domain/password-strength.js';
 import { audit } from '../../infra/audit.js';
 import { Prisma } from '../../infra/db.js';
 import { createOperator, hashPassword, isLastActiveOwner, OPERATOR_FIELDS } from '../../infra/operators.js';
@@ -27,6 +28,12 @@ function emailTaken(err: unknown): never {
     throw new ApiError(409, 'email_taken', 'another operator already uses this email', { email: 'another operator already uses this email' });
   }
   throw err;
+}
+
+/** A 400 on `password` when it is too easy to guess, counting the operator's own email and name as guessable words. */
+function requireStrongPassword(password: string, personal: (string | undefined)[]) {
+  const { problem } = passwordVerdict(password, personal);
+  if (problem) throw new ApiError(400, 'weak_password', problem, { password: problem });
 }
 
 const lastOwner = () => new ApiError(409, 'last_owner', 'this is the last active owner; make someone else owner first');
@@ -59,6 +66,7 @@ export function operatorsRouter({ db }: ApiDeps): Router {
 
   router.post('/operators', requireRole('owner'), async (req, res) => {
     const input = OperatorCreate.parse(req.body);
+    requireStrongPassword(input.password, [input.email, input.name]);
     const op = await db.$transaction(async (tx) => {
       const created = await createOperator(tx, input).catch(emailTaken);
       await audit(tx, actorOf(req), 'operator.create', { type: 'operator', id: created.id }, { email: created.email, role: created.role });
@@ -73,6 +81,7 @@ export function operatorsRouter({ db }: ApiDeps): Router {
     const op = await db.$transaction(async (tx) => {
       const before = await tx.operator.findUnique({ where: { id }, select: OPERATOR_FIELDS });
       if (!before) throw new ApiError(404, 'operator_not_found', `no operator ${id}`);
+      if (password) requireStrongPassword(password, [fields.email ?? before.email, fields.name ?? before.name, before.email]);
       const losesOwnership = before.role === 'owner' && !before.disabled && ((fields.role && fields.role !== 'owner') || fields.disabled === true);
       if (losesOwnership && await isLastActiveOwner(tx, id)) throw lastOwner();
       const after = await tx.operator.update({

@@ -30,6 +30,8 @@ const DOMAIN_PACKAGES = new Set([
   'zod',
   // identity.ts: phone numbers to E.164, with the numbering-plan metadata the package ships
   'libphonenumber-js/max',
+  // password-strength.ts: the strength estimator and its dictionaries
+  '@zxcvbn-ts/core', '@zxcvbn-ts/language-common', '@zxcvbn-ts/language-en',
 ]);
 
 const offenders = (list: Import[], bad: (i: Import) => boolean) => list.filter(bad).map((i) => `${i.file} → ${i.spec}${i.typeOnly ? ' (type)' : ''}`);

@@ -142,7 +142,7 @@ const kami = {
   audit: { empty_title: 'Nothing recorded yet', empty_text: 'Sign-ins, decisions, imports, reveals and setting changes are recorded here.' },
   operators: {
     disabled: 'Disabled', role_help: 'Owner: everything. Operator: decide, edit, import. Viewer: read only.',
-    password_help: 'At least 10 characters', new_password_help: 'Leave empty to keep the current password',
+    password_help: 'At least 10 characters and hard to guess: a few unrelated words work well', new_password_help: 'Leave empty to keep the current password',
     disabled_help: 'A disabled operator is signed out and cannot sign in',
   },
   rules: {

@@ -141,7 +141,7 @@ const kamiZh: KamiMessages = {
     audit: { empty_title: '暂无记录', empty_text: '登录、审核决定、导入、查看明文和设置修改都会记录在这里。' },
     operators: {
       disabled: '已停用', role_help: '所有者：全部权限。操作员：审核、编辑、导入。只读：仅查看。',
-      password_help: '至少 10 个字符', new_password_help: '留空则保留当前密码',
+      password_help: '至少 10 个字符且不易猜到：几个不相关的词组合即可', new_password_help: '留空则保留当前密码',
       disabled_help: '停用的操作员会被登出且无法登录',
     },
     rules: {
