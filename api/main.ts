@@ -20,8 +20,9 @@ export async function runApi(config = loadConfig()) {
   const db = createDb(config.DATABASE_URL, 20);
   const temporal = createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
   const vault = createKeyVault(resolveMasterKey(config).key);
-  const owner = firstOwnerNotice(await ensureFirstOwner(db, config));
-  if (owner) console.log(owner); // for the person starting Kami; the structured logger never sees the password
+  // for the person starting Kami: a generated password goes to a terminal, or else to a 0600 file in KAMI_DATA_DIR
+  const owner = firstOwnerNotice(await ensureFirstOwner(db, config), { tty: Boolean(process.stdout.isTTY), dataDir: config.KAMI_DATA_DIR });
+  if (owner) console.log(owner); // the structured logger never sees the password
   let port = config.PORT;
   const deps = createApiDeps({ config, db, temporal, vault, log, selfUrl: () => `http://127.0.0.1:${port}` });
   const app = createApp(deps);

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { hash, verify } from '@node-rs/argon2';
 import type { Role } from '../domain/admin-schemas.js';
 import { audit, SYSTEM_ACTOR } from './audit.js';
@@ -78,14 +80,50 @@ export async function ensureFirstOwner(db: Db, config: Pick<Config, 'KAMI_ADMIN_
   return { email, created: true, generatedPassword };
 }
 
-/** What to tell whoever started Kami about the first owner; the generated password is shown this once. */
-export function firstOwnerNotice(owner: { email: string; created: boolean; generatedPassword?: string }): string | null {
+/** Where a generated first-owner password goes when stdout is not a terminal (a log, a pipe, a CI job). */
+export const FIRST_OWNER_PASSWORD_FILE = 'first-owner-password.txt';
+
+/**
+ * What to tell whoever started Kami about the first owner. A generated password is shown this once,
+ * and only to a terminal: when stdout is not one (its lines end up in logs), the password goes to
+ * `<dataDir>/first-owner-password.txt`, created readable by this user only (mode 0600), and the notice
+ * says where. Callers pass `process.stdout.isTTY` and KAMI_DATA_DIR.
+ */
+export function firstOwnerNotice(
+  owner: { email: string; created: boolean; generatedPassword?: string },
+  out: { tty: boolean; dataDir: string },
+): string | null {
   if (!owner.created) return null;
   if (!owner.generatedPassword) return `✔ Created the operator panel owner ${owner.email} (password from KAMI_ADMIN_PASSWORD)`;
+  const change = 'Change it after signing in (or set KAMI_ADMIN_EMAIL / KAMI_ADMIN_PASSWORD before the first start).';
+  if (out.tty) {
+    return [
+      `✔ Created the operator panel owner. Sign in at /admin with:`,
+      `    email     ${owner.email}`,
+      `    password  ${owner.generatedPassword}`,
+      `⚠ This password is shown only now. ${change}`,
+    ].join('\n');
+  }
+  const file = resolve(join(out.dataDir, FIRST_OWNER_PASSWORD_FILE));
+  try {
+    mkdirSync(out.dataDir, { recursive: true, mode: 0o700 });
+    // a file left from an earlier first start may have any mode: replace it rather than write into it
+    try { unlinkSync(file); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; }
+    // created 0600 by open(2) itself (O_CREAT|O_EXCL), so the password is never readable by others, not even briefly
+    writeFileSync(file, [
+      `Kami operator panel owner, created ${new Date().toISOString()}. Sign in at /admin with:`,
+      `email     ${owner.email}`,
+      `password  ${owner.generatedPassword}`,
+      `${change} Then delete this file.`,
+      '',
+    ].join('\n'), { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    throw new Error(`created the operator panel owner ${owner.email}, but could not write its generated password to ${file} ` +
+      `(${(err as Error).message}); it was not printed because stdout is not a terminal. Delete that operator row and start again ` +
+      `with ${out.dataDir} writable, or with KAMI_ADMIN_EMAIL / KAMI_ADMIN_PASSWORD set`);
+  }
   return [
-    `✔ Created the operator panel owner. Sign in at /admin with:`,
-    `    email     ${owner.email}`,
-    `    password  ${owner.generatedPassword}`,
-    `⚠ This password is shown only now. Change it after signing in (or set KAMI_ADMIN_EMAIL / KAMI_ADMIN_PASSWORD before the first start).`,
+    `✔ Created the operator panel owner ${owner.email}. Its generated password is in ${file} (readable by this user only; not printed because stdout is not a terminal).`,
+    `⚠ ${change} Then delete that file.`,
   ].join('\n');
 }

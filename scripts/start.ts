@@ -59,7 +59,7 @@ try {
 
   const admin = createDb(config.DATABASE_URL, 2);
   const owner = await ensureFirstOwner(admin, config).finally(() => admin.$disconnect());
-  console.log(firstOwnerNotice(owner) ?? `✔ Operator panel owner: ${owner.email}`);
+  console.log(firstOwnerNotice(owner, { tty: Boolean(process.stdout.isTTY), dataDir: config.KAMI_DATA_DIR }) ?? `✔ Operator panel owner: ${owner.email}`);
 
   if (config.KAMI_DEMO) {
     const db = createDb(config.DATABASE_URL, 2);
