@@ -1,4 +1,4 @@
-import { marked } from 'marked';
+import { renderGuide } from '../domain/guide.js';
 import { escapeHtml } from '../domain/html.js';
 
 export interface DeliveryEmailInput {
@@ -34,7 +34,7 @@ export function renderDeliveryEmail(d: DeliveryEmailInput): { subject: string; t
 <ol style="font-family:ui-monospace,monospace;font-size:16px;background:#f1f3f9;padding:16px 16px 16px 40px;border-radius:8px">
 ${d.secrets.map((s) => `<li>${escapeHtml(s)}</li>`).join('\n')}
 </ol>
-${d.guide ? `<h3>How to use</h3>${marked.parse(escapeHtml(d.guide), { async: false })}` : ''}
+${d.guide ? `<h3>How to use</h3>${renderGuide(d.guide)}` : ''}
 <p><a href="${escapeHtml(d.orderUrl)}">Open your order page</a> to see the keys again at any time.</p>
 <p style="color:#8a90a2;font-size:12px">Sent by Kami · 卡密自动发货</p>
 </div></body></html>`;

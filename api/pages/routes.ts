@@ -1,10 +1,11 @@
 import { Router } from 'express';
-import { marked } from 'marked';
 import { z } from 'zod';
+import { renderGuide } from '../../domain/guide.js';
 import type { OrderStatus } from '../../domain/order-status.js';
 import { readBuyerOrder } from '../checkout/order-view.js';
 import { OrderParams } from '../checkout/schemas.js';
 import type { ApiDeps } from '../deps.js';
+import { noStore } from '../admin/session.js';
 import { ApiError } from '../errors.js';
 import { signSandboxNotification, SIGNATURE_HEADER } from '../payments/sandbox.js';
 import { escapeHtml, page } from './html.js';
@@ -19,11 +20,11 @@ const BADGE: Record<OrderStatus, [string, string]> = {
   expired: ['bad', 'Expired'], cancelled: ['bad', 'Cancelled'], failed: ['bad', 'Failed'],
 };
 
-/** Buyer-facing HTML: the order page and, when enabled, the sandbox payment page. */
+/** Buyer-facing HTML: the order page and, when enabled, the sandbox payment page. Never cached: they show keys and carry the token. */
 export function pagesRouter(deps: ApiDeps): Router {
   const router = Router();
 
-  router.get('/orders/:orderId', async (req, res) => {
+  router.get('/orders/:orderId', noStore, async (req, res) => {
     const { orderId } = OrderParams.parse(req.params);
     const { token } = TokenQuery.parse(req.query);
     const o = await readBuyerOrder(deps, orderId, token);
@@ -38,14 +39,14 @@ export function pagesRouter(deps: ApiDeps): Router {
 ${o.paidAt ? `<tr><td>Paid</td><td>${o.paidAt.replace('T', ' ').slice(0, 19)} UTC</td></tr>` : ''}
 ${o.email ? `<tr><td>Email</td><td>${escapeHtml(o.email.status)}</td></tr>` : ''}</table>
 ${o.keys.length ? `<h2>Your key${o.keys.length > 1 ? 's' : ''}</h2><ol class="keys">${o.keys.map((k) => `<li>${escapeHtml(k)}</li>`).join('')}</ol>` : ''}
-${o.keys.length && o.guide ? `<h3>How to use</h3><div class="guide">${marked.parse(escapeHtml(o.guide), { async: false })}</div>` : ''}
+${o.keys.length && o.guide ? `<h3>How to use</h3><div class="guide">${renderGuide(o.guide)}</div>` : ''}
 ${o.status === 'awaiting_payment' && deps.config.sandboxPayments ? `<p><a href="/sandbox/pay/${o.orderId}?token=${encodeURIComponent(token)}">Go to payment</a></p>` : ''}
 ${pending ? '<p class="muted">This page refreshes by itself.</p>' : ''}`, { refreshSeconds: pending ? 2 : undefined }));
   });
 
   if (!deps.config.sandboxPayments) return router;
 
-  router.get('/sandbox/pay/:orderId', async (req, res) => {
+  router.get('/sandbox/pay/:orderId', noStore, async (req, res) => {
     const { orderId } = OrderParams.parse(req.params);
     const { token } = TokenQuery.parse(req.query);
     const o = await readBuyerOrder(deps, orderId, token);

@@ -3,6 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
+/**
+ * The web page shows mail as its HTML, and mail is written by whoever sent it: nothing in it may run.
+ * No scripts, frames, plugins, fetches or forms anywhere (default-src 'none'); inline styles (emails
+ * are styled inline) and images. A mail itself is also sandboxed (no scripts, forms, popups or
+ * same-origin access even if a directive were missed); the list is not, so its refresh keeps working.
+ */
+const LIST_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const MAIL_CSP = `${LIST_CSP}; img-src data: http: https:; sandbox`;
+
 export interface CaughtMail { id: number; to: string; subject: string; text: string; html: string; messageId: string; receivedAt: Date }
 
 /**
@@ -51,6 +60,10 @@ export async function startMailCatcher(opts: { smtpPort?: number; httpPort?: num
       const id = Number(req.url?.match(/^\/(\d+)$/)?.[1]);
       const mail = messages.find((m) => m.id === id);
       res.setHeader('content-type', 'text/html; charset=utf-8');
+      res.setHeader('content-security-policy', mail ? MAIL_CSP : LIST_CSP);
+      res.setHeader('x-content-type-options', 'nosniff');
+      res.setHeader('referrer-policy', 'no-referrer');
+      res.setHeader('cache-control', 'no-store'); // caught mail holds card keys
       if (mail) return void res.end(mail.html || `<pre>${mail.text.replace(/</g, '&lt;')}</pre>`);
       const rows = messages.slice().reverse().map((m) => `<tr><td>${m.receivedAt.toISOString().slice(11, 19)}</td><td>${m.to.replace(/</g, '&lt;')}</td><td><a href="/${m.id}">${m.subject.replace(/</g, '&lt;')}</a></td></tr>`);
       res.end(`<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>Kami mail catcher</title>

@@ -94,8 +94,16 @@ describe('operator panel: products and keys', () => {
     await price.waitFor();
     expect(await price.inputValue()).toBe('15');
     await price.fill('12.34');
-    await page.locator('textarea[name="guide"]').fill('## Redeem\n1. Open **Spotify**\n2. Paste the code');
-    await page.getByTestId('guide-preview').locator('h2').waitFor();
+    await page.locator('textarea[name="guide"]').fill('## Redeem\n1. Open **Spotify**\n2. Paste the code `<KEY>`\n\n'
+      + '[Help](https://support.spotify.example/redeem) · [not this](javascript:alert(1)) · <b>raw</b>');
+    const preview = page.getByTestId('guide-preview');
+    await preview.locator('h2').waitFor();
+    // the preview is what buyers get (domain/guide.ts): code as typed, only http(s)/mailto links, raw HTML as text
+    expect(await preview.locator('code').textContent()).toBe('<KEY>');
+    expect(await preview.locator('a').evaluateAll((as) => as.map((a) => [a.textContent, a.getAttribute('href')])))
+      .toEqual([['Help', 'https://support.spotify.example/redeem']]);
+    expect(await preview.textContent()).toContain('not this · <b>raw</b>');
+    expect(await preview.locator('b').count()).toBe(0);
     await screenshot(page, 'product-edit');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.waitForURL(/\/admin\/products$/);

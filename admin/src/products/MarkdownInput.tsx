@@ -1,17 +1,19 @@
 import { Box, Grid, Typography } from '@mui/material';
-import { marked } from 'marked';
 import { useMemo } from 'react';
 import { RichTextField, TextInput, useTranslate } from 'react-admin';
 import { useWatch } from 'react-hook-form';
+import { renderGuide } from '../../../domain/guide.js';
 
 /**
- * The buyer's guide in Markdown with a live preview beside it. The preview goes through RichTextField, which
- * sanitises the HTML, because a guide is written by one operator and read by others.
+ * The buyer's guide in Markdown with a live preview beside it, rendered by the same renderGuide as the
+ * buyer's email and order page (raw HTML escaped, only http/https/mailto links), so the preview shows
+ * what buyers get. RichTextField sanitises it once more, because a guide is written by one operator and
+ * read by others.
  */
 export const MarkdownInput = ({ source }: { source: string }) => {
   const translate = useTranslate();
   const text = (useWatch({ name: source }) as string | undefined) ?? '';
-  const html = useMemo(() => marked.parse(text, { async: false }), [text]);
+  const html = useMemo(() => renderGuide(text), [text]);
   return (
     <Grid container spacing={2} sx={{ width: '100%' }}>
       <Grid size={{ xs: 12, md: 6 }}>
