@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import express from 'express';
 import { loadConfig } from '../infra/config.js';
 import { createKeyVault } from '../infra/crypto.js';
 import { createDb } from '../infra/db.js';
@@ -11,6 +10,7 @@ import { ensureFirstOwner, firstOwnerNotice } from '../infra/operators.js';
 import { createTemporalClient } from '../infra/temporal.js';
 import { createApp } from './app.js';
 import { createApiDeps } from './deps.js';
+import { withPanel } from './panel.js';
 
 const ADMIN_DIST = fileURLToPath(new URL('../admin/dist/', import.meta.url));
 
@@ -26,13 +26,7 @@ export async function runApi(config = loadConfig()) {
   let port = config.PORT;
   const deps = createApiDeps({ config, db, temporal, vault, log, selfUrl: () => `http://127.0.0.1:${port}` });
   const app = createApp(deps);
-  const root = express();
-  if (existsSync(ADMIN_DIST)) {
-    root.use('/admin', express.static(ADMIN_DIST, { index: 'index.html' }));
-    // the panel's client-side routes get index.html; its API under /admin/api is left to the app
-    root.get(/^\/admin(?!\/api(\/|$))(\/.*)?$/, (_req, res) => res.sendFile('index.html', { root: ADMIN_DIST }));
-  }
-  root.use(app);
+  const root = withPanel(app, existsSync(ADMIN_DIST) ? ADMIN_DIST : null);
   const server = root.listen(config.PORT);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   port = (server.address() as AddressInfo).port;

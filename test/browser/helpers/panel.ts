@@ -3,9 +3,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express from 'express';
+import { Router } from 'express';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { withPanel } from '../../../api/panel.js';
 import { ADMIN_DIST as DIST, ensurePanelBuilt } from '../../../scripts/lib/admin-build.js';
 import { startKami, type Kami } from '../../helpers/kami.js';
 
@@ -13,15 +14,14 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
 
 /**
- * Serves admin/dist at /admin as api/main.ts does (SPA fallback included), and passes everything else,
- * the admin API included, to the test's Kami. One origin, so the session cookie (Path=/admin) behaves as in
- * production.
+ * Serves admin/dist at /admin with api/main.ts's own code (api/panel.ts: SPA fallback and security
+ * headers, CSP included), and passes everything else, the admin API included, to the test's Kami. One
+ * origin, so the session cookie (Path=/admin) behaves as in production.
  */
 export async function servePanel(kami: Pick<Kami, 'baseUrl'>) {
-  const app = express();
-  app.use('/admin', express.static(DIST, { index: 'index.html' }));
-  app.get(/^\/admin(?!\/api(\/|$))(\/.*)?$/, (_req, res) => res.sendFile('index.html', { root: DIST }));
-  app.use((req, res) => {
+  const toKami = Router();
+  const app = withPanel(toKami, DIST);
+  toKami.use((req, res) => {
     const upstream = http.request(new URL(req.originalUrl, kami.baseUrl), { method: req.method, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
@@ -93,9 +93,15 @@ export function panelStack() {
   });
   afterEach(async ({ task }) => {
     if (task.result?.state === 'fail') await failureShots(stack.browser, task.name);
+    // the panel must work under its Content-Security-Policy (api/panel.ts): anything it refused fails the test
+    const refused = cspViolations.splice(0);
+    expect(refused, 'Content-Security-Policy violations').toEqual([]);
   });
   return stack;
 }
+
+/** What Chromium reported refusing under a Content-Security-Policy, from every page signedInPage opened. */
+const cspViolations: string[] = [];
 
 /** A fresh browser context signed in to the panel as `who`. */
 export async function signedInPage(stack: ReturnType<typeof panelStack>, who: { email: string; password: string }, locale = 'en-US'): Promise<Page> {
@@ -103,6 +109,7 @@ export async function signedInPage(stack: ReturnType<typeof panelStack>, who: { 
   const page = await context.newPage();
   // the panel's own errors belong in the test output, not only in a browser nobody watches
   page.on('pageerror', (err) => console.error('[panel]', err));
+  context.on('console', (msg) => { if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text()); });
   await signIn(page, stack.panel.url, who.email, who.password);
   return page;
 }
