@@ -64,8 +64,17 @@ export function createKeyVault(masterKey: Buffer) {
 }
 export type KeyVault = ReturnType<typeof createKeyVault>;
 
-/** Last four characters of a key, so an operator can tell keys apart without seeing them. */
-export const keyHint = (secret: string) => `…${secret.trim().slice(-4)}`;
+/** Below this many characters a key gets no hint: four of them would be a meaningful part of it. */
+export const KEY_HINT_MIN_LENGTH = 12;
+
+/**
+ * Last four characters of a key (…ABCD), so an operator can tell keys apart without seeing them; empty
+ * for a key shorter than KEY_HINT_MIN_LENGTH characters (a PIN, a short code).
+ */
+export function keyHint(secret: string): string {
+  const chars = [...secret.trim()];
+  return chars.length < KEY_HINT_MIN_LENGTH ? '' : `…${chars.slice(-4).join('')}`;
+}
 
 export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 

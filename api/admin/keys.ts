@@ -1,5 +1,6 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
+import { roleAtLeast } from '../../domain/admin-schemas.js';
 import type { Prisma } from '../../infra/db.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
@@ -9,6 +10,12 @@ import { KEY_STATUSES, stockCounts } from './stock-counts.js';
 import { INT4_MAX } from '../../domain/ids.js';
 
 const KEY_ID = z.int().positive().max(INT4_MAX);
+
+/**
+ * A key's hint (…ABCD) as `req`'s operator may see it: operators and owners, who work with the keys,
+ * get it; viewers get '' (read-only access shows no part of any key).
+ */
+export const hintFor = (req: Request, hint: string) => (req.admin && roleAtLeast(req.admin.operator.role, 'operator') ? hint : '');
 
 /** Never the ciphertext: reading a secret is the owner's audited reveal or export. */
 const KEY_FIELDS = {
@@ -51,14 +58,14 @@ export function keysRouter({ db }: ApiDeps): Router {
       db.cardKey.findMany({ where, select: KEY_FIELDS, orderBy: orderBy<Prisma.CardKeyOrderByWithRelationInput>(sort), skip, take }),
       db.cardKey.count({ where }),
     ]);
-    sendList(res, 'keys', rows, total, range);
+    sendList(res, 'keys', rows.map((k) => ({ ...k, hint: hintFor(req, k.hint) })), total, range);
   });
 
   router.get('/keys/:id', requireRole('viewer'), async (req, res) => {
     const { id } = IntId.parse(req.params);
     const key = await db.cardKey.findUnique({ where: { id }, select: KEY_FIELDS });
     if (!key) throw new ApiError(404, 'key_not_found', `no key ${id}`);
-    res.json(key);
+    res.json({ ...key, hint: hintFor(req, key.hint) });
   });
 
   const withCounts = async <T extends { id: number }>(batches: T[]) => {

@@ -1,10 +1,11 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { orderWorkflowId } from '../../domain/ids.js';
 import { ORDER_STATUSES } from '../../domain/order-status.js';
 import type { Prisma } from '../../infra/db.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
+import { hintFor } from './keys.js';
 import { dateBound, oneOrMany, orderBy, parseListQuery, sendList } from './list-query.js';
 import { requireRole } from './session.js';
 
@@ -26,7 +27,7 @@ const LIST = {
   }),
 } as const;
 
-/** Key text never leaves through here: hints only (…ABCD), for telling keys apart. */
+/** Key text never leaves through here: hints only (…ABCD), for telling keys apart, and none for viewers. */
 const INCLUDE = {
   product: { select: { sku: true, name: true, deliveryMode: true } },
   cardKeys: { select: { id: true, hint: true, status: true }, orderBy: { id: 'asc' } },
@@ -41,12 +42,12 @@ export function ordersRouter({ db, config }: ApiDeps): Router {
     `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${orderWorkflowId(id)}`;
 
   /** Every order column except checkout bookkeeping, so columns added for reviews show up by themselves. */
-  const record = ({ product, cardKeys, requestHash: _h, idempotencyKey: _k, ...order }: OrderRow) => ({
+  const record = (req: Request, { product, cardKeys, requestHash: _h, idempotencyKey: _k, ...order }: OrderRow) => ({
     ...order,
     sku: product.sku,
     productName: product.name,
     deliveryMode: product.deliveryMode,
-    keys: cardKeys,
+    keys: cardKeys.map((k) => ({ ...k, hint: hintFor(req, k.hint) })),
     temporalUrl: temporalUrl(order.id),
   });
 
@@ -65,7 +66,7 @@ export function ordersRouter({ db, config }: ApiDeps): Router {
       db.order.findMany({ where, include: INCLUDE, orderBy: orderBy<Prisma.OrderOrderByWithRelationInput>(sort), skip, take }),
       db.order.count({ where }),
     ]);
-    sendList(res, 'orders', rows.map(record), total, range);
+    sendList(res, 'orders', rows.map((row) => record(req, row)), total, range);
   });
 
   router.get('/orders/:id', requireRole('viewer'), async (req, res) => {
@@ -76,7 +77,7 @@ export function ordersRouter({ db, config }: ApiDeps): Router {
     });
     if (!order) throw new ApiError(404, 'order_not_found', `no order ${id}`);
     const { events, ...rest } = order;
-    res.json({ ...record(rest), events });
+    res.json({ ...record(req, rest), events });
   });
 
   return router;
