@@ -6,6 +6,8 @@ import type { PaymentNotification, PaymentProvider } from './provider.js';
 import { MAX_MINOR_UNITS } from '../../domain/money.js';
 
 export const SIGNATURE_HEADER = 'Kami-Signature';
+/** A v1 signature is exactly a hex HMAC-SHA256 as Kami writes it: anything else is refused unread. */
+const SIGNATURE_HEX = /^[0-9a-f]{64}$/;
 /** A signature older than this is refused, so a captured callback cannot be replayed later. */
 const TOLERANCE_SECONDS = 300;
 
@@ -31,12 +33,17 @@ export function createSandboxProvider(secret: string, publicUrl: string): Paymen
     paymentUrl: (orderId, token) => `${publicUrl}/sandbox/pay/${orderId}?token=${encodeURIComponent(token)}`,
     verifyNotification(req: Request): PaymentNotification {
       const header = req.get(SIGNATURE_HEADER) ?? '';
-      const parts = Object.fromEntries(header.split(',').map((kv) => kv.split('=', 2) as [string, string]));
+      // split at the first '=' only: split('=', 2) would silently drop whatever follows a second one
+      const parts = Object.fromEntries(header.split(',').map((kv) => {
+        const eq = kv.indexOf('=');
+        return eq < 0 ? [kv, ''] : [kv.slice(0, eq), kv.slice(eq + 1)];
+      }));
       const t = Number(parts.t);
       if (!parts.t || !parts.v1 || !Number.isInteger(t)) throw new ApiError(401, 'invalid_signature', `missing or malformed ${SIGNATURE_HEADER} header`);
       if (Math.abs(Date.now() / 1000 - t) > TOLERANCE_SECONDS) throw new ApiError(401, 'stale_signature', 'the notification is too old to be accepted');
       const raw = req.rawBody?.toString('utf8') ?? '';
-      if (!safeEqualHex(parts.v1, hmacSha256Hex(secret, `${t}.${raw}`))) throw new ApiError(401, 'invalid_signature', 'the signature does not match the notification');
+      // Buffer.from(hex) reads uppercase, drops a dangling digit and stops at the first non-hex character
+      if (!SIGNATURE_HEX.test(parts.v1) || !safeEqualHex(parts.v1, hmacSha256Hex(secret, `${t}.${raw}`))) throw new ApiError(401, 'invalid_signature', 'the signature does not match the notification');
       return { ...SandboxNotification.parse(req.body), provider: 'sandbox' };
     },
   };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderWorkflowId } from '../../domain/ids.js';
 import { newOrderId } from '../../infra/ids.js';
+import { signSandboxNotification } from '../../api/payments/sandbox.js';
 import { call, expectError, notify, paymentFor, type HttpAnswer } from '../helpers/http.js';
 import { startKami, type Kami } from '../helpers/kami.js';
 
@@ -42,12 +43,24 @@ describe('POST /api/v1/payments/sandbox/notify refuses what it cannot trust', ()
   let order: Placed;
   beforeAll(async () => { order = await placeOrder(); });
 
+  /** A correctly signed notification whose v1 hex is then rewritten: only 64 lowercase hex characters are a signature. */
+  const rewritten = (edit: (v1: string) => string) => () => {
+    const payload = paymentFor(order);
+    const [t, v1] = signSandboxNotification(kami.vault.sandboxWebhookSecret, JSON.stringify(payload)).split(',v1=');
+    return notify(kami, payload, { signature: `${t},v1=${edit(v1!)}` });
+  };
+
   const refusals: Array<[string, () => Promise<HttpAnswer>, number, string]> = [
     ['a signature made with another secret', () => notify(kami, paymentFor(order), { secret: 'f'.repeat(64) }), 401, 'invalid_signature'],
     ['a body changed after signing', () => notify(kami, { ...paymentFor(order), amountCents: 1 }, { signedBody: JSON.stringify(paymentFor(order)) }), 401, 'invalid_signature'],
     ['a garbage signature header', () => notify(kami, paymentFor(order), { signature: 'nonsense' }), 401, 'invalid_signature'],
     ['a signature ten minutes old', () => notify(kami, paymentFor(order), { now: Date.now() - 10 * 60_000 }), 401, 'stale_signature'],
     ['a signature ten minutes in the future', () => notify(kami, paymentFor(order), { now: Date.now() + 10 * 60_000 }), 401, 'stale_signature'],
+    ['the right signature in uppercase hex', rewritten((v1) => v1.toUpperCase()), 401, 'invalid_signature'],
+    ['the right signature with an odd extra hex digit', rewritten((v1) => `${v1}0`), 401, 'invalid_signature'],
+    ['the right signature followed by non-hex characters', rewritten((v1) => `${v1}zz`), 401, 'invalid_signature'],
+    ['the right signature cut to 63 hex digits', rewritten((v1) => v1.slice(0, 63)), 401, 'invalid_signature'],
+    ['the right signature followed by "=" and more', rewritten((v1) => `${v1}=00`), 401, 'invalid_signature'],
     ['no signature header', () => notify(kami, paymentFor(order), { unsigned: true }), 401, 'invalid_signature'],
     ['an unknown provider', () => notify(kami, paymentFor(order), { provider: 'paypal' }), 404, 'unknown_provider'],
     ['an unknown order', () => notify(kami, { ...paymentFor(order), orderId: newOrderId() }), 404, 'order_not_found'],
