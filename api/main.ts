@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../infra/config.js';
+import { loadConfig, warnIfUnsafe } from '../infra/config.js';
 import { createKeyVault } from '../infra/crypto.js';
 import { createDb } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
@@ -17,6 +17,7 @@ const ADMIN_DIST = fileURLToPath(new URL('../admin/dist/', import.meta.url));
 /** Runs the HTTP server; also serves the built operator panel at /admin when it exists. */
 export async function runApi(config = loadConfig()) {
   const log = createLogger(config.LOG_LEVEL, 'api');
+  warnIfUnsafe(config, log);
   const db = createDb(config.DATABASE_URL, 20);
   const temporal = createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
   const vault = createKeyVault(resolveMasterKey(config).key);

@@ -61,7 +61,7 @@ try {
   const owner = await ensureFirstOwner(admin, config).finally(() => admin.$disconnect());
   console.log(firstOwnerNotice(owner, { tty: Boolean(process.stdout.isTTY), dataDir: config.KAMI_DATA_DIR }) ?? `✔ Operator panel owner: ${owner.email}`);
 
-  if (config.KAMI_DEMO) {
+  if (config.demo) {
     const db = createDb(config.DATABASE_URL, 2);
     const seeded = await seedDemo(db, createKeyVault(master.key));
     await db.$disconnect();
