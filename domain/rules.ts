@@ -1,4 +1,5 @@
 import type { IdentityKind } from './identity.js';
+import { formatMinor } from './money.js';
 
 /** Rule settings: global defaults, overridden per product. Durations are `ms`-style strings. */
 export interface RuleSettings {
@@ -81,7 +82,7 @@ export interface RuleFacts {
 
 export type RuleDecision = { action: 'deliver'; reasons: [] } | { action: 'review' | 'reject'; reasons: Reason[] };
 
-const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency}`;
+const money = (minor: number, currency: string) => `${formatMinor(minor, currency)} ${currency}`;
 
 /** The whole rule book: facts + settings → deliver, review (with every reason that fired) or reject. Pure. */
 export function evaluateRules(f: RuleFacts, s: RuleSettings): RuleDecision {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { formatCents } from '../../domain/money.js';
+import { formatMinor } from '../../domain/money.js';
 import { KEYS_READABLE, type OrderStatus } from '../../domain/order-status.js';
 import type { Db } from '../../infra/db.js';
 import { run, statement } from '../../infra/sql.js';
@@ -42,7 +42,7 @@ async function read(deps: { db: Db; vault: ApiDeps['vault'] }, orderId: string):
     sku: o.sku,
     productName: o.name,
     quantity: o.quantity,
-    amountDue: formatCents(o.amount_cents),
+    amountDue: formatMinor(o.amount_cents, o.currency),
     amountDueCents: o.amount_cents,
     currency: o.currency,
     createdAt: o.created_at.toISOString(),

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { formatCents } from '../../domain/money.js';
+import { formatMinor } from '../../domain/money.js';
 import { availableStock } from '../../infra/order-store.js';
 import type { RuleSettings } from '../../domain/rules.js';
 import { globalRules, mergeRules } from '../../infra/rules-store.js';
@@ -26,7 +26,7 @@ export function checkoutRouter(deps: ApiDeps, payment: PaymentProvider | undefin
     const global = await globalRules(db);
     res.json({
       data: products.map((p) => ({
-        id: p.id, sku: p.sku, name: p.name, description: p.description, price: formatCents(Number(p.priceCents)), priceCents: Number(p.priceCents),
+        id: p.id, sku: p.sku, name: p.name, description: p.description, price: formatMinor(Number(p.priceCents), p.currency), priceCents: Number(p.priceCents),
         currency: p.currency, available: stock.get(p.id) ?? 0, demo: p.demo,
         purchaseLimit: purchaseLimitOf(mergeRules(global, p).settings),
       })),
@@ -57,7 +57,7 @@ export function checkoutRouter(deps: ApiDeps, payment: PaymentProvider | undefin
     res.status(201).json({
       orderId: order.id,
       status: order.status,
-      amountDue: formatCents(order.amountCents),
+      amountDue: formatMinor(order.amountCents, order.currency),
       amountDueCents: order.amountCents,
       currency: order.currency,
       expiresAt: order.expiresAt.toISOString(),

@@ -3,7 +3,7 @@ import { ORDER_STATUSES } from '../../domain/order-status.js';
 import { errorResponses, registry } from '../openapi.js';
 import { INT4_MAX } from '../../domain/ids.js';
 
-export const Money = z.string().regex(/^\d+\.\d{2}$/).meta({ example: '12.50' });
+export const Money = z.string().regex(/^\d+(\.\d+)?$/).meta({ example: '12.50', description: 'an amount in major units, with the currency\'s own number of decimals' });
 
 export const ProductOut = z.object({
   id: z.uuid(),
