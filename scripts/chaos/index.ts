@@ -9,15 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_RULES } from '../../domain/rules.js';
-import { importKeys } from '../../infra/key-import.js';
-import type { Db } from '../../infra/db.js';
-import type { KeyVault } from '../../infra/crypto.js';
 import { analyse, readOrders, settledAs, type ChaosResult } from './checks.js';
 import { planFaults, runFaults, type FaultRecord } from './faults.js';
 import { parseOptions, USAGE, type ChaosOptions } from './options.js';
 import { renderSummary } from './report.js';
-import { startStack } from './stack.js';
+import { startStack, type ChaosStack } from './stack.js';
 import {
   createTraffic, HttpLog, planOrders, runStream, startMerchant, startReadyzProbe, type OrderRecord, type ProductRole,
 } from './traffic.js';
@@ -46,14 +42,16 @@ for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-const FLAGGED_QUANTITY = DEFAULT_RULES.bulkQuantity + 1;
+/** Flagged buyers order one key more than the default bulk threshold (20), so the rules send them to review. */
+const FLAGGED_QUANTITY = 21;
 
-async function createProduct(db: Db, vault: KeyVault, role: ProductRole, tag: string, stock: number, rules: Record<string, unknown> = {}) {
+/** A product of the run with `stock` keys (CK-<16 hex>, so the sink can pick them out of an email), through Kami's importer. */
+async function createProduct(stack: ChaosStack, role: ProductRole, tag: string, stock: number, rules: Record<string, unknown> = {}) {
   const sku = `CHAOS-${role.toUpperCase()}-${tag}`;
-  const product = await db.product.create({ data: { sku, name: `Chaos ${role}`, priceCents: 100, currency: 'USD', guide: 'Chaos key: it redeems **nowhere**.', rules: rules as never } });
+  const product = await stack.db.product.create({ data: { sku, name: `Chaos ${role}`, priceCents: 100, currency: 'USD', guide: 'Chaos key: it redeems **nowhere**.', rules: rules as never } });
   for (let done = 0; done < stock; done += 5000) {
     const secrets = Array.from({ length: Math.min(5000, stock - done) }, () => `CK-${randomBytes(8).toString('hex')}`);
-    await importKeys(db, vault, product.id, secrets, 'chaos');
+    await stack.kami.importKeys(stack.db, stack.vault, product.id, secrets, 'chaos');
   }
   return { id: product.id, sku, stock };
 }
@@ -66,6 +64,7 @@ async function main(o: ChaosOptions): Promise<number> {
   say(`Kami chaos: ${o.orders} orders over ${o.duration} s (${(o.orders / o.duration).toFixed(1)}/s, ≤ ${o.concurrency} buyers in checkout at once); `
     + `${faultPlan.filter((f) => f.kind === 'worker').length} worker SIGKILLs${faultPlan.map((f) => f.kind).filter((k) => k !== 'worker').map((k) => `, ${k}`).join('')}`);
   const stack = await startStack(o, say);
+  if (stack.kami.defaultRules.bulkQuantity !== FLAGGED_QUANTITY - 1) say(`Note: the default bulk threshold is ${stack.kami.defaultRules.bulkQuantity} keys now; flagged orders of ${FLAGGED_QUANTITY} may not go to review`);
   let failed = true;
   let ticker: NodeJS.Timeout | undefined;
   try {
@@ -73,9 +72,9 @@ async function main(o: ChaosOptions): Promise<number> {
     const routineStock = Math.ceil(sum((p) => p.product === 'routine') * 1.15) + 30;
     const scarceOrders = plan.filter((p) => p.kind === 'scarce').length;
     const [routine, limit, scarce] = [
-      await createProduct(stack.db, stack.vault, 'routine', runTag, routineStock),
-      await createProduct(stack.db, stack.vault, 'limit', runTag, sum((p) => p.kind === 'limit') + 10, { purchaseLimit: 3, purchaseLimitWindow: '24h' }),
-      await createProduct(stack.db, stack.vault, 'scarce', runTag, Math.max(1, Math.floor(scarceOrders / 2))),
+      await createProduct(stack, 'routine', runTag, routineStock),
+      await createProduct(stack, 'limit', runTag, sum((p) => p.kind === 'limit') + 10, { purchaseLimit: 3, purchaseLimitWindow: '24h' }),
+      await createProduct(stack, 'scarce', runTag, Math.max(1, Math.floor(scarceOrders / 2))),
     ];
     say(`Products: ${routine.sku} (${routine.stock} keys), ${limit.sku} (purchase limit 3 per 24h, ${limit.stock} keys), ${scarce.sku} (${scarce.stock} keys for ${scarceOrders} buyers)`);
     const mix = ['routine', 'flagged', 'limit', 'scarce', 'unpaid'].map((k) => `${plan.filter((p) => p.kind === k).length} ${k}`).join(', ');
@@ -89,7 +88,8 @@ async function main(o: ChaosOptions): Promise<number> {
     const leave = new Set<string>();
     const byOrder = new Map<string, OrderRecord>();
     const traffic = createTraffic({
-      baseUrl: stack.baseUrl, webhookSecret: stack.vault.sandboxWebhookSecret, http, runTag, signal: trafficSignal,
+      baseUrl: stack.baseUrl, http, runTag, signal: trafficSignal,
+      signatureHeader: stack.kami.signatureHeader, sign: (raw) => stack.kami.signSandboxNotification(stack.vault.sandboxWebhookSecret, raw),
       skus: { routine: routine.sku, limit: limit.sku, scarce: scarce.sku },
     });
     const run = async (rec: OrderRecord) => {

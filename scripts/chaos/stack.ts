@@ -6,17 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { createKeyVault, type KeyVault } from '../../infra/crypto.js';
-import { createDb, type Db } from '../../infra/db.js';
-import { ensureDatabase, migrate } from '../../infra/migrate.js';
+import type { KeyVault } from '../../infra/crypto.js';
+import type { Db } from '../../infra/db.js';
 import { freePort } from '../../test/helpers/ports.js';
-import { childEnv, spawnNode, type Child } from '../bench/procs.js';
-import { writeWorkflowBundle } from '../bundle-workflows.js';
+import { childEnv } from '../bench/procs.js';
 import { startDevServer, type DevServer } from '../lib/dev-server.js';
 import { ensureTemporalCli } from '../lib/temporal-cli.js';
 import type { ChildMessage, ChildRequest, SunkMail } from './children.js';
 import type { GateStats } from './tcp-gate.js';
 import type { ChaosOptions } from './options.js';
+import { loadKami, snapshotSources, type KamiModules } from './snapshot.js';
 
 const CHILDREN = fileURLToPath(new URL('./children.ts', import.meta.url));
 const JANITOR = fileURLToPath(new URL('../bench/janitor.ts', import.meta.url));
@@ -45,7 +44,7 @@ export interface KamiProcess {
   start(): void;
   /** Sends `signal` and waits for the exit; the supervisor does not restart it. */
   kill(signal: NodeJS.Signals): Promise<void>;
-  /** Resolves with the time the process logged that it is up (after the latest start), or undefined after timeoutMs. */
+  /** Resolves with the time the process logged that it is up (after the latest start), or undefined after timeoutMs or once it exited. */
   readySince(timeoutMs?: number): Promise<number | undefined>;
   /** Exits the harness did not cause (the supervisor restarted the process after each). */
   unexpectedExits: { at: number; code: number | null; tail: string }[];
@@ -56,6 +55,8 @@ export interface KamiProcess {
 
 export interface ChaosStack {
   dir: string;
+  /** Kami's modules from the run's source snapshot (the processes run the same files). */
+  kami: KamiModules;
   logDir: string;
   dbName: string;
   /** Direct connections of the harness (never through the gate). */
@@ -103,6 +104,9 @@ export async function startStack(o: ChaosOptions, say: (line: string) => void): 
     janitor.done();
   };
   try {
+    const src = snapshotSources(join(dir, 'src'));
+    const kami = await loadKami(src);
+    say(`Kami's sources copied to ${src} (uncommitted edits included): every start and restart runs this code`);
     const runId = randomBytes(4).toString('hex');
     const dbName = `kami_chaos_${runId}`;
     const admin = new URL(o.adminUrl);
@@ -114,10 +118,10 @@ export async function startStack(o: ChaosOptions, say: (line: string) => void): 
       return u.toString();
     };
     janitor.tell(`db ${o.adminUrl} ${dbName}`);
-    await ensureDatabase(dbUrl('kami-chaos-harness'));
+    await kami.ensureDatabase(dbUrl('kami-chaos-harness'));
     undo.push(() => dropDatabase(o.adminUrl, dbName));
-    await migrate(dbUrl('kami-chaos-harness'));
-    const db = createDb(dbUrl('kami-chaos-harness'), 4);
+    await kami.migrate(dbUrl('kami-chaos-harness'));
+    const db = kami.createDb(dbUrl('kami-chaos-harness'), 4);
     undo.push(() => db.$disconnect());
     const client = new pg.Client({ connectionString: dbUrl('kami-chaos-harness') });
     client.on('error', () => {}); // the harness's own connection is direct; a lost one only fails the query in flight
@@ -129,7 +133,7 @@ export async function startStack(o: ChaosOptions, say: (line: string) => void): 
     if (!bundlePath) {
       const started = Date.now();
       bundlePath = join(dir, 'workflow-bundle.js');
-      await writeWorkflowBundle(bundlePath);
+      await kami.writeBundle(bundlePath);
       say(`Workflow bundle built (${((Date.now() - started) / 1000).toFixed(1)} s); the worker loads it through KAMI_WORKFLOW_BUNDLE`);
     }
 
@@ -174,7 +178,7 @@ export async function startStack(o: ChaosOptions, say: (line: string) => void): 
     say(`PostgreSQL gate on 127.0.0.1:${pgGate.port} → ${admin.hostname}:${admin.port || 5432}; SMTP sink behind a gate on 127.0.0.1:${mail.port}`);
 
     const masterKey = randomBytes(32).toString('hex');
-    const vault = createKeyVault(Buffer.from(masterKey, 'hex'));
+    const vault = kami.createKeyVault(Buffer.from(masterKey, 'hex'));
     const adminAccount = { email: 'chaos-owner@chaos.example', password: `chaos-${randomBytes(12).toString('hex')}` };
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
@@ -190,9 +194,15 @@ export async function startStack(o: ChaosOptions, say: (line: string) => void): 
       KAMI_CHECKOUT_RATE_LIMIT: '0',
       KAMI_DEMO: '0',
       KAMI_SANDBOX_PAYMENTS: '1',
+      // production with the sandbox provider: a staging shop, which Kami allows only when told so
+      KAMI_ALLOW_UNSAFE_PRODUCTION: '1',
       KAMI_ADMIN_EMAIL: adminAccount.email,
       KAMI_ADMIN_PASSWORD: adminAccount.password,
       KAMI_PAYMENT_HOLD: o.hold,
+      // the short hold also where stock runs low, so every unpaid order closes within the run
+      KAMI_PAYMENT_HOLD_SCARCE: o.hold,
+      // each buyer is a person at an address of its own (X-Forwarded-For from the harness on loopback)
+      KAMI_TRUST_PROXY: 'loopback',
       // longer than any SMTP outage of the run: no order gives up on its email
       KAMI_EMAIL_GIVE_UP_AFTER: `${Math.max(600, o.smtpDown * 5)}s`,
       KAMI_EMAIL_RETRY_MAX_INTERVAL: '5s',
@@ -200,8 +210,8 @@ export async function startStack(o: ChaosOptions, say: (line: string) => void): 
       KAMI_WORKFLOW_BUNDLE: bundlePath,
       LOG_LEVEL: 'info',
     };
-    const api = kamiProcess('api', 'api/main.ts', childEnv({ ...common, DATABASE_URL: dbUrl('kami-api', pgGate.port) }), logDir, (pid) => janitor.tell(`pid ${pid}`));
-    const worker = kamiProcess('worker', 'worker/main.ts', childEnv({ ...common, DATABASE_URL: dbUrl('kami-worker', pgGate.port) }), logDir, (pid) => janitor.tell(`pid ${pid}`));
+    const api = kamiProcess('api', src, 'api/main.ts', childEnv({ ...common, DATABASE_URL: dbUrl('kami-api', pgGate.port) }), logDir, (pid) => janitor.tell(`pid ${pid}`));
+    const worker = kamiProcess('worker', src, 'worker/main.ts', childEnv({ ...common, DATABASE_URL: dbUrl('kami-worker', pgGate.port) }), logDir, (pid) => janitor.tell(`pid ${pid}`));
     undo.push(() => api.stop());
     undo.push(() => worker.stop());
     api.start();
@@ -212,7 +222,7 @@ export async function startStack(o: ChaosOptions, say: (line: string) => void): 
     say(`Kami: node --import tsx api/main.ts (pid ${api.pid()}) on ${baseUrl} and worker/main.ts (pid ${worker.pid()}), NODE_ENV=production, KAMI_PAYMENT_HOLD=${o.hold}`);
 
     return {
-      dir, logDir, dbName, db, pg: client, vault, masterKey, baseUrl, admin: adminAccount, pgGate, mail, api, worker, temporal,
+      dir, kami, logDir, dbName, db, pg: client, vault, masterKey, baseUrl, admin: adminAccount, pgGate, mail, api, worker, temporal,
       stop,
     };
   } catch (err) {
@@ -225,8 +235,31 @@ const tail = (path: string, lines = 30) => {
   try { return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n'); } catch { return ''; }
 };
 
-function kamiProcess(name: KamiProcess['name'], script: string, env: Record<string, string>, logDir: string, track: (pid: number) => void): KamiProcess {
-  let child: Child | undefined;
+/** `node --import tsx <script>` in the snapshot, as `npm run api` / `npm run worker` start Kami; detached, so Ctrl-C reaches only the harness. */
+function spawnKami(cwd: string, script: string, env: Record<string, string>, logPath: string) {
+  const fd = openSync(logPath, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, ['--import', 'tsx', script], { cwd, env, stdio: ['ignore', fd, fd], detached: true });
+  } finally {
+    closeSync(fd);
+  }
+  let done = false;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => { done = true; resolve(code ?? (signal ? -1 : null)); }));
+  return {
+    pid: child.pid!, process: child, exited, running: () => !done,
+    async stop(graceMs: number) {
+      if (done) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function kamiProcess(name: KamiProcess['name'], cwd: string, script: string, env: Record<string, string>, logDir: string, track: (pid: number) => void): KamiProcess {
+  let child: ReturnType<typeof spawnKami> | undefined;
   let expected = false;
   let stopping = false;
   let logOffset = 0;
@@ -240,7 +273,7 @@ function kamiProcess(name: KamiProcess['name'], script: string, env: Record<stri
     start() {
       expected = false;
       try { logOffset = statSync(logPath).size; } catch { logOffset = 0; }
-      const c = spawnNode(name, script, env, logDir);
+      const c = spawnKami(cwd, script, env, logPath);
       child = c;
       p.starts++;
       track(c.pid);
@@ -259,7 +292,8 @@ function kamiProcess(name: KamiProcess['name'], script: string, env: Record<stri
     },
     async readySince(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
+      const watched = child;
+      while (Date.now() < deadline && watched?.running()) {
         try {
           const text = readFileSync(logPath).subarray(logOffset).toString('utf8');
           const line = text.split('\n').find((l) => KAMI_READY[name].test(l));

@@ -1,5 +1,5 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SIGNATURE_HEADER, signSandboxNotification } from '../../api/payments/sandbox.js';
 import { listQuery, login, type AdminSession } from '../../test/helpers/admin.js';
 
 /** What one HTTP exchange came to: an answer, or no answer at all (refused, reset, timed out). */
@@ -71,6 +71,10 @@ export interface PlannedOrder {
   product: ProductRole;
   quantity: number;
   email: string;
+  /** The buyer's address, sent as X-Forwarded-For (Kami trusts it from loopback in this run, as behind a reverse proxy). */
+  ip: string;
+  /** Idempotency-Key of the checkout (and of a limit-hitting buyer's second one), retried with it. */
+  keys: [string, string];
   /** Flagged orders the merchant leaves waiting (the others it approves). */
   leaveInReview: boolean;
   /** The gateway sends this payment's notification a second time after it was accepted. */
@@ -115,6 +119,8 @@ export function planOrders(n: number, runTag: string, flaggedQuantity: number): 
     product: kind === 'limit' ? 'limit' : kind === 'scarce' ? 'scarce' : 'routine',
     quantity: kind === 'flagged' ? flaggedQuantity : kind === 'limit' ? 2 : kind === 'routine' && i % 4 === 0 ? 2 : 1,
     email: `buyer-${i}-${runTag}@chaos.example`,
+    ip: `10.${((i + 1) >> 16) & 255}.${((i + 1) >> 8) & 255}.${(i + 1) & 255}`,
+    keys: [randomUUID(), randomUUID()],
     leaveInReview: kind === 'flagged' && flagged++ % 2 === 1,
     replay: kind !== 'unpaid' && i % 10 === 3,
   }));
@@ -122,7 +128,9 @@ export function planOrders(n: number, runTag: string, flaggedQuantity: number): 
 
 export interface TrafficDeps {
   baseUrl: string;
-  webhookSecret: string;
+  /** The gateway's signature header (name, value for a raw body), as the sandbox provider verifies it. */
+  signatureHeader: string;
+  sign: (raw: string) => string;
   skus: Record<ProductRole, string>;
   http: HttpLog;
   runTag: string;
@@ -149,7 +157,7 @@ export function createTraffic(d: TrafficDeps) {
     const body = JSON.stringify({ sku: d.skus[rec.plan.product], quantity, email: rec.plan.email });
     const started = Date.now();
     for (let attempt = 1; !signal.aborted; attempt++) {
-      const x = await call('buyer', 'POST', '/api/v1/orders', { body, headers: { 'idempotency-key': key } });
+      const x = await call('buyer', 'POST', '/api/v1/orders', { body, headers: { 'idempotency-key': key, 'x-forwarded-for': rec.plan.ip } });
       if (x.ok && x.status === 201) return { outcome: 'placed' as const, x, attempts: attempt };
       if (x.ok && x.status < 500) {
         const code = x.body?.error?.code as string | undefined;
@@ -164,7 +172,7 @@ export function createTraffic(d: TrafficDeps) {
   }
 
   async function notify(raw: string) {
-    return call('gateway', 'POST', '/api/v1/payments/sandbox/notify', { body: raw, headers: { [SIGNATURE_HEADER]: signSandboxNotification(d.webhookSecret, raw) } });
+    return call('gateway', 'POST', '/api/v1/payments/sandbox/notify', { body: raw, headers: { [d.signatureHeader]: d.sign(raw) } });
   }
 
   /** The gateway: retries until the shop answers 200, as real gateways do, with the same transaction. */
@@ -190,7 +198,7 @@ export function createTraffic(d: TrafficDeps) {
 
   /** The buyer reads its order until the keys show (or it settles in a state that has none). */
   async function read(rec: OrderRecord) {
-    const headers = { authorization: `Bearer ${rec.accessToken}` };
+    const headers = { authorization: `Bearer ${rec.accessToken}`, 'x-forwarded-for': rec.plan.ip };
     let reads = 0;
     for (let attempt = 1; !signal.aborted; attempt++) {
       const x = await call('buyer', 'GET', `/api/v1/orders/${rec.orderId}?wait=10`, { headers, timeoutMs: 30_000 });
@@ -215,7 +223,7 @@ export function createTraffic(d: TrafficDeps) {
   async function run(rec: OrderRecord): Promise<{ reading?: Promise<void> }> {
     const p = rec.plan;
     rec.startedAt = Date.now();
-    const c = await checkout(rec, p.quantity, `chaos-${d.runTag}-${p.i}`);
+    const c = await checkout(rec, p.quantity, p.keys[0]);
     rec.checkout = { outcome: c.outcome, code: c.code, status: c.x?.ok ? c.x.status : undefined, at: Date.now(), attempts: c.attempts };
     if (c.outcome !== 'placed') return {};
     const created = c.x!.ok ? c.x!.body as { orderId: string; accessToken: string; amountDueCents: number; currency: string; expiresAt: string } : undefined;
@@ -226,7 +234,7 @@ export function createTraffic(d: TrafficDeps) {
     await pay(rec, created!.amountDueCents, created!.currency);
     if (p.kind === 'limit') {
       // the same buyer again: 2 + 2 keys is over the product's limit of 3
-      const again = await checkout(rec, 2, `chaos-${d.runTag}-${p.i}-again`);
+      const again = await checkout(rec, 2, p.keys[1]);
       rec.second = { status: again.x?.ok ? again.x.status : 0, code: again.code };
     }
     return { reading: rec.payment?.acceptedAt ? read(rec) : undefined };
