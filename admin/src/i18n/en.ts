@@ -153,6 +153,8 @@ const kami = {
     blacklist: { reject: 'Reject the order', review: 'Send to review' },
     policy: { remind: 'Remind and keep waiting', auto_reject: 'Reject automatically', auto_approve_below: 'Approve small orders, reject the rest' },
     title_global: 'Rules for all products', title_product: 'Rules for %{name}',
+    limit_by_ip: 'IP address (one network, one buyer)',
+    limit_by_help: 'Orders matching on any one of these count as one buyer. IP address: everyone behind one network (an office, a school, a reseller\'s server) shares one limit.',
   },
   dashboard: {
     title: 'Dashboard', orders_per_hour: 'Orders per hour (last 24 hours)', orders: 'Orders', low_stock: 'Low stock',

@@ -152,6 +152,8 @@ const kamiZh: KamiMessages = {
       blacklist: { reject: '拒绝订单', review: '转人工审核' },
       policy: { remind: '提醒并继续等待', auto_reject: '自动拒绝', auto_approve_below: '小额自动批准，其余拒绝' },
       title_global: '全部商品的规则', title_product: '%{name} 的规则',
+      limit_by_ip: 'IP 地址（同一网络算一位买家）',
+      limit_by_help: '任一项相同即视为同一买家。IP 地址：同一网络后的所有人（办公室、学校、代理商服务器）共用一个限额。',
     },
     dashboard: {
       title: '概览', orders_per_hour: '每小时订单（近 24 小时）', orders: '订单', low_stock: '库存不足',

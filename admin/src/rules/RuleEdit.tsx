@@ -59,7 +59,11 @@ const Fields = () => {
       <Section title="kami.rules.section_limit">
         {n('purchaseLimit', 1)}
         {text('purchaseLimitWindow')}
-        <CheckboxGroupInput source={src('purchaseLimitBy')} choices={choices(['email', 'phone', 'device', 'payment_account', 'ip'], 'kami.identity')} helperText={inherited('purchaseLimitBy') ?? false} />
+        <CheckboxGroupInput
+          source={src('purchaseLimitBy')}
+          choices={choices(['email', 'phone', 'device', 'payment_account', 'ip'], 'kami.identity').map((c) => (c.id === 'ip' ? { ...c, name: translate('kami.rules.limit_by_ip') } : c))}
+          helperText={[inherited('purchaseLimitBy'), translate('kami.rules.limit_by_help')].filter(Boolean).join(' · ')}
+        />
       </Section>
       <Section title="kami.rules.section_bulk">
         {n('bulkQuantity', 1)}
