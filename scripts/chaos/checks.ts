@@ -58,7 +58,11 @@ export interface ChaosResult {
     paid: number; paymentsNotAccepted: number; paymentsRefused: number; replays: number; replaysNotDuplicate: number;
     delivered: number; waitingInReview: number; onBackorder: number; approvedByMerchant: number; lost: number;
     limitSecondRefused: number; limitSecondPlaced: number;
-    unpaid: { total: number; expired: number; notExpired: number; latenessMs: Percentiles; maxLatenessOutsideFaultsMs: number | null };
+    unpaid: {
+      total: number; expired: number; notExpired: number; latenessMs: Percentiles; maxLatenessOutsideFaultsMs: number | null;
+      /** Expiries more than 5 s late: when they were due (s since the stream began), how late, and the fault whose window held the due time. */
+      late: { dueS: number; lateS: number; fault?: string }[];
+    };
     paidAtMismatch: number;
     keysReadDuringSmtpOutage: number;
   };
@@ -227,6 +231,8 @@ export function analyse(input: {
       unpaid: {
         total: unpaidRows.length, expired: expired.length, notExpired: unpaidRows.length - expired.length,
         latenessMs: percentiles(lateness), maxLatenessOutsideFaultsMs: outside.length ? Math.max(...outside) : null,
+        late: expired.filter((o) => o.closed_at! - o.expires_at > 5000).sort((a, b) => a.expires_at - b.expires_at)
+          .map((o) => ({ dueS: (o.expires_at - t0) / 1000, lateS: (o.closed_at! - o.expires_at) / 1000, fault: faultAt(faults, o.expires_at, 10_000)?.label })),
       },
       paidAtMismatch,
       keysReadDuringSmtpOutage,

@@ -114,15 +114,19 @@ async function main(o: ChaosOptions): Promise<number> {
     ticker = setInterval(() => void progress(), 5000);
     const progress = async () => {
       try {
-        const { rows } = await stack.pg.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM "order" GROUP BY status');
+        const { rows } = await stack.pg.query<{ status: string; n: number; unapplied: number }>(`
+          SELECT status, count(*)::int AS n,
+            count(*) FILTER (WHERE EXISTS (SELECT 1 FROM payment p WHERE p.order_id = o.id AND p.applied_at IS NULL))::int AS unapplied
+          FROM "order" o GROUP BY status`);
         const by = Object.fromEntries(rows.map((r) => [r.status, r.n]));
+        const unsettled = rows.reduce((n, r) => n + r.unapplied, 0);
         const placed = records.filter((r) => r.checkout?.outcome === 'placed').length;
         const paid = records.filter((r) => r.payment?.acceptedAt).length;
         const f = current();
         const s503 = http.fiveXx.filter((x) => x.status === 503).length;
-        say(`  [${String(Math.round((Date.now() - t0) / 1000)).padStart(4)}s ${phase}] placed ${placed}/${o.orders} · paid ${paid} · delivered ${by.delivered ?? 0}`
-          + ` · delivering ${by.delivering ?? 0} · in review ${by.in_review ?? 0} · awaiting payment ${by.awaiting_payment ?? 0} · expired ${by.expired ?? 0}`
-          + ` · 503 ${s503} · other 5xx ${http.fiveXx.length - s503} · no answer ${http.noAnswer.length}${f ? ` · fault: ${f.label} (${Math.round((Date.now() - f.start) / 1000)}s)` : ''}`);
+        say(`  [${String(Math.round((Date.now() - t0) / 1000)).padStart(4)}s ${phase}] placed ${placed}/${o.orders} · paid ${paid} (not settled yet ${unsettled})`
+          + ` · delivering ${by.delivering ?? 0} · delivered ${by.delivered ?? 0} · in review ${by.in_review ?? 0} · unpaid open ${(by.awaiting_payment ?? 0) - unsettled}`
+          + ` · expired ${by.expired ?? 0} · 503 ${s503} · other 5xx ${http.fiveXx.length - s503} · no answer ${http.noAnswer.length}${f ? ` · fault: ${f.label} (${Math.round((Date.now() - f.start) / 1000)}s)` : ''}`);
       } catch { /* a progress line is not worth failing for */ }
     };
 

@@ -34,7 +34,7 @@ export async function loadKami(src: string) {
     load<typeof import('../../infra/crypto.js')>('infra/crypto.ts'),
     load<typeof import('../../infra/migrate.js')>('infra/migrate.ts'),
     load<typeof import('../../infra/key-import.js')>('infra/key-import.ts'),
-    load<typeof import('../../api/payments/sandbox.js')>('api/payments/sandbox.ts'),
+    load<typeof import('../../infra/payments/sandbox.js')>('infra/payments/sandbox.ts'),
     load<typeof import('../../domain/rules.js')>('domain/rules.ts'),
   ]);
   return {
