@@ -27,14 +27,20 @@ export function snapshotSources(dest: string): string {
 }
 
 /** The Kami modules the harness itself uses, loaded from the snapshot so they match the processes under test. */
+/** What the harness needs of the sandbox payment provider: how it signs a notification, and in which header. */
+interface SandboxSigning { SIGNATURE_HEADER: string; signSandboxNotification(secret: string, rawBody: string, now?: number): string }
+const SANDBOX_MODULES = ['infra/payments/sandbox.ts', 'api/payments/sandbox.ts'];
+
 export async function loadKami(src: string) {
   const load = <T>(file: string) => import(pathToFileURL(join(src, file)).href) as Promise<T>;
+  const sandboxFile = SANDBOX_MODULES.find((f) => existsSync(join(src, f)));
+  if (!sandboxFile) throw new Error(`the sandbox payment provider is in none of ${SANDBOX_MODULES.join(', ')}: tell scripts/chaos/snapshot.ts where it moved`);
   const [db, crypto, migrate, keys, sandbox, rules] = await Promise.all([
     load<typeof import('../../infra/db.js')>('infra/db.ts'),
     load<typeof import('../../infra/crypto.js')>('infra/crypto.ts'),
     load<typeof import('../../infra/migrate.js')>('infra/migrate.ts'),
     load<typeof import('../../infra/key-import.js')>('infra/key-import.ts'),
-    load<typeof import('../../infra/payments/sandbox.js')>('infra/payments/sandbox.ts'),
+    load<SandboxSigning>(sandboxFile),
     load<typeof import('../../domain/rules.js')>('domain/rules.ts'),
   ]);
   return {
