@@ -1,8 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
 import { renderDeliveryEmail } from './delivery-email.js';
+import { activityLog } from './log.js';
 import { recordDeliveryFailed, recordDeliverySent, takeDeliveryLease } from '../infra/delivery-store.js';
 import { MAIL_HANDOFF_MAX_MS } from '../infra/mailer.js';
+import { deliveryEmails } from '../infra/metrics.js';
 
 /** Longer than any one SMTP hand-off can take (the mailer's own timeouts end it first). */
 const LEASE_MS = MAIL_HANDOFF_MAX_MS + 15_000;
@@ -37,11 +39,13 @@ export const createDeliveryActivities = ({ db, vault, mailer, publicUrl, log }: 
     try {
       await mailer.send({ to: lease.email, messageId, ...mail });
     } catch (err) {
+      deliveryEmails.inc({ result: 'failed' });
       const message = (err as Error).message;
       await recordDeliveryFailed(db, lease.lease_id, message);
-      log.warn({ orderId, channel, attempt: lease.attempts, err: message }, 'delivery email failed; will retry');
+      activityLog(log).warn({ channel, emailAttempt: lease.attempts, err: message }, 'delivery email failed; will retry');
       throw new Error(`SMTP: ${message}`);
     }
+    deliveryEmails.inc({ result: 'sent' });
     await recordDeliverySent(db, orderId, lease.lease_id, messageId, channel === 'email' ? '' : channel, { to: lease.email, attempts: lease.attempts, channel });
     return { attempts: lease.attempts!, messageId };
   },

@@ -4,6 +4,7 @@ import type { PaymentFacts, Settlement, Verdict } from '../domain/order.js';
 import { KEYS_READABLE, type OrderStatus } from '../domain/order-status.js';
 import { evaluateRules, timeoutOutcome, type Reason, type RuleFacts, type RuleSettings } from '../domain/rules.js';
 import type { IdentityKind } from '../domain/identity.js';
+import { paymentToReadable, settleDuration } from '../infra/metrics.js';
 import { flagExtraPayment } from '../infra/order-store.js';
 import { settle, settleFacts, type SettleFacts } from '../infra/settle-store.js';
 
@@ -23,7 +24,7 @@ export const createPaymentActivities = ({ db, rules }: ActivityDeps) => ({
    * ('unverified'); a payment for an order already paid is extra (flagged for a refund). Idempotent:
    * a retry after the settle committed answers from the stored decision.
    */
-  async settlePayment(orderId: string, productId: string, paymentId: number): Promise<Settlement> {
+  settlePayment: timed(async (orderId: string, productId: string, paymentId: number): Promise<Settlement> => {
     let effective = await rules.forProduct(productId);
     let f = await settleFacts(db, orderId, paymentId, effective.settings);
     if (f && !rules.isCurrent(productId, effective, { global: f.global_rules_version, product: f.product_rules_version })) {
@@ -56,11 +57,30 @@ export const createPaymentActivities = ({ db, rules }: ActivityDeps) => ({
     ]);
     // the order or its hold changed between the two statements: read it again
     if (!won) throw new Error(`order ${orderId} changed while its payment was being settled`);
-    if (deliver) return { outcome: 'deliver', payment, quantity: f.quantity, keyIds };
+    if (deliver) {
+      // the keys are readable now: time since the payment was stored (the database's clock, then this worker's)
+      if (f.pay_received_at) paymentToReadable.observe(Math.max(0, Date.now() - f.pay_received_at.getTime()) / 1000);
+      return { outcome: 'deliver', payment, quantity: f.quantity, keyIds };
+    }
     if (decision.action === 'deliver') return { outcome: 'claim', payment, quantity: f.quantity };
     return { outcome: decision.action, payment, quantity: f.quantity, verdict: verdictOf(s, decision.action, decision.reasons, f.amount_cents) };
-  },
+  }),
 });
+
+/** The settle step's latency (kami_settle_seconds), by outcome; `error` when it threw. */
+function timed<A extends unknown[]>(step: (...args: A) => Promise<Settlement>): (...args: A) => Promise<Settlement> {
+  return async (...args) => {
+    const end = settleDuration.startTimer();
+    let outcome = 'error';
+    try {
+      const settled = await step(...args);
+      outcome = settled.outcome;
+      return settled;
+    } finally {
+      end({ outcome });
+    }
+  };
+}
 
 /** The settle step already ran for this payment (a retry, or a new run): the stored decision answers. */
 function answerAgain(f: SettleFacts, payment: PaymentFacts, s: RuleSettings): Settlement {

@@ -8,6 +8,7 @@ import { durationMs } from '../infra/config.js';
 import { roleAtLeast, type Role } from '../domain/admin-schemas.js';
 import { Prisma, type Db } from '../infra/db.js';
 import { appendEvent, setOrderStatus } from '../infra/order-store.js';
+import { activityLog } from './log.js';
 
 type Kind = 'review' | 'backorder';
 
@@ -79,7 +80,7 @@ export const createReviewActivities = ({ db, vault, mailer, merchantEmail, publi
   async acceptDecision(orderId: string, seq: number, kind: Kind, d: Decision & { action: 'approve' | 'reject' }): Promise<boolean> {
     const refusal = d.by.id === REVIEW_TIMEOUT_POLICY.id && !d.proof ? null : await proofRefusal(orderId, d);
     if (refusal) {
-      log.warn({ orderId, seq, claimedBy: d.by.email, refusal }, 'a decision without a valid operator session was ignored');
+      activityLog(log).warn({ seq, claimedBy: d.by.email, refusal }, 'a decision without a valid operator session was ignored');
       await appendEvent(db, orderId, 'decision_refused', { seq, action: d.action, claimedBy: d.by.email, refusal }, { step: `${seq}:${d.proof?.mac.slice(0, 16) ?? 'none'}` });
       return false;
     }
@@ -120,7 +121,7 @@ export const createReviewActivities = ({ db, vault, mailer, merchantEmail, publi
         html: `<p>Order <code>${orderId}</code> has been waiting for review past its deadline.</p><p><a href="${publicUrl}/admin/#/reviews">Open the inbox</a></p>`,
       });
     } else {
-      log.warn({ orderId }, 'review overdue and no KAMI_MERCHANT_EMAIL to remind');
+      activityLog(log).warn({}, 'review overdue and no KAMI_MERCHANT_EMAIL to remind');
     }
     await appendEvent(db, orderId, 'review_reminder', { to: merchantEmail ?? null }, { step: `${seq}:${n + 1}` });
   },

@@ -5,10 +5,12 @@ import { adminRouter } from './admin/index.js';
 import { reportsRouter } from './checkout/reports.js';
 import { checkoutRouter } from './checkout/routes.js';
 import { bigintAsNumber } from '../infra/db.js';
+import { requestContext } from '../infra/order-runs.js';
 import type { ApiDeps } from './deps.js';
 import { formBody, jsonBody, refuseNulInUrl } from './edge.js';
 import { errorHandler, notFound } from './errors.js';
 import { healthRouter } from './health.js';
+import { httpMetrics, metricsRouter } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { pagesRouter } from './pages/routes.js';
 import type { PaymentProvider } from './payments/provider.js';
@@ -29,10 +31,12 @@ export function createApp(deps: ApiDeps): express.Express {
   // only the proxies the operator named may speak for the client's address (rate limits and hold caps count it)
   app.set('trust proxy', config.KAMI_TRUST_PROXY);
   app.disable('x-powered-by');
+  app.use(httpMetrics);
   app.use((req, res, next) => {
     req.id = req.get('x-request-id')?.slice(0, 64) ?? randomUUID();
     res.setHeader('x-request-id', req.id);
-    next();
+    // runs started for this request carry its id (infra/order-runs.ts); express's body parsers keep the context
+    requestContext.run({ requestId: req.id }, next);
   });
   app.use(helmet({ contentSecurityPolicy: { directives: { 'form-action': ["'self'"] } } }));
   app.use(refuseNulInUrl);
@@ -41,6 +45,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(formBody(BODY_LIMIT));
 
   app.use(healthRouter(deps));
+  app.use(metricsRouter(deps));
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.use('/api/v1', checkoutRouter(deps, providers.values().next().value));
   app.use('/api/v1', reportsRouter(deps));

@@ -8,6 +8,7 @@ import { INT4_MAX } from '../domain/ids.js';
 const Duration = z.string().transform((v) => v as ms.StringValue).refine((v) => typeof ms(v as ms.StringValue) === 'number' && ms(v as ms.StringValue) > 0, {
   message: 'expected a duration such as 500ms, 30s, 15m, 24h',
 });
+const unsetIfEmpty = (v: unknown) => (v === '' ? undefined : v);
 const Flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 
 const Env = z.object({
@@ -76,6 +77,11 @@ const Env = z.object({
   KAMI_MAIL_CATCHER_PORT: z.coerce.number().int().min(1).max(65535).default(1025),
   KAMI_MAIL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8025),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Bearer token that lets a non-local scraper read the API's GET /metrics (loopback needs none); empty = unset. */
+  KAMI_METRICS_TOKEN: z.preprocess(unsetIfEmpty, z.string().min(16, 'use at least 16 characters').optional()),
+  /** The worker's own GET /metrics (Kami's and the Temporal SDK's metrics); unset = not served. */
+  KAMI_WORKER_METRICS_PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).optional()),
+  KAMI_WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 }).superRefine((e, ctx) => {
   // the first owner's password is checked like one set in the panel, against the owner's own email
   if (!e.KAMI_ADMIN_PASSWORD) return;

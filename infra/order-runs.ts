@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { orderWorkflowId } from '../domain/ids.js';
 import type { AfterSales, Decision, OrderTimeouts, OrderView, PaymentSignal } from '../domain/order.js';
@@ -6,6 +7,19 @@ import type { orderWorkflow } from '../workflows/order.js';
 import {
   approveOrder, cancelOrder, getOrderStatus, KamiProductSku, paymentConfirmed, rejectOrder, stockArrived,
 } from '../workflows/messages.js';
+
+/**
+ * The API request being served (api/app.ts enters it for each request). A run started within it
+ * carries the request's id in its memo, and the worker's activities log with it (activities/log.ts).
+ * Messages to a run that exists already cannot change its memo: it keeps the id that started it.
+ */
+export const requestContext = new AsyncLocalStorage<{ requestId: string }>();
+
+/** The memo of a run started now: `{ requestId }` within an API request, nothing otherwise (the worker's sweep). */
+function requestMemo(): { memo?: { requestId: string } } {
+  const requestId = requestContext.getStore()?.requestId;
+  return requestId ? { memo: { requestId } } : {};
+}
 
 /** What starting an order's run needs to know about it. */
 export interface RunOrder { id: string; productId: string; sku: string; expiresAt: Date }
@@ -31,7 +45,7 @@ export function orderRuns(temporal: Client, taskQueue: string, timeouts: OrderTi
     async start(o: RunOrder): Promise<void> {
       try {
         await temporal.workflow.start<typeof orderWorkflow>('orderWorkflow', {
-          taskQueue, workflowId: orderWorkflowId(o.id), args: [input(o)], typedSearchAttributes: searchAttributes(o), workflowTaskTimeout,
+          taskQueue, workflowId: orderWorkflowId(o.id), args: [input(o)], typedSearchAttributes: searchAttributes(o), workflowTaskTimeout, ...requestMemo(),
           startDelay: Math.max(0, o.expiresAt.getTime() - Date.now()),
           workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE',
         });
@@ -47,7 +61,7 @@ export function orderRuns(temporal: Client, taskQueue: string, timeouts: OrderTi
      */
     async paymentRecorded(o: RunOrder, payment: PaymentSignal): Promise<void> {
       await temporal.workflow.signalWithStart<typeof orderWorkflow, [PaymentSignal]>('orderWorkflow', {
-        taskQueue, workflowId: orderWorkflowId(o.id), args: [input(o)], typedSearchAttributes: searchAttributes(o), workflowTaskTimeout,
+        taskQueue, workflowId: orderWorkflowId(o.id), args: [input(o)], typedSearchAttributes: searchAttributes(o), workflowTaskTimeout, ...requestMemo(),
         signal: paymentConfirmed, signalArgs: [payment], workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       });
     },
@@ -68,7 +82,7 @@ export function orderRuns(temporal: Client, taskQueue: string, timeouts: OrderTi
     async startAfterSales(o: RunOrder, request: AfterSales): Promise<boolean> {
       try {
         await temporal.workflow.start<typeof afterSalesWorkflow>('afterSalesWorkflow', {
-          taskQueue, workflowId: orderWorkflowId(o.id), typedSearchAttributes: searchAttributes(o), workflowTaskTimeout,
+          taskQueue, workflowId: orderWorkflowId(o.id), typedSearchAttributes: searchAttributes(o), workflowTaskTimeout, ...requestMemo(),
           args: [{ orderId: o.id, productId: o.productId, request, timeouts }],
           workflowIdConflictPolicy: 'FAIL', workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         });

@@ -6,13 +6,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { PREBUILT_BUNDLE } from '../worker/bundle-path.js';
+import { PREBUILT_BUNDLE, WORKFLOW_INTERCEPTOR_MODULES } from '../worker/bundle-path.js';
 
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
 
 /** Bundles workflows/ into one file a worker loads with `workflowBundle: { codePath }`; returns its size in bytes. */
 export async function writeWorkflowBundle(path = PREBUILT_BUNDLE): Promise<number> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)), logger: quiet });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: quiet,
+  });
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, code);
   return code.length;

@@ -12,15 +12,19 @@ import { createTemporalClient, createWorkerConnection } from '../infra/temporal.
 import { orderRuns } from '../infra/order-runs.js';
 import { createRulesCache } from '../infra/rules-cache.js';
 import { reconcileOrphanedOrders } from './reconcile.js';
-import { PREBUILT_BUNDLE } from './bundle-path.js';
+import { PREBUILT_BUNDLE, WORKFLOW_INTERCEPTOR_MODULES } from './bundle-path.js';
+import { activityLogging } from './interceptors.js';
 import { installTemporalRuntime } from '../infra/temporal-runtime.js';
+import { freeLoopbackPort, scrapeText, serveMetrics } from '../infra/metrics.js';
 
 
 /** The order worker: runs workflow tasks from the bundle and activities over real dependencies. */
 export async function runWorker(config = loadConfig()) {
   const log = createLogger(config.LOG_LEVEL, 'worker');
   warnIfUnsafe(config, log);
-  installTemporalRuntime(log);
+  // with a metrics port, the SDK core exports its metrics on a loopback port of its own, passed on by ours
+  const sdkMetrics = config.KAMI_WORKER_METRICS_PORT === undefined ? undefined : `127.0.0.1:${await freeLoopbackPort()}`;
+  installTemporalRuntime(log, 'WARN', sdkMetrics);
   const db = createDb(config.DATABASE_URL);
   const mailer = createMailer(config.smtpUrl, config.MAIL_FROM);
   const vault = createKeyVault(resolveMasterKey(config).key);
@@ -38,11 +42,18 @@ export async function runWorker(config = loadConfig()) {
     ...workflowSource,
     // a workflow cached on a worker that died is handed to another within this, not the SDK's 10 s
     stickyQueueScheduleToStartTimeout: '2s',
+    // the run's request id (memo) travels to activities as a header and into their log lines; a
+    // prebuilt bundle has the workflow interceptor built in (scripts/bundle-workflows.ts)
+    interceptors: { activity: [activityLogging(log)], ...(bundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }) },
     activities: createActivities({
       db, vault, mailer, log, rules: createRulesCache(db), publicUrl: config.publicUrl, merchantEmail: config.KAMI_MERCHANT_EMAIL ?? config.KAMI_ADMIN_EMAIL,
     }),
   });
   log.info({ taskQueue: config.KAMI_TASK_QUEUE, address: config.temporalAddress }, 'worker started');
+  const metrics = config.KAMI_WORKER_METRICS_PORT === undefined ? undefined : await serveMetrics({
+    host: config.KAMI_WORKER_METRICS_HOST, port: config.KAMI_WORKER_METRICS_PORT, log, extra: scrapeText(`http://${sdkMetrics}/metrics`),
+  });
+  if (metrics) log.info({ host: config.KAMI_WORKER_METRICS_HOST, port: metrics.port }, 'worker metrics at /metrics');
   const temporal = createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
   const runs = orderRuns(temporal, config.KAMI_TASK_QUEUE, config.orderTimeouts);
   const sweep = () => reconcileOrphanedOrders({ db, runs, log }).catch((err) => log.error({ err }, 'order reconciliation failed'));
@@ -52,6 +63,7 @@ export async function runWorker(config = loadConfig()) {
     await worker.run();
   } finally {
     clearInterval(sweeper);
+    await metrics?.close();
     await temporal.connection.close();
     mailer.close();
     await db.$disconnect();

@@ -10,11 +10,12 @@ import { loadConfig, type Config } from '../../infra/config.js';
 import { createKeyVault, type KeyVault } from '../../infra/crypto.js';
 import { createDb, type Db } from '../../infra/db.js';
 import { importKeys } from '../../infra/key-import.js';
-import { createLogger } from '../../infra/logger.js';
+import { createLogger, type Logger } from '../../infra/logger.js';
 import { createMailer } from '../../infra/mailer.js';
 import { createRulesCache } from '../../infra/rules-cache.js';
 import { createTemporalClient, createWorkerConnection } from '../../infra/temporal.js';
 import { startMailCatcher, type MailCatcher } from '../../scripts/lib/mail-catcher.js';
+import { activityLogging } from '../../worker/interceptors.js';
 
 /** Where review reminders go in tests. */
 export const MERCHANT_EMAIL = 'merchant@test.kami';
@@ -27,6 +28,8 @@ export interface KamiOptions {
   env?: Record<string, string>;
   /** false: no in-process worker (the test runs its own, e.g. as a child process). */
   worker?: boolean;
+  /** The API's and the worker's logger (default: silent). */
+  log?: Logger;
 }
 
 /**
@@ -57,7 +60,7 @@ export async function startKami(opts: KamiOptions = {}) {
     PORT: '0',
     ...opts.env,
   });
-  const log = createLogger(config.LOG_LEVEL, 'test');
+  const log = opts.log ?? createLogger(config.LOG_LEVEL, 'test');
   const db = createDb(config.DATABASE_URL, 20);
   const vault = createKeyVault(Buffer.from(masterKey, 'hex'));
   const temporal = await createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
@@ -75,7 +78,7 @@ export async function startKami(opts: KamiOptions = {}) {
   if (opts.worker !== false) {
     const connection = await createWorkerConnection(config.temporalAddress);
     worker = await Worker.create({
-      connection, taskQueue: config.KAMI_TASK_QUEUE, workflowBundle: sharedBundle(),
+      connection, taskQueue: config.KAMI_TASK_QUEUE, workflowBundle: sharedBundle(), interceptors: { activity: [activityLogging(log)] },
       activities: createActivities({ db, vault, mailer, log, rules: createRulesCache(db), publicUrl: baseUrl, merchantEmail: MERCHANT_EMAIL }),
     });
     running = worker.run().finally(() => connection.close());
