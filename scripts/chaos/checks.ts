@@ -189,14 +189,18 @@ export function analyse(input: {
   const waitsKeys = routineRows.map(({ r, o }) => ({ from: r.payment!.acceptedAt!, to: o!.delivered_at ?? Infinity }));
   const waitsEmail = routineRows.map(({ r, o }) => ({ from: r.payment!.acceptedAt!, to: o!.status === 'delivered' ? o!.closed_at! : Infinity }));
   const keyGaps = stalls(keysAt, waitsKeys), emailGaps = stalls(emailAt, waitsEmail);
-  // a gap belongs to the fault it overlaps, up to 30 s after the fault's end but never past the next fault's start
-  const reach = (i: number) => Math.min((faults[i]!.end ?? faults[i]!.start) + 30_000, faults[i + 1]?.start ?? Infinity);
+  // a gap belongs to the last fault that began before it ended, if it began no later than 30 s after that fault's end
+  const owner = (g: Gap) => {
+    let i = -1;
+    for (let j = 0; j < faults.length; j++) if (faults[j]!.start <= g.to) i = j;
+    return i >= 0 && g.from <= (faults[i]!.end ?? faults[i]!.start) + 30_000 ? i : -1;
+  };
   const faultResults: FaultResult[] = faults.map((f, i) => {
     const end = f.end ?? f.start;
     const firstKeys = keysAt.find((t) => t >= end);
     const firstEmail = emailAt.find((t) => t >= end);
     const longestOf = (gaps: Gap[]) => {
-      const overlapping = gaps.filter((g) => g.to >= f.start && g.from < reach(i));
+      const overlapping = gaps.filter((g) => owner(g) === i);
       return overlapping.length ? Math.max(...overlapping.map((g) => g.to - g.from)) / 1000 : null;
     };
     return {
@@ -212,7 +216,7 @@ export function analyse(input: {
     };
   });
   const longest = emailGaps.reduce<Gap | undefined>((m, g) => (!m || g.to - g.from > m.to - m.from ? g : m), undefined);
-  const longestFault = longest && faults.find((f, i) => longest.to >= f.start && longest.from < reach(i));
+  const longestFault = longest && faults[owner(longest)];
 
   const smtp = faults.filter((f) => f.kind === 'smtp');
   const keysReadDuringSmtpOutage = records.filter((r) => r.read?.keys.length && smtp.some((f) => r.read!.at >= f.start && r.read!.at <= (f.end ?? Infinity))).length;
@@ -249,7 +253,7 @@ export function analyse(input: {
       noAnswer: { total: http.noAnswer.length, outsideFaults: http.noAnswer.filter((x) => !faultAt(faults, x.at, 15_000)).length, byCaller: byCaller(http.noAnswer) },
       slow: {
         total: http.slow.length, maxMs: http.slow.length ? Math.max(...http.slow.map((x) => x.ms)) : null,
-        byFault: http.slow.reduce<Record<string, number>>((a, x) => { const k = faultAt(faults, x.at, 0)?.kind ?? 'none'; return (a[k] = (a[k] ?? 0) + 1), a; }, {}),
+        byFault: http.slow.reduce<Record<string, number>>((a, x) => { const k = faultAt(faults, x.at, 15_000)?.kind ?? 'none'; return (a[k] = (a[k] ?? 0) + 1), a; }, {}),
         byPath: http.slow.reduce<Record<string, number>>((a, x) => { const k = `${x.caller} ${x.path}`; return (a[k] = (a[k] ?? 0) + 1), a; }, {}),
       },
     },

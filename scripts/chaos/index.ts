@@ -173,7 +173,16 @@ async function main(o: ChaosOptions): Promise<number> {
     if (o.json) {
       writeFileSync(o.json, `${JSON.stringify({
         options: o, startedAt: new Date(started).toISOString(), seconds, streamSeconds, drainSeconds, settled, ...result,
-        raw: { faults: faults.map((f) => ({ ...f, start: f.start - t0, end: f.end && f.end - t0, ready: f.ready && f.ready - t0, downUntil: f.downUntil && f.downUntil - t0 })), readyz: probe.samples.map((s) => ({ ...s, at: s.at - t0 })) },
+        raw: {
+          orders: records.filter((r) => r.orderId).map((r) => {
+            const row = orders.get(r.orderId!);
+            const rel = (t: number | null | undefined) => (t === null || t === undefined ? null : t - t0);
+            return {
+              i: r.plan.i, kind: r.plan.kind, orderId: r.orderId, status: row?.status, placed: rel(r.checkout?.at), paid: rel(r.payment?.acceptedAt),
+              notifyTries: r.payment?.attempts, keysReadable: rel(row?.delivered_at), closed: rel(row?.closed_at), read: rel(r.read?.at), expires: rel(row?.expires_at),
+            };
+          }),
+          faults: faults.map((f) => ({ ...f, start: f.start - t0, end: f.end && f.end - t0, ready: f.ready && f.ready - t0, downUntil: f.downUntil && f.downUntil - t0 })), readyz: probe.samples.map((s) => ({ ...s, at: s.at - t0 })) },
       }, null, 2)}\n`);
       say(`Figures written to ${o.json}`);
     }

@@ -34,18 +34,18 @@ export function renderSummary(o: ChaosOptions, r: ChaosResult, run: { seconds: n
     ['on backorder (expected)', String(r.orders.onBackorder), 'late payments for the scarce product after its keys were gone'],
     ['limit-hitting buyers refused', String(r.orders.limitSecondRefused), `409 limit_exceeded on their second order; placed anyway: ${r.orders.limitSecondPlaced}`],
     ['unpaid, expired', `${u.expired}/${u.total}`, `closed_at − expires_at p50 ${s1(u.latenessMs.p50 / 1000)}, p95 ${s1(u.latenessMs.p95 / 1000)}, max ${s1(u.latenessMs.max / 1000)}; max of those due outside faults ${s1(u.maxLatenessOutsideFaultsMs === null ? null : u.maxLatenessOutsideFaultsMs / 1000)}`],
-    ...(u.late.length ? [['', '', `more than 5 s late: ${u.late.length}, due at ${summarizeLate(u.late)}`]] : []),
     ['lost', String(r.orders.lost), 'must be 0'],
     ['keys sold twice', String(r.keys.soldTwice), 'must be 0 (buyers\' reads and emails; a card_key row has one order)'],
     ['duplicate delivery emails', String(r.emails.duplicates), `same Message-ID <order.channel@kami> twice; ${r.emails.total} emails in all`],
   ], [2]));
+  if (u.late.length) out.push(`Expiries more than 5 s late: ${u.late.length}, by due time: ${summarizeLate(u.late)}`);
   out.push('');
   const faultRows = r.faults.map((f) => [String(f.n), f.label, `${f.atS.toFixed(0)}s`, s1(f.downS), s1(f.readyS), s1(f.keysS), s1(f.recoveryS), String(f.waiting), `${s1(f.longestGapKeysS)} / ${s1(f.longestGapS)}`]);
   out.push(table(['#', 'fault', 'at', 'lasted', 'process up', 'first keys', 'first delivered', 'waiting', 'longest gap keys / delivered'], faultRows, [1]));
   out.push('lasted: until the restart / SMTP back / proxy open (the fault\'s end); process up: end → the restarted process logged it is up;');
   out.push('first keys / first delivered: end → the first order whose keys became readable / that was delivered (email sent) after it;');
   out.push('waiting: paid routine orders delivered after the end and paid before that first delivery; longest gap: the longest time without');
-  out.push('keys made readable / an order delivered while a paid routine order waited, overlapping the fault (to 30 s after its end, or the next fault)');
+  out.push('keys made readable / an order delivered while a paid routine order waited, ending after the fault began (and before the next), beginning at most 30 s after its end');
   if (r.longestGap) out.push(`Longest time without an order delivered while one waited: ${s1(r.longestGap.seconds)} from ${r.longestGap.from.toFixed(0)}s${r.longestGap.fault ? ` (${r.longestGap.fault})` : ' (outside any fault)'}`);
   const worst = (kind: string) => {
     const list = r.faults.filter((f) => f.kind === kind && f.recoveryS !== null).map((f) => f.recoveryS!);
