@@ -120,7 +120,7 @@ export async function runFaults(stack: ChaosStack, o: ChaosOptions, plan: Planne
   }
 }
 
-/** The fault (if any) whose window [start, end + graceMs] holds `t`. */
-export function faultAt(records: FaultRecord[], t: number, graceMs = 10_000): FaultRecord | undefined {
-  return records.find((f) => t >= f.start && t <= (f.end ?? Infinity) + graceMs);
+/** The latest-begun fault (if any) whose window [start − leadMs, end + graceMs] holds `t`. */
+export function faultAt(records: FaultRecord[], t: number, graceMs = 10_000, leadMs = 0): FaultRecord | undefined {
+  return records.findLast((f) => t >= f.start - leadMs && t <= (f.end ?? Infinity) + graceMs);
 }
