@@ -120,13 +120,21 @@ export function analyse(input: {
   // what became of every accepted payment
   let delivered = 0, review = 0, backorder = 0;
   const lostOrders: ChaosResult['lostOrders'] = [];
+  const mailsOf = (orderId: string) => mails.filter((m) => m.orderId === orderId).length;
+  const at = (t: number | null) => (t === null ? '–' : ((t - t0) / 1000).toFixed(1));
   for (const r of paid) {
     const o = orders.get(r.orderId!);
     const s = settledAs(r, o);
     if (s === 'delivered') delivered++;
     else if (s === 'review') review++;
     else if (s === 'backorder') backorder++;
-    else lostOrders.push({ orderId: r.orderId, kind: r.plan.kind, status: o?.status ?? 'missing', detail: o ? `sold ${o.sold}, payments ${o.payments} (${o.unapplied} unapplied), review ${o.review_seq}` : 'no order row' });
+    else {
+      lostOrders.push({
+        orderId: r.orderId, kind: r.plan.kind, status: o?.status ?? 'missing',
+        detail: o ? `sold ${o.sold}, payments ${o.payments} (${o.unapplied} unapplied), reviews ${o.review_seq}; the buyer read ${r.read?.keys.length ?? 0} keys, `
+          + `${mailsOf(o.id)} email(s) in the sink; delivered_at ${at(o.delivered_at)}, closed_at ${at(o.closed_at)} (s since the stream began)` : 'no order row',
+      });
+    }
   }
   const paymentsNotAccepted = placed.filter((r) => r.plan.kind !== 'unpaid' && r.payment && !r.payment.acceptedAt && !r.payment.unexpected).length;
   const paymentsRefused = placed.filter((r) => r.payment?.unexpected).length;
