@@ -1,8 +1,10 @@
 import type { ActivityDeps } from './deps.js';
 import { createDeliveryActivities } from './delivery.js';
+import { createGatewayActivities } from './gateways.js';
 import { createLegacyActivities } from './legacy.js';
 import { createOrderActivities } from './orders.js';
 import { createPaymentActivities } from './payment.js';
+import { createRefundActivities } from './refunds.js';
 import { createReviewActivities } from './review.js';
 import { createStockActivities } from './stock.js';
 
@@ -10,6 +12,8 @@ import { createStockActivities } from './stock.js';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createPaymentActivities(deps),
+    ...createGatewayActivities(deps),
+    ...createRefundActivities(deps),
     ...createOrderActivities(deps),
     ...createStockActivities(deps),
     ...createDeliveryActivities(deps),

@@ -8,6 +8,7 @@ import { durationMs } from '../infra/config.js';
 import { roleAtLeast, type Role } from '../domain/admin-schemas.js';
 import { Prisma, type Db } from '../infra/db.js';
 import { appendEvent, setOrderStatus } from '../infra/order-store.js';
+import { oweRefund } from '../infra/refund-store.js';
 import { activityLog } from './log.js';
 
 type Kind = 'review' | 'backorder';
@@ -95,15 +96,19 @@ export const createReviewActivities = ({ db, vault, mailer, merchantEmail, publi
       const held = await tx.cardKey.findMany({ where: { orderId, status: 'reserved' }, orderBy: { id: 'asc' }, select: { id: true } });
       const extra = held.slice(quantity).map((k) => k.id);
       if (extra.length) await tx.cardKey.updateMany({ where: { id: { in: extra } }, data: { status: 'available', orderId: null, reservedUntil: null } });
-      await tx.order.update({ where: { id: orderId }, data: { approvedQuantity: quantity, refundCents: order.unitPriceCents * BigInt(order.quantity - quantity) } });
+      const refund = order.unitPriceCents * BigInt(order.quantity - quantity);
+      await tx.order.update({ where: { id: orderId }, data: { approvedQuantity: quantity, refundCents: refund } });
+      if (order.paymentId !== null && refund > 0n) await oweRefund(tx, order.paymentId, `approved ${quantity} of ${order.quantity} keys`, Number(refund));
       await appendEvent(tx, orderId, 'partially_approved', { quantity, of: order.quantity, releasedKeys: extra.length });
     });
   },
 
-  /** Rejected or refunded: held keys go back to stock and the paid amount is owed back. Idempotent. */
+  /** Rejected or refunded: held keys go back to stock and the payment that paid it is owed back. Idempotent. */
   async closeUnfulfilled(orderId: string, outcome: 'rejected' | 'refunded', reason: string): Promise<void> {
     await db.$transaction(async (tx) => {
       const paid = await tx.payment.aggregate({ where: { orderId }, _sum: { amountCents: true } });
+      const { paymentId } = await tx.order.findUniqueOrThrow({ where: { id: orderId }, select: { paymentId: true } });
+      if (paymentId !== null) await oweRefund(tx, paymentId, reason);
       await tx.cardKey.updateMany({ where: { orderId, status: 'reserved' }, data: { status: 'available', orderId: null, reservedUntil: null } });
       await tx.order.update({ where: { id: orderId }, data: { refundCents: paid._sum.amountCents ?? 0, reviewReasons: [] } });
       await setOrderStatus(tx, orderId, outcome, { data: { reason, refundCents: paid._sum.amountCents ?? 0 } });

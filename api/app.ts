@@ -13,17 +13,13 @@ import { healthRouter } from './health.js';
 import { httpMetrics, metricsRouter } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { pagesRouter } from './pages/routes.js';
-import type { PaymentProvider } from './payments/provider.js';
 import { paymentsRouter } from './payments/routes.js';
-import { createSandboxProvider } from './payments/sandbox.js';
 
 export const BODY_LIMIT = '16kb';
 
 /** The HTTP surface, without listen(): tests and api/main.ts both build it from real deps. */
 export function createApp(deps: ApiDeps): express.Express {
-  const { config, vault } = deps;
-  const providers = new Map<string, PaymentProvider>();
-  if (config.sandboxPayments) providers.set('sandbox', createSandboxProvider(vault.sandboxWebhookSecret, config.publicUrl));
+  const { config } = deps;
 
   const app = express();
   // money columns are 64-bit (Prisma reads them as bigint); every amount Kami accepts is a safe integer
@@ -41,15 +37,15 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(helmet({ contentSecurityPolicy: { directives: { 'form-action': ["'self'"] } } }));
   app.use(refuseNulInUrl);
   app.use('/admin/api', adminRouter(deps)); // before the JSON parser: the panel has its own body limits
-  app.use(jsonBody(BODY_LIMIT, (req, _res, buf) => { (req as express.Request).rawBody = buf; }));
+  app.use('/api/v1/payments', paymentsRouter(deps)); // before it too: a gateway's signature covers its raw body
+  app.use(jsonBody(BODY_LIMIT));
   app.use(formBody(BODY_LIMIT));
 
   app.use(healthRouter(deps));
   app.use(metricsRouter(deps));
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
-  app.use('/api/v1', checkoutRouter(deps, providers.values().next().value));
+  app.use('/api/v1', checkoutRouter(deps));
   app.use('/api/v1', reportsRouter(deps));
-  app.use('/api/v1/payments', paymentsRouter(deps, providers));
   app.use(pagesRouter(deps));
   app.use(notFound);
   app.use(errorHandler(deps.log));

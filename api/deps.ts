@@ -5,6 +5,7 @@ import type { Db } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import { createOrderNotices, type OrderNotices } from '../infra/order-notices.js';
 import { orderRuns, type OrderRuns } from '../infra/order-runs.js';
+import { createGatewayRegistry, type GatewayRegistry } from '../infra/payments/registry.js';
 import { createRulesCache, type RulesCache } from '../infra/rules-cache.js';
 
 export interface ApiDeps {
@@ -15,6 +16,8 @@ export interface ApiDeps {
   runs: OrderRuns;
   /** Effective rule settings per product, cached with a version check. */
   rules: RulesCache;
+  /** The enabled payment gateways (sandbox, environment, panel). */
+  gateways: GatewayRegistry;
   /** Wakes buyers' long polls when an order changes (PostgreSQL LISTEN). */
   notices: OrderNotices;
   vault: KeyVault;
@@ -31,6 +34,7 @@ export function createApiDeps(base: Pick<ApiDeps, 'config' | 'db' | 'temporal' |
     ...base,
     runs: orderRuns(base.temporal, config.KAMI_TASK_QUEUE, config.orderTimeouts),
     rules: createRulesCache(base.db),
+    gateways: createGatewayRegistry(base),
     notices,
     close: () => notices.close(),
   };

@@ -9,6 +9,11 @@ export interface OrderTimeouts {
   /** How long the delivery email keeps retrying before a person is asked to look. */
   emailGiveUpAfter: Duration;
   emailRetryMaxInterval: Duration;
+  /**
+   * While an order awaits payment on a gateway Kami can ask, its run asks at these intervals (the
+   * last one repeating) and once more as the hold ends. Absent in runs from before payments.
+   */
+  queryEvery?: string[];
 }
 
 /**

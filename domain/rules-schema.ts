@@ -1,16 +1,13 @@
 import { z } from 'zod';
 import { IDENTITY_KINDS } from './identity.js';
+import { DURATION, durationToMs } from './duration.js';
 import { INT4_MAX } from './ids.js';
 import { MAX_MINOR_UNITS } from './money.js';
 
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 /** Up to a year: windows and timeouts longer than that are a typo, and would overflow the database's arithmetic. */
-const MAX_DURATION_MS = 366 * UNIT_MS.d;
-const DURATION = /^(\d{1,12})(ms|s|m|h|d)$/;
-const Duration = z.string().regex(DURATION, 'a duration such as 30s, 15m, 24h or 7d').refine((v) => {
-  const m = DURATION.exec(v);
-  return !m || Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS] <= MAX_DURATION_MS;
-}, 'at most 366 days');
+const MAX_DURATION_MS = 366 * 86_400_000;
+const Duration = z.string().regex(DURATION, 'a duration such as 30s, 15m, 24h or 7d')
+  .refine((v) => !DURATION.test(v) || durationToMs(v) <= MAX_DURATION_MS, 'at most 366 days');
 const Cents = z.int().min(0).max(MAX_MINOR_UNITS);
 
 /** The rule settings form, shared by the API (the judge) and the operator panel (the mirror). */

@@ -31,7 +31,8 @@ export interface PlaceOrderRequest {
   /** sha256 of the Idempotency-Key: the key itself is never stored. */
   idempotencyKeyHash?: string;
   requestHash: string;
-  provider: string;
+  /** The gateway chosen at checkout (its first attempt opens with the order), or null while the buyer has still to pick. */
+  provider: string | null;
 }
 
 /** How long and how much one buyer may hold (infra/config.ts `holds`). */
@@ -70,7 +71,8 @@ export async function placeOrder(db: Db, o: PlaceOrderRequest, productId: string
 /**
  * Closes an unpaid order as expired or cancelled, as a compare-and-set a recorded payment wins: the
  * order must still await payment and have no stored payment waiting to be applied. Its held keys
- * return to stock in the same statement. Answers with the payment to settle instead, if one waits.
+ * return to stock and its payment attempts close in the same statement (the reconciliation sweep
+ * still asks their gateways for 72 h). Answers with the payment to settle instead, if one waits.
  */
 const CLOSE_UNPAID = statement<{ closed: number; pending_payment_id: number | null; status: OrderStatus }, [orderId: string, outcome: string, by: string]>(
   'kami_close_unpaid', `
@@ -81,6 +83,8 @@ WITH o AS (
 released AS (
   UPDATE card_key SET status = 'available', order_id = NULL, reserved_until = NULL
   WHERE order_id = $1 AND status = 'reserved' AND EXISTS (SELECT 1 FROM o) RETURNING id),
+attempts AS (
+  UPDATE payment_attempt SET status = 'closed', updated_at = now() WHERE order_id = $1 AND status IN ('open', 'creating') AND EXISTS (SELECT 1 FROM o)),
 event AS (
   INSERT INTO order_event (order_id, type, data)
   SELECT $1, $2, jsonb_build_object('releasedKeys', (SELECT count(*) FROM released), 'by', $3::text) FROM o

@@ -46,6 +46,12 @@ const Env = z.object({
   /** Most of a product's available stock one order may hold, in percent (100 = no cap); orders of up to KAMI_HOLD_SHARE_FLOOR keys are never capped. */
   KAMI_MAX_HOLD_SHARE: z.coerce.number().int().min(1).max(100).default(50),
   KAMI_HOLD_SHARE_FLOOR: z.coerce.number().int().min(1).max(1_000_000).default(5),
+  /** While an order awaits payment on a gateway that can be asked, its run asks at these intervals (and once more as the hold ends). */
+  KAMI_PAYMENT_QUERY_SCHEDULE: z.string().default('30s,1m,2m,5m')
+    .transform((v) => v.split(',').map((d) => d.trim()).filter(Boolean))
+    .pipe(z.array(Duration).min(1).max(50)),
+  /** How often the reconciliation schedule asks gateways about attempts of the last 72 h that Kami has no payment for. */
+  KAMI_PAYMENT_SWEEP_EVERY: Duration.default('10m'),
   KAMI_EMAIL_GIVE_UP_AFTER: Duration.default('24h'),
   KAMI_EMAIL_RETRY_MAX_INTERVAL: Duration.default('10m'),
   KAMI_CHECKOUT_RATE_LIMIT: z.coerce.number().int().min(0).default(60),
@@ -91,6 +97,18 @@ const Env = z.object({
 
 export type Config = ReturnType<typeof loadConfig>;
 
+/** `KAMI_PAY_<PROVIDER>_<FIELD>` variables, grouped per provider with camelCase field names: `KAMI_PAY_EPAY_PID` → epay.pid. */
+function gatewayEnv(env: Record<string, string | undefined>): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [key, value] of Object.entries(env)) {
+    const m = /^KAMI_PAY_([A-Z0-9]+)_([A-Z0-9_]+)$/.exec(key);
+    if (!m || value === undefined || value === '') continue;
+    const field = m[2]!.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    (out[m[1]!.toLowerCase()] ??= {})[field] = value;
+  }
+  return out;
+}
+
 /** Reads the environment once; every other module receives the result. Bad values stop the process. */
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   const parsed = Env.safeParse(env);
@@ -112,6 +130,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     temporalAddress: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`,
     temporalUiUrl: (e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).replace(/\/$/, ''),
     sandboxPayments,
+    /** Gateways configured at start; a provider configured here is read-only in the panel. */
+    gatewayEnv: gatewayEnv(env),
     demo,
     /** What production runs with against advice (KAMI_ALLOW_UNSAFE_PRODUCTION); each process warns about it at start. */
     unsafeProduction: production ? unsafe as string[] : [],
@@ -129,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       paymentHold: e.KAMI_PAYMENT_HOLD,
       emailGiveUpAfter: e.KAMI_EMAIL_GIVE_UP_AFTER,
       emailRetryMaxInterval: e.KAMI_EMAIL_RETRY_MAX_INTERVAL,
+      queryEvery: e.KAMI_PAYMENT_QUERY_SCHEDULE,
     },
   };
 }

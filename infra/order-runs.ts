@@ -5,7 +5,7 @@ import type { AfterSales, Decision, OrderTimeouts, OrderView, PaymentSignal } fr
 import type { afterSalesWorkflow } from '../workflows/after-sales.js';
 import type { orderWorkflow } from '../workflows/order.js';
 import {
-  approveOrder, cancelOrder, getOrderStatus, KamiProductSku, paymentConfirmed, rejectOrder, stockArrived,
+  approveOrder, cancelOrder, getOrderStatus, KamiProductSku, paymentAttempted, paymentConfirmed, rejectOrder, stockArrived,
 } from '../workflows/messages.js';
 
 /**
@@ -63,6 +63,17 @@ export function orderRuns(temporal: Client, taskQueue: string, timeouts: OrderTi
       await temporal.workflow.signalWithStart<typeof orderWorkflow, [PaymentSignal]>('orderWorkflow', {
         taskQueue, workflowId: orderWorkflowId(o.id), args: [input(o)], typedSearchAttributes: searchAttributes(o), workflowTaskTimeout, ...requestMemo(),
         signal: paymentConfirmed, signalArgs: [payment], workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      });
+    },
+
+    /**
+     * A payment attempt opened on a gateway Kami can ask: Signal-With-Start wakes the run (skipping
+     * its start delay), which then queries that gateway on a backoff until the hold ends.
+     */
+    async attemptOpened(o: RunOrder, attemptId: number): Promise<void> {
+      await temporal.workflow.signalWithStart<typeof orderWorkflow, [{ attemptId: number }]>('orderWorkflow', {
+        taskQueue, workflowId: orderWorkflowId(o.id), args: [input(o)], typedSearchAttributes: searchAttributes(o), workflowTaskTimeout,
+        signal: paymentAttempted, signalArgs: [{ attemptId }], workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       });
     },
 

@@ -4,6 +4,7 @@ import type { KeyVault } from './crypto.js';
 import type { PaymentFacts } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import { ORDER_CHANNEL } from './order-notices.js';
+import { oweRefund } from './refund-store.js';
 
 type Tx = Prisma.TransactionClient | Db;
 
@@ -94,7 +95,10 @@ export async function allocateBackorders(db: Db, productId: string): Promise<str
  */
 export async function flagExtraPayment(db: Db, orderId: string, paymentId: number | null, p: PaymentFacts): Promise<void> {
   await db.$transaction(async (tx) => {
-    if (paymentId !== null) await tx.payment.updateMany({ where: { id: paymentId, orderId, appliedAt: null }, data: { appliedAt: new Date() } });
+    if (paymentId !== null) {
+      await tx.payment.updateMany({ where: { id: paymentId, orderId, appliedAt: null }, data: { appliedAt: new Date() } });
+      await oweRefund(tx, paymentId, 'a second payment for an order already paid');
+    }
     await tx.order.update({ where: { id: orderId }, data: { attention: `extra payment ${p.txnId} (${p.amountCents} ${p.currency}) received; refund it` } });
     await appendEvent(tx, orderId, 'extra_payment', { ...p }, { step: p.txnId.slice(0, 64) });
   });

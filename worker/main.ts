@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
+import { createActivityDeps } from '../activities/deps.js';
 import { createActivities } from '../activities/index.js';
 import { loadConfig, warnIfUnsafe } from '../infra/config.js';
 import { createKeyVault } from '../infra/crypto.js';
@@ -9,8 +10,7 @@ import { createLogger } from '../infra/logger.js';
 import { createMailer } from '../infra/mailer.js';
 import { resolveMasterKey } from '../infra/master-key.js';
 import { createTemporalClient, createWorkerConnection } from '../infra/temporal.js';
-import { orderRuns } from '../infra/order-runs.js';
-import { createRulesCache } from '../infra/rules-cache.js';
+import { ensurePaymentSweep } from '../infra/payment-sweep.js';
 import { reconcileOrphanedOrders } from './reconcile.js';
 import { PREBUILT_BUNDLE, WORKFLOW_INTERCEPTOR_MODULES } from './bundle-path.js';
 import { activityLogging } from './interceptors.js';
@@ -35,6 +35,8 @@ export async function runWorker(config = loadConfig()) {
   const workflowSource = bundle
     ? { workflowBundle: { codePath: bundle } }
     : { workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)) };
+  const temporal = createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
+  const activityDeps = createActivityDeps({ config, db, vault, mailer, log, temporal, merchantEmail: config.KAMI_MERCHANT_EMAIL ?? config.KAMI_ADMIN_EMAIL });
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -45,17 +47,15 @@ export async function runWorker(config = loadConfig()) {
     // the run's request id (memo) travels to activities as a header and into their log lines; a
     // prebuilt bundle has the workflow interceptor built in (scripts/bundle-workflows.ts)
     interceptors: { activity: [activityLogging(log)], ...(bundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }) },
-    activities: createActivities({
-      db, vault, mailer, log, rules: createRulesCache(db), publicUrl: config.publicUrl, merchantEmail: config.KAMI_MERCHANT_EMAIL ?? config.KAMI_ADMIN_EMAIL,
-    }),
+    activities: createActivities(activityDeps),
   });
   log.info({ taskQueue: config.KAMI_TASK_QUEUE, address: config.temporalAddress }, 'worker started');
   const metrics = config.KAMI_WORKER_METRICS_PORT === undefined ? undefined : await serveMetrics({
     host: config.KAMI_WORKER_METRICS_HOST, port: config.KAMI_WORKER_METRICS_PORT, log, extra: scrapeText(`http://${sdkMetrics}/metrics`),
   });
   if (metrics) log.info({ host: config.KAMI_WORKER_METRICS_HOST, port: metrics.port }, 'worker metrics at /metrics');
-  const temporal = createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
-  const runs = orderRuns(temporal, config.KAMI_TASK_QUEUE, config.orderTimeouts);
+  await ensurePaymentSweep(temporal, config).catch((err) => log.warn({ err: (err as Error).message }, 'could not set up the payment reconciliation schedule; retried at the next start'));
+  const { runs } = activityDeps;
   const sweep = () => reconcileOrphanedOrders({ db, runs, log }).catch((err) => log.error({ err }, 'order reconciliation failed'));
   const sweeper = setInterval(sweep, 60_000);
   void sweep();

@@ -1,2 +1,3 @@
 export { orderWorkflow } from './order.js';
 export { afterSalesWorkflow } from './after-sales.js';
+export { paymentSweepWorkflow } from './payment-sweep.js';

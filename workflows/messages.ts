@@ -8,6 +8,9 @@ import type { Decision, OrderView, PaymentSignal } from '../domain/order.js';
  */
 export const paymentConfirmed = defineSignal<[PaymentSignal]>('paymentConfirmed');
 
+/** A payment attempt opened on a gateway Kami can ask: the run queries it while the order awaits payment. */
+export const paymentAttempted = defineSignal<[{ attemptId: number }]>('paymentAttempted');
+
 /** Buyer or operator cancels before payment; answers once the order is closed (or a payment won). Rejected unless awaiting payment. */
 export const cancelOrder = defineUpdate<OrderView, [{ by: string; reason?: string }]>('cancelOrder');
 

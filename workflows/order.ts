@@ -1,5 +1,6 @@
-import { condition, proxyLocalActivities } from '@temporalio/workflow';
+import { condition, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { durationToMs } from '../domain/duration.js';
 import type { LegacyOrderInput, OrderInput, OrderResult, Settlement } from '../domain/order.js';
 import { legacyOrderWorkflow } from './legacy/order-v2.js';
 import { orderSteps, type OrderSteps } from './steps.js';
@@ -8,6 +9,8 @@ const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '100ms', maximumInterval: '5s' },
 });
+// asking a gateway is a call out: a normal activity, a few tries; a gateway that stays down is asked again at the next poll
+const gateway = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { initialInterval: '2s', maximumAttempts: 3 } });
 
 /**
  * One order: payment → rules and key claim → (a person, when a rule or stock says so) → delivery.
@@ -25,13 +28,14 @@ export async function orderWorkflow(input: OrderInput | LegacyOrderInput): Promi
   const { orderId, productId, expiresAt, timeouts } = input;
   const o = orderSteps(orderId, productId, timeouts);
 
-  const settled = await awaitPayment(o, Date.parse(expiresAt));
+  const settled = await awaitPayment(o, Date.parse(expiresAt), (timeouts.queryEvery ?? []).map(durationToMs));
   if (!settled) return o.finish();
   o.s.payment = settled.payment;
   o.s.quantity = 'quantity' in settled ? settled.quantity : 0;
 
   switch (settled.outcome) {
     case 'extra':
+      await o.refund();
       return o.finish();
     case 'deliver':
       o.s.keyIds = settled.keyIds;
@@ -52,6 +56,7 @@ export async function orderWorkflow(input: OrderInput | LegacyOrderInput): Promi
       if (decision?.quantity !== undefined && decision.quantity < o.s.quantity) {
         await db.reduceQuantity(orderId, decision.quantity);
         o.s.quantity = decision.quantity;
+        await o.refund();
       }
       break;
     }
@@ -65,12 +70,27 @@ export async function orderWorkflow(input: OrderInput | LegacyOrderInput): Promi
 const isLegacy = (input: OrderInput | LegacyOrderInput): input is LegacyOrderInput => 'sku' in input;
 
 /**
- * Waits for a payment the database proves, a cancellation or the end of the hold. Closing an unpaid
- * order is a compare-and-set that a recorded payment wins: the order then settles that payment.
- * Returns undefined once the order is closed unpaid.
+ * Waits for a payment the database proves, a cancellation or the end of the hold. While an attempt
+ * is open on a gateway Kami can ask, it asks on `schedule` (the last interval repeating) and once more
+ * as the hold ends: a paid answer is stored like a notification, and settled like one. Closing an
+ * unpaid order is a compare-and-set that a recorded payment wins: the order then settles that
+ * payment. Returns undefined once the order is closed unpaid.
  */
-async function awaitPayment(o: OrderSteps, expiresAt: number): Promise<Exclude<Settlement, { outcome: 'unverified' }> | undefined> {
+async function awaitPayment(o: OrderSteps, expiresAt: number, schedule: number[]): Promise<Exclude<Settlement, { outcome: 'unverified' }> | undefined> {
   const { s } = o;
+  let polls = 0;
+  let askedAtEnd = false;
+  const ask = async () => {
+    for (const attemptId of [...s.attempts]) {
+      try {
+        const r = await gateway.queryAttempt(attemptId);
+        if (r.paymentId !== null) s.payments.push({ paymentId: r.paymentId });
+        if (!r.open) s.attempts = s.attempts.filter((a) => a !== attemptId);
+      } catch {
+        // the gateway did not answer: asked again at the next poll
+      }
+    }
+  };
   for (;;) {
     const next = s.payments.shift();
     if (next) {
@@ -80,8 +100,18 @@ async function awaitPayment(o: OrderSteps, expiresAt: number): Promise<Exclude<S
     }
     if (s.status !== 'awaiting_payment') return undefined;
     const remaining = expiresAt - Date.now();
+    const arrived = () => s.payments.length > 0 || s.cancel !== undefined;
     if (!s.cancel && remaining > 0) {
-      await condition(() => s.payments.length > 0 || s.cancel !== undefined, remaining);
+      const poll = s.attempts.length && schedule.length ? schedule[Math.min(polls, schedule.length - 1)]! : Infinity;
+      if (!(await condition(arrived, Math.min(remaining, poll))) && poll <= remaining) {
+        polls++;
+        await ask();
+      }
+      continue;
+    }
+    if (!s.cancel && s.attempts.length && !askedAtEnd) {
+      askedAtEnd = true; // one last question before the hold closes
+      await ask();
       continue;
     }
     const closed = await db.closeUnpaid(o.orderId, s.cancel ? 'cancelled' : 'expired', s.cancel?.by ?? 'system');

@@ -1,5 +1,5 @@
 import {
-  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, proxyActivities, proxyLocalActivities, setHandler,
+  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, patched, proxyActivities, proxyLocalActivities, setHandler,
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
@@ -8,7 +8,7 @@ import { REVIEW_TIMEOUT_POLICY, type Decision, type OrderTimeouts, type OrderVie
 import type { OrderStatus } from '../domain/order-status.js';
 import type { Reason } from '../domain/rules.js';
 import {
-  approveOrder, cancelOrder, getOrderStatus, KamiOrderStatus, KamiReviewReason, paymentConfirmed, rejectOrder, stockArrived,
+  approveOrder, cancelOrder, getOrderStatus, KamiOrderStatus, KamiReviewReason, paymentAttempted, paymentConfirmed, rejectOrder, stockArrived,
 } from './messages.js';
 
 // Database steps run as local activities: no server round trip, and their results are recorded in
@@ -20,6 +20,14 @@ const db = proxyLocalActivities<Activities>({
 // The first email attempt rides in the same workflow task; SMTP's own timeouts (infra/mailer.ts)
 // end it well inside this. If it fails, the durable activity below takes over with long backoff.
 const firstEmail = proxyLocalActivities<Activities>({ startToCloseTimeout: '60s', retry: { maximumAttempts: 1 } });
+// calls out to a payment gateway: normal activities with a few tries
+const gatewayCalls = proxyActivities<Activities>({ startToCloseTimeout: '60s', retry: { initialInterval: '5s', maximumAttempts: 5 } });
+
+/** From this patch on, a decision is recorded only with the API's proof of an operator session (acceptDecision). */
+export const DECISION_PROOF_PATCH = 'kami-2026-11-decision-proof';
+
+/** From this patch on, a rejection, a refund or a partial approval pays back through the gateway's refund API. */
+export const REFUNDS_PATCH = 'kami-2026-11-refunds';
 
 /** Statuses of the routine path: an order that only passes through them never upserts a search attribute. */
 const ROUTINE: readonly OrderStatus[] = ['awaiting_payment', 'paid', 'delivering', 'delivered', 'expired', 'cancelled'];
@@ -55,6 +63,8 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
     emailAttempts: 0,
     /** Stored payments signalled (or found) and not yet settled, in arrival order. */
     payments: [] as { paymentId: number }[],
+    /** Open payment attempts on gateways Kami can ask about them (the run polls them while awaiting payment). */
+    attempts: [] as number[],
     cancel: undefined as { by: string; reason?: string } | undefined,
   };
   const signalled = new Set<number>();
@@ -80,6 +90,9 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
     if (!Number.isSafeInteger(p?.paymentId) || signalled.has(p.paymentId)) return;
     signalled.add(p.paymentId);
     s.payments.push({ paymentId: p.paymentId });
+  });
+  setHandler(paymentAttempted, ({ attemptId }) => {
+    if (Number.isSafeInteger(attemptId) && !s.attempts.includes(attemptId)) s.attempts.push(attemptId);
   });
   setHandler(cancelOrder, async (c) => {
     s.cancel = c;
@@ -135,6 +148,8 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
       }
       const decision = pending.decision;
       if (!decision) break; // stock arrived for a backorder
+      // runs from before decision proofs record as they did
+      if (!patched(DECISION_PROOF_PATCH)) { await db.recordDecision(orderId, s.reviewSeq, kind, decision); break; }
       // a decision counts only with the API's proof of a live operator session; otherwise keep waiting
       if (await db.acceptDecision(orderId, s.reviewSeq, kind, decision)) break;
       pending.decision = undefined;
@@ -145,10 +160,24 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
     return decision;
   }
 
-  /** Rejected or refunded: held keys go back to stock, the payment is owed back. */
+  /** Rejected or refunded: held keys go back to stock, the payment is owed back and paid back. */
   async function close(outcome: 'rejected' | 'refunded', reason: string) {
     await db.closeUnfulfilled(orderId, outcome, reason);
     setStatus(outcome);
+    await refund();
+  }
+
+  /**
+   * Pays back what the order owes, through the gateway where it can (a few tries; a gateway that
+   * keeps refusing leaves it to a person). Runs from before refunds left it to a person.
+   */
+  async function refund() {
+    if (!patched(REFUNDS_PATCH)) return;
+    try {
+      await gatewayCalls.issueRefunds(orderId);
+    } catch (err) {
+      await db.refundsByHand(orderId, err instanceof Error ? err.message : String(err));
+    }
   }
 
   /** Claims the order's keys, waiting on backorder while there are none; false when refunded instead. */
@@ -210,12 +239,13 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
    */
   async function finish(): Promise<OrderView> {
     await condition(allHandlersFinished);
-    if (!UNPAID.includes(s.status)) {
+    if (!UNPAID.includes(s.status) && s.payments.length) {
       for (let p = s.payments.shift(); p; p = s.payments.shift()) await settle(p);
+      await refund();
     }
     return view();
   }
 
-  return { orderId, s, view, setStatus, settle, awaitPerson, close, claim, deliver, finish };
+  return { orderId, s, view, setStatus, settle, awaitPerson, close, refund, claim, deliver, finish };
 }
 export type OrderSteps = ReturnType<typeof orderSteps>;

@@ -9,6 +9,8 @@ import { adminJson } from './body.js';
 import { keyCommandsRouter } from './key-commands.js';
 import { keysRouter } from './keys.js';
 import { operatorsRouter } from './operators.js';
+import { paymentProvidersRouter } from './payment-providers.js';
+import { paymentsAdminRouter } from './payments.js';
 import { ordersRouter } from './orders.js';
 import { productsRouter } from './products.js';
 import { reviewsRouter } from './reviews.js';
@@ -42,5 +44,7 @@ export function adminRouter(deps: ApiDeps): Router {
   router.use(reviewsRouter(deps));
   router.use(rulesRouter(deps));
   router.use(buyersRouter(deps));
+  router.use(paymentsAdminRouter(deps));
+  router.use(paymentProvidersRouter(deps));
   return router;
 }

@@ -24,7 +24,7 @@ export interface PlacedOrder {
 }
 
 const requestHash = (body: Body) =>
-  createHash('sha256').update(JSON.stringify([body.sku, body.quantity, body.email.toLowerCase(), body.phone ?? null, body.deviceId ?? null])).digest('hex');
+  createHash('sha256').update(JSON.stringify([body.sku, body.quantity, body.email.toLowerCase(), body.phone ?? null, body.deviceId ?? null, body.provider ?? null])).digest('hex');
 
 /**
  * Checkout: one SQL round trip creates the order and holds its keys (or finds the order a retried
@@ -32,13 +32,13 @@ const requestHash = (body: Body) =>
  * started with a start delay that ends with the hold. If the process died between the two, the
  * retry (or the worker's sweep) starts the run.
  */
-export async function placeOrder(deps: ApiDeps, body: Body, idempotencyKey: string | undefined, buyerIp: string | undefined, provider: string): Promise<PlacedOrder> {
+export async function placeOrder(deps: ApiDeps, body: Body, idempotencyKey: string | undefined, buyerIp: string | undefined, provider: string | null): Promise<PlacedOrder> {
   const { db, config, rules, runs } = deps;
   if (body.quantity > config.KAMI_MAX_QUANTITY) {
     throw new ApiError(400, 'invalid_request', `at most ${config.KAMI_MAX_QUANTITY} keys per order`, { quantity: `must be at most ${config.KAMI_MAX_QUANTITY}` });
   }
   const identities: Identities = {
-    email: normalizeEmail(body.email), phone: body.phone ? normalizePhone(body.phone) : undefined, ip: buyerIp, device: body.deviceId,
+    email: normalizeEmail(body.email), phone: body.phone ? normalizePhone(body.phone, config.KAMI_DEFAULT_PHONE_REGION) : undefined, ip: buyerIp, device: body.deviceId,
   };
   const request = {
     orderId: newOrderId(), sku: body.sku, quantity: body.quantity, email: body.email, identities,

@@ -5,7 +5,7 @@ import { availableStock } from '../../infra/order-store.js';
 import type { RuleSettings } from '../../domain/rules.js';
 import { globalRules, mergeRules } from '../../infra/rules-store.js';
 import type { ApiDeps } from '../deps.js';
-import type { PaymentProvider } from '../payments/provider.js';
+import { attemptView, openAttempt, type AttemptView } from '../../infra/payments/attempts.js';
 import { ApiError } from '../errors.js';
 import { bearerToken } from './bearer.js';
 import { readBuyerOrder, readBuyerOrderWhenReady } from './order-view.js';
@@ -16,7 +16,7 @@ import { CreateOrderBody, IdempotencyKey, OrderParams, OrderReadQuery } from './
 const purchaseLimitOf = (s: RuleSettings) => (s.purchaseLimit === null ? null : { quantity: s.purchaseLimit, window: s.purchaseLimitWindow });
 
 /** The public v1 checkout API that shops, bots and resellers integrate with. */
-export function checkoutRouter(deps: ApiDeps, payment: PaymentProvider | undefined): Router {
+export function checkoutRouter(deps: ApiDeps): Router {
   const router = Router();
   const { db, vault, config } = deps;
 
@@ -41,12 +41,26 @@ export function checkoutRouter(deps: ApiDeps, payment: PaymentProvider | undefin
     handler: (_req, _res, next) => next(new ApiError(429, 'rate_limited', 'too many orders from this address; wait a minute and try again')),
   });
 
+  /**
+   * The gateway an order is placed with: the one the buyer named (it must be enabled), the only one
+   * enabled, or none yet (several are: the payment page lets the buyer pick).
+   */
+  async function chooseGateway(named: string | undefined): Promise<string | null> {
+    if (named) {
+      if (!(await deps.gateways.get(named))) throw new ApiError(400, 'invalid_request', `payment provider "${named}" is not enabled here`, { provider: 'not enabled' });
+      return named;
+    }
+    const enabled = await deps.gateways.enabled();
+    if (!enabled.length) throw new ApiError(503, 'payments_unavailable', 'no payment provider is enabled; the shop cannot take orders');
+    return enabled.length === 1 ? enabled[0]!.name : null;
+  }
+
   router.post('/orders', checkoutLimit, async (req, res) => {
-    if (!payment) throw new ApiError(503, 'payments_unavailable', 'no payment provider is enabled; the shop cannot take orders');
     const key = req.get('Idempotency-Key');
     const idempotencyKey = key === undefined ? undefined : IdempotencyKey.parse(key);
     const body = CreateOrderBody.parse(req.body);
-    const order = await placeOrder(deps, body, idempotencyKey, req.ip, payment.name);
+    const provider = await chooseGateway(body.provider);
+    const order = await placeOrder(deps, body, idempotencyKey, req.ip, provider);
     if (order.foreignReplay) {
       return void res.status(200).json({
         orderId: order.id, status: order.status, replayed: true,
@@ -54,6 +68,14 @@ export function checkoutRouter(deps: ApiDeps, payment: PaymentProvider | undefin
       });
     }
     const accessToken = vault.orderAccessToken(order.id);
+    const pay = `${config.publicUrl}/${provider === 'sandbox' ? 'sandbox/pay' : 'pay'}/${order.id}?token=${encodeURIComponent(accessToken)}`;
+    let payment: AttemptView | undefined;
+    if (provider === 'sandbox') {
+      // the sandbox needs no call out: its attempt is the one checkout opened
+      payment = { provider, status: 'open', url: pay, amount: formatMinor(order.amountCents, order.currency), currency: order.currency, expiresAt: order.expiresAt.toISOString() };
+    } else if (provider && order.status === 'awaiting_payment') {
+      payment = await openAttempt(deps, order.id, provider, req.ip);
+    }
     res.status(201).json({
       orderId: order.id,
       status: order.status,
@@ -61,7 +83,8 @@ export function checkoutRouter(deps: ApiDeps, payment: PaymentProvider | undefin
       amountDueCents: order.amountCents,
       currency: order.currency,
       expiresAt: order.expiresAt.toISOString(),
-      paymentUrl: payment.paymentUrl(order.id, accessToken),
+      paymentUrl: pay,
+      ...(payment ? { payment } : {}),
       orderUrl: `${config.publicUrl}/orders/${order.id}?token=${accessToken}`,
       accessToken,
     });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ORDER_STATUSES } from '../../domain/order-status.js';
 import { errorResponses, registry } from '../openapi.js';
 import { INT4_MAX } from '../../domain/ids.js';
+import { PROVIDER_NAMES } from '../../domain/payment-providers.js';
 
 export const Money = z.string().regex(/^\d+(\.\d+)?$/).meta({ example: '12.50', description: 'an amount in major units, with the currency\'s own number of decimals' });
 
@@ -25,6 +26,8 @@ export const CreateOrderBody = z.strictObject({
   email: z.email().max(254),
   phone: z.string().trim().regex(/^\+?[\d\s().-]{5,24}$/, 'a phone number such as +86 138 0013 8000').optional(),
   deviceId: z.string().trim().min(8).max(128).optional().meta({ description: 'an optional device fingerprint from the shop front' }),
+  provider: z.enum(PROVIDER_NAMES).optional()
+    .meta({ description: 'the payment gateway to pay with; without one, the only enabled gateway, or the buyer picks on the payment page' }),
 }).meta({ id: 'CreateOrder' });
 
 /**
@@ -44,7 +47,12 @@ export const OrderCreated = z.object({
   amountDueCents: z.int(),
   currency: z.string(),
   expiresAt: z.iso.datetime(),
-  paymentUrl: z.url(),
+  paymentUrl: z.url().meta({ description: 'the page where the buyer pays (or picks a gateway)' }),
+  payment: z.object({
+    provider: z.string(), status: z.string(), url: z.url().optional(), qrCode: z.string().optional(),
+    amount: z.string().optional().meta({ description: 'what the buyer pays at the gateway, in its currency' }), currency: z.string().optional(),
+    expiresAt: z.iso.datetime(), error: z.string().optional(),
+  }).optional().meta({ description: 'the payment attempt opened with the gateway chosen at checkout' }),
   orderUrl: z.url(),
   accessToken: z.string().meta({ description: 'Bearer token for GET /api/v1/orders/{orderId}; keep it private' }),
 }).meta({ id: 'OrderCreated' });

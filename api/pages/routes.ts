@@ -7,7 +7,10 @@ import { OrderParams } from '../checkout/schemas.js';
 import type { ApiDeps } from '../deps.js';
 import { noStore } from '../admin/session.js';
 import { ApiError } from '../errors.js';
-import { signSandboxNotification, SIGNATURE_HEADER } from '../payments/sandbox.js';
+import QRCode from 'qrcode';
+import { PROVIDER_NAMES } from '../../domain/payment-providers.js';
+import { attemptView, openAttempt } from '../../infra/payments/attempts.js';
+import { signSandboxNotification, SIGNATURE_HEADER } from '../../infra/payments/sandbox.js';
 import { escapeHtml, page } from './html.js';
 
 const TokenQuery = z.object({ token: z.string().min(1).max(200) });
@@ -40,8 +43,64 @@ ${o.paidAt ? `<tr><td>Paid</td><td>${o.paidAt.replace('T', ' ').slice(0, 19)} UT
 ${o.email ? `<tr><td>Email</td><td>${escapeHtml(o.email.status)}</td></tr>` : ''}</table>
 ${o.keys.length ? `<h2>Your key${o.keys.length > 1 ? 's' : ''}</h2><ol class="keys">${o.keys.map((k) => `<li>${escapeHtml(k)}</li>`).join('')}</ol>` : ''}
 ${o.keys.length && o.guide ? `<h3>How to use</h3><div class="guide">${renderGuide(o.guide)}</div>` : ''}
-${o.status === 'awaiting_payment' && deps.config.sandboxPayments ? `<p><a href="/sandbox/pay/${o.orderId}?token=${encodeURIComponent(token)}">Go to payment</a></p>` : ''}
+${o.status === 'awaiting_payment' ? `<p><a href="/pay/${o.orderId}?token=${encodeURIComponent(token)}">Go to payment</a></p>` : ''}
 ${pending ? '<p class="muted">This page refreshes by itself.</p>' : ''}`, { refreshSeconds: pending ? 2 : undefined }));
+  });
+
+  /** Where a gateway sends the buyer back: it proves nothing (only a verified notification or query does), and carries no token. */
+  router.get('/orders/:orderId/return', noStore, (req, res) => {
+    const { orderId } = OrderParams.parse(req.params);
+    res.type('html').send(page('Thank you', `
+<h1>Thank you</h1>
+<p>If you paid, the shop confirms it with the payment service and your order <code>${orderId}</code> carries on by itself:
+your keys arrive by email, and on the order page you were given.</p>
+<p class="muted">This page cannot show the order: open it from your email or the link you kept.</p>`));
+  });
+
+  /**
+   * The payment page: the attempt the buyer is paying (QR code or link, amount in the gateway's
+   * currency, the time left), the other enabled gateways to switch to, and once paid, the order.
+   */
+  router.get('/pay/:orderId', noStore, async (req, res) => {
+    const { orderId } = OrderParams.parse(req.params);
+    const { token } = TokenQuery.parse(req.query);
+    const o = await readBuyerOrder(deps, orderId, token);
+    const orderPage = `/orders/${orderId}?token=${encodeURIComponent(token)}`;
+    if (o.status !== 'awaiting_payment') return void res.redirect(303, orderPage);
+    const [enabled, attempts] = await Promise.all([
+      deps.gateways.enabled(),
+      deps.db.paymentAttempt.findMany({ where: { orderId, status: { in: ['open', 'failed'] } }, orderBy: { seq: 'desc' } }),
+    ]);
+    const current = attempts[0] ? attemptView(attempts[0]) : undefined;
+    const minutesLeft = Math.max(0, Math.round((Date.parse(o.expiresAt) - Date.now()) / 60_000));
+    const qr = current?.qrCode ? await QRCode.toString(current.qrCode, { type: 'svg', margin: 1, width: 220 }) : '';
+    const choices = enabled.map((g) => `<form method="post" action="/pay/${orderId}/${g.name}?token=${encodeURIComponent(token)}" style="margin:8px 0">
+<button type="submit"${current?.provider === g.name ? ' style="background:#5c6bc0"' : ''}>${escapeHtml(g.displayName)}</button></form>`).join('');
+    res.type('html').send(page('Payment', `
+<h1>Pay ${o.amountDue} ${o.currency}</h1>
+<p class="muted">${escapeHtml(o.productName)} × ${o.quantity} · order <code>${o.orderId}</code> · held for you ${minutesLeft} more minute${minutesLeft === 1 ? '' : 's'}</p>
+${current?.status === 'failed' ? `<p class="badge bad">${escapeHtml(current.error ?? 'the payment service did not open the payment')}; choose again or another way to pay</p>` : ''}
+${current?.status === 'open' ? `<div data-provider="${current.provider}">
+${current.amount ? `<p>Pay exactly <b data-amount>${current.amount} ${current.currency}</b></p>` : ''}
+${qr ? `<div class="qr" aria-label="payment QR code">${qr}</div><p class="muted">Scan with the payment app.</p>` : ''}
+${current.url && current.provider !== 'sandbox' ? `<p><a href="${escapeHtml(current.url)}" rel="noreferrer">Continue to the payment page</a></p>` : ''}
+${current.provider === 'sandbox' ? `<p><a href="/sandbox/pay/${orderId}?token=${encodeURIComponent(token)}">Continue to the sandbox payment</a></p>` : ''}
+</div>` : ''}
+<h3>${current ? 'Or pay another way' : 'Choose how to pay'}</h3>${choices}
+<p class="muted">This page refreshes by itself and shows your order the moment the payment is confirmed.</p>`, { refreshSeconds: 3 }));
+  });
+
+  /** Opens (or returns to) an attempt on the chosen gateway, then back to the payment page. */
+  router.post('/pay/:orderId/:provider', noStore, async (req, res) => {
+    const { orderId } = OrderParams.parse(req.params);
+    const { provider } = z.object({ provider: z.enum(PROVIDER_NAMES) }).parse({ provider: req.params.provider });
+    const { token } = TokenQuery.parse(req.query);
+    const o = await readBuyerOrder(deps, orderId, token);
+    if (o.status === 'awaiting_payment') {
+      if (!(await deps.gateways.get(provider))) throw new ApiError(400, 'invalid_request', `payment provider "${provider}" is not enabled here`);
+      await openAttempt(deps, orderId, provider, req.ip);
+    }
+    res.redirect(303, `/pay/${orderId}?token=${encodeURIComponent(token)}`);
   });
 
   if (!deps.config.sandboxPayments) return router;
@@ -59,15 +118,21 @@ ${o.status === 'awaiting_payment'
     : `<p>This order is <b>${o.status.replace('_', ' ')}</b>. <a href="/orders/${o.orderId}?token=${encodeURIComponent(token)}">Open the order page</a></p>`}`));
   });
 
-  /** The sandbox gateway "captures" the payment and calls Kami's webhook over HTTP, signed. */
+  /** The sandbox gateway "captures" the order's sandbox attempt and calls Kami's webhook over HTTP, signed. */
   router.post('/sandbox/pay/:orderId', async (req, res) => {
     const { orderId } = OrderParams.parse(req.params);
     const { token } = TokenQuery.parse(req.query);
     if (!deps.vault.verifyOrderAccessToken(orderId, token)) throw new ApiError(403, 'invalid_token', 'this link does not open this order');
     const order = await deps.db.order.findUnique({ where: { id: orderId } });
     if (!order) throw new ApiError(404, 'order_not_found', `no order ${orderId}`);
+    let attempt = await deps.db.paymentAttempt.findFirst({ where: { orderId, provider: 'sandbox' }, orderBy: { seq: 'desc' } });
+    if (!attempt) {
+      await openAttempt(deps, orderId, 'sandbox', req.ip);
+      attempt = await deps.db.paymentAttempt.findFirstOrThrow({ where: { orderId, provider: 'sandbox' }, orderBy: { seq: 'desc' } });
+    }
     const body = JSON.stringify({
-      orderId, txnId: `sbx_${orderId}`, amountCents: Number(order.amountCents), currency: order.currency, paidAt: new Date().toISOString(),
+      orderId: attempt.gatewayOrderNo, txnId: `sbx_${attempt.gatewayOrderNo}`, amountCents: Number(attempt.gatewayAmountMinor ?? order.amountCents),
+      currency: attempt.gatewayCurrency ?? order.currency, paidAt: new Date().toISOString(),
     });
     const callback = await fetch(`${deps.selfUrl()}/api/v1/payments/sandbox/notify`, {
       method: 'POST',

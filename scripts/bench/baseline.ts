@@ -13,7 +13,7 @@ import { readBuyerOrder } from '../../api/checkout/order-view.js';
 import { bearerToken } from '../../api/checkout/bearer.js';
 import { CreateOrderBody, OrderParams } from '../../api/checkout/schemas.js';
 import { ApiError, errorHandler } from '../../api/errors.js';
-import { createSandboxProvider } from '../../api/payments/sandbox.js';
+import { createSandboxGateway } from '../../infra/payments/sandbox.js';
 import { renderDeliveryEmail } from '../../activities/delivery-email.js';
 import { normalizeEmail } from '../../domain/identity.js';
 import { paymentMismatch } from '../../domain/order.js';
@@ -31,7 +31,7 @@ const log = createLogger(config.LOG_LEVEL, 'baseline');
 const db = createDb(config.DATABASE_URL, 20);
 const vault = createKeyVault(Buffer.from(config.KAMI_MASTER_KEY, 'hex'));
 const mailer = createMailer(config.smtpUrl, config.MAIL_FROM);
-const gateway = createSandboxProvider(vault.sandboxWebhookSecret, '');
+const gateway = createSandboxGateway(vault.sandboxWebhookSecret, '');
 const baseUrl = config.publicUrl;
 
 const app = express();
@@ -65,7 +65,9 @@ app.get('/api/v1/orders/:orderId', async (req, res) => {
 });
 
 app.post('/api/v1/payments/sandbox/notify', async (req, res) => {
-  const n = gateway.verifyNotification(req);
+  const raw = { method: req.method, url: req.originalUrl, headers: req.headers as Record<string, string>, body: req.rawBody ?? Buffer.alloc(0) };
+  const f = await gateway.verifyNotification(raw);
+  const n = { provider: 'sandbox', orderId: f.gatewayOrderNo, txnId: f.txnId, amountCents: f.amountMinor, currency: f.currency };
   const order = await db.order.findUnique({ where: { id: n.orderId }, include: { product: true } });
   if (!order) throw new ApiError(404, 'order_not_found', `no order ${n.orderId}`);
   // money columns may be Int or BigInt depending on the schema version: compare as numbers

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SIGNATURE_HEADER, signSandboxNotification } from '../../api/payments/sandbox.js';
+import { SIGNATURE_HEADER, signSandboxNotification } from '../../infra/payments/sandbox.js';
 import { createHttpClient } from './http.js';
 import type { Shop, ShopKind } from './shops.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { createMailer } from '../../infra/mailer.js';
-import { createRulesCache } from '../../infra/rules-cache.js';
+import { createActivityDeps } from '../../activities/deps.js';
 import { startKami, type Kami } from '../helpers/kami.js';
 
 let kami: Kami;
@@ -19,7 +19,7 @@ async function deliveringOrder() {
 
 it('an attempt retried while the first still hands the mail to SMTP waits for it: the buyer gets one email', async () => {
   const mailer = createMailer(kami.config.smtpUrl, kami.config.MAIL_FROM);
-  const { deliverKeys } = createActivities({ db: kami.db, vault: kami.vault, mailer, log: kami.log, rules: createRulesCache(kami.db), publicUrl: kami.baseUrl });
+  const { deliverKeys } = createActivities(createActivityDeps({ config: kami.config, db: kami.db, vault: kami.vault, mailer, log: kami.log, temporal: kami.temporal }));
   try {
     const orderId = await deliveringOrder();
     kami.mail.state.delayMs = 1500;
@@ -44,7 +44,7 @@ it('an attempt retried while the first still hands the mail to SMTP waits for it
 
 it('a failed hand-off gives the lease back at once, so the next attempt sends', async () => {
   const mailer = createMailer(kami.config.smtpUrl, kami.config.MAIL_FROM);
-  const { deliverKeys } = createActivities({ db: kami.db, vault: kami.vault, mailer, log: kami.log, rules: createRulesCache(kami.db), publicUrl: kami.baseUrl });
+  const { deliverKeys } = createActivities(createActivityDeps({ config: kami.config, db: kami.db, vault: kami.vault, mailer, log: kami.log, temporal: kami.temporal }));
   try {
     const orderId = await deliveringOrder();
     kami.mail.state.down = true;

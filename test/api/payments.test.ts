@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderWorkflowId } from '../../domain/ids.js';
 import { newOrderId } from '../../infra/ids.js';
-import { signSandboxNotification } from '../../api/payments/sandbox.js';
+import { signSandboxNotification } from '../../infra/payments/sandbox.js';
 import { call, expectError, notify, paymentFor, type HttpAnswer } from '../helpers/http.js';
 import { startKami, type Kami } from '../helpers/kami.js';
 
@@ -63,13 +63,31 @@ describe('POST /api/v1/payments/sandbox/notify refuses what it cannot trust', ()
     ['the right signature followed by "=" and more', rewritten((v1) => `${v1}=00`), 401, 'invalid_signature'],
     ['no signature header', () => notify(kami, paymentFor(order), { unsigned: true }), 401, 'invalid_signature'],
     ['an unknown provider', () => notify(kami, paymentFor(order), { provider: 'paypal' }), 404, 'unknown_provider'],
-    ['an unknown order', () => notify(kami, { ...paymentFor(order), orderId: newOrderId() }), 404, 'order_not_found'],
     ['an unknown field', () => notify(kami, { ...paymentFor(order), tip: 100 }), 400, 'invalid_request'],
   ];
 
   it.each(refusals)('refuses %s and changes nothing', async (what, send, status, code) => {
     expectError(await send(), status, code, what);
     await expectUnpaid(order);
+  });
+
+  it('acknowledges a verified payment for a reference it never issued (so the gateway stops), keeps it for a person, and pays nothing', async () => {
+    const stranger = newOrderId();
+    const res = await notify(kami, { ...paymentFor(order), orderId: stranger, txnId: `txn_${stranger}` });
+    expect(res.status).toBe(200);
+    expect(await kami.db.payment.count({ where: { txnId: `txn_${stranger}` } })).toBe(0);
+    expect(await kami.db.paymentNotification.findFirst({ where: { txnId: `txn_${stranger}` } })).toMatchObject({ verified: true, outcome: 'unknown_reference', orderId: null });
+    await expectUnpaid(order);
+  });
+
+  it('keeps every refused notification raw, without credentials', async () => {
+    const before = await kami.db.paymentNotification.count({ where: { verified: false } });
+    await notify(kami, paymentFor(order), { secret: 'not-the-secret', headers: { authorization: 'Basic c2VjcmV0' } });
+    const kept = await kami.db.paymentNotification.findFirstOrThrow({ where: { verified: false }, orderBy: { id: 'desc' } });
+    expect(await kami.db.paymentNotification.count({ where: { verified: false } })).toBe(before + 1);
+    expect(kept).toMatchObject({ provider: 'sandbox', kind: 'notify', outcome: 'refused:invalid_signature', method: 'POST' });
+    expect(kept.body).toContain(order.orderId);
+    expect(Object.keys(kept.headers as object)).not.toContain('authorization');
   });
 
   it('still accepts a valid notification afterwards and delivers', { timeout: 120_000 }, async () => {

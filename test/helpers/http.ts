@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { signSandboxNotification, SIGNATURE_HEADER } from '../../api/payments/sandbox.js';
+import { signSandboxNotification, SIGNATURE_HEADER } from '../../infra/payments/sandbox.js';
 import type { Kami } from './kami.js';
 
 export interface HttpAnswer {
@@ -59,10 +59,10 @@ export const paymentFor = (order: { orderId: string; amountDueCents: number; cur
  */
 export async function notify(
   kami: Pick<Kami, 'baseUrl' | 'vault'>, payload: unknown,
-  opts: { provider?: string; secret?: string; now?: number; signature?: string; unsigned?: boolean; signedBody?: string } = {},
+  opts: { provider?: string; secret?: string; now?: number; signature?: string; unsigned?: boolean; signedBody?: string; headers?: Record<string, string> } = {},
 ): Promise<HttpAnswer> {
   const raw = JSON.stringify(payload);
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...opts.headers };
   if (!opts.unsigned) {
     headers[SIGNATURE_HEADER] = opts.signature
       ?? signSandboxNotification(opts.secret ?? kami.vault.sandboxWebhookSecret, opts.signedBody ?? raw, opts.now ?? Date.now());

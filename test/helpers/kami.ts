@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { createActivityDeps } from '../../activities/deps.js';
 import { createActivities } from '../../activities/index.js';
 import { createApp } from '../../api/app.js';
 import { createApiDeps } from '../../api/deps.js';
@@ -12,7 +13,6 @@ import { createDb, type Db } from '../../infra/db.js';
 import { importKeys } from '../../infra/key-import.js';
 import { createLogger, type Logger } from '../../infra/logger.js';
 import { createMailer } from '../../infra/mailer.js';
-import { createRulesCache } from '../../infra/rules-cache.js';
 import { createTemporalClient, createWorkerConnection } from '../../infra/temporal.js';
 import { startMailCatcher, type MailCatcher } from '../../scripts/lib/mail-catcher.js';
 import { activityLogging } from '../../worker/interceptors.js';
@@ -79,7 +79,7 @@ export async function startKami(opts: KamiOptions = {}) {
     const connection = await createWorkerConnection(config.temporalAddress);
     worker = await Worker.create({
       connection, taskQueue: config.KAMI_TASK_QUEUE, workflowBundle: sharedBundle(), interceptors: { activity: [activityLogging(log)] },
-      activities: createActivities({ db, vault, mailer, log, rules: createRulesCache(db), publicUrl: baseUrl, merchantEmail: MERCHANT_EMAIL }),
+      activities: createActivities(createActivityDeps({ config, db, vault, mailer, log, temporal, merchantEmail: MERCHANT_EMAIL })),
     });
     running = worker.run().finally(() => connection.close());
   }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderWorkflowId } from '../../domain/ids.js';
-import { signSandboxNotification } from '../../api/payments/sandbox.js';
+import { signSandboxNotification } from '../../infra/payments/sandbox.js';
 import { adminCall, loginAs, type AdminSession } from '../helpers/admin.js';
 import { MERCHANT_EMAIL, startKami, type Kami } from '../helpers/kami.js';
 

@@ -1,0 +1,4 @@
+import type { GatewayDefinition } from './gateway.js';
+
+/** Every real gateway Kami can be configured with (the sandbox is built in). */
+export const GATEWAYS: readonly GatewayDefinition[] = [];
