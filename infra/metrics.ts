@@ -37,6 +37,20 @@ export const deliveryEmails = new Counter({
   registers: [registry],
 });
 
+export const webhookNotifications = new Counter({
+  name: 'kami_webhook_notifications_total',
+  help: 'Payment gateway notifications: recorded, duplicate (changed nothing) or refused.',
+  labelNames: ['provider', 'result'] as const,
+  registers: [registry],
+});
+
+export const webhookVerificationFailures = new Counter({
+  name: 'kami_webhook_verification_failures_total',
+  help: 'Payment notifications whose signature or body failed verification, by error code.',
+  labelNames: ['provider', 'code'] as const,
+  registers: [registry],
+});
+
 export const httpRequests = new Counter({
   name: 'kami_http_requests_total',
   help: 'HTTP requests answered by the API, by method, route pattern and status.',

@@ -72,7 +72,7 @@ export function orderRuns(temporal: Client, taskQueue: string, timeouts: OrderTi
      */
     async attemptOpened(o: RunOrder, attemptId: number): Promise<void> {
       await temporal.workflow.signalWithStart<typeof orderWorkflow, [{ attemptId: number }]>('orderWorkflow', {
-        taskQueue, workflowId: orderWorkflowId(o.id), args: [input(o)], typedSearchAttributes: searchAttributes(o), workflowTaskTimeout,
+        taskQueue, workflowId: orderWorkflowId(o.id), args: [input(o)], typedSearchAttributes: searchAttributes(o), workflowTaskTimeout, ...requestMemo(),
         signal: paymentAttempted, signalArgs: [{ attemptId }], workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       });
     },

@@ -1,5 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { webhookNotifications, webhookVerificationFailures } from '../../infra/metrics.js';
 import { keepNotification, recordPayment, type KeptNotification } from '../../infra/payment-store.js';
 import { NotificationRefused, type NotificationOutcome, type RawNotification } from '../../infra/payments/gateway.js';
 import type { ApiDeps } from '../deps.js';
@@ -51,11 +52,15 @@ export function paymentsRouter(deps: ApiDeps): Router {
   const notify = async (req: Request, res: Response) => {
     const { provider: name } = ProviderParams.parse(req.params);
     const enabled = await gateways.get(name);
-    if (!enabled) throw new ApiError(404, 'unknown_provider', `payment provider "${name}" is not enabled`);
+    if (!enabled) {
+      webhookNotifications.inc({ provider: 'unknown', result: 'refused' }); // a path can name anything: no label of its own
+      throw new ApiError(404, 'unknown_provider', `payment provider "${name}" is not enabled`);
+    }
     const { gateway } = enabled;
     const raw = rawOf(req);
     const notification = kept(name, raw);
     const answer = (outcome: NotificationOutcome) => {
+      webhookNotifications.inc({ provider: name, result: !outcome.received ? 'refused' : outcome.duplicate ? 'duplicate' : 'recorded' });
       const a = gateway.answer(outcome);
       if (a.contentType) res.type(a.contentType);
       res.status(a.status);
@@ -69,6 +74,7 @@ export function paymentsRouter(deps: ApiDeps): Router {
       facts = await gateway.verifyNotification(raw);
     } catch (err) {
       if (!(err instanceof NotificationRefused)) throw err;
+      webhookVerificationFailures.inc({ provider: name, code: err.code });
       log.warn({ provider: name, code: err.code, reason: err.message, sourceIp: raw.sourceIp }, 'payment notification refused');
       await keepNotification(db, notification, { verified: false, outcome: `refused:${err.code}`, detail: err.message });
       return answer({ received: false, code: err.code, message: err.message });

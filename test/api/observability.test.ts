@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderWorkflowId } from '../../domain/ids.js';
 import { loadConfig } from '../../infra/config.js';
-import { call, expectError } from '../helpers/http.js';
+import { call, expectError, notify, paymentFor } from '../helpers/http.js';
 import { startKami, type Kami } from '../helpers/kami.js';
 import { freePort } from '../helpers/ports.js';
 import { killSpawnedWorkers, spawnWorker } from '../helpers/processes.js';
@@ -68,6 +68,7 @@ describe('observability: /metrics and request ids', () => {
     expect(sample(text, 'kami_payment_to_readable_seconds_bucket', { le: '60' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'kami_settle_seconds_count', { outcome: 'deliver' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'kami_delivery_emails_total', { result: 'sent' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'kami_webhook_notifications_total', { provider: 'sandbox', result: 'recorded' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'kami_http_requests_total', { method: 'POST', route: '/api/v1/orders', status: '201' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'kami_http_requests_total', { method: 'GET', route: '/api/v1/orders/:orderId', status: '200' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'kami_http_request_duration_seconds_count', { method: 'POST', route: '/api/v1/payments/:provider/notify' })).toBeGreaterThanOrEqual(1);
@@ -76,6 +77,27 @@ describe('observability: /metrics and request ids', () => {
     expect(sample(text, 'kami_process_cpu_user_seconds_total')).toBeGreaterThan(0);
     expect(sample(text, 'kami_nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
     expect(text).toMatch(/^# HELP kami_orders \S/m);
+  });
+
+  it('counts a forged payment notification as refused, by verification code', async () => {
+    const product = await kami.product(1);
+    const { body } = await kami.checkout({ sku: product.sku, quantity: 1, email: 'forged@example.com' });
+    const before = (await metrics(kami)).text;
+    const forged = await notify(kami, paymentFor(body), { secret: 'not-the-webhook-secret' });
+    expectError(forged, 401, 'invalid_signature', 'forged notification');
+    const after = (await metrics(kami)).text;
+    const delta = (name: string, labels: Record<string, string>) => (sample(after, name, labels) ?? 0) - (sample(before, name, labels) ?? 0);
+    expect(delta('kami_webhook_verification_failures_total', { provider: 'sandbox', code: 'invalid_signature' })).toBe(1);
+    expect(delta('kami_webhook_notifications_total', { provider: 'sandbox', result: 'refused' })).toBe(1);
+    expect(delta('kami_webhook_notifications_total', { provider: 'sandbox', result: 'recorded' })).toBe(0);
+
+    // a provider that is not enabled: refused under one label, whatever the path names
+    const before2 = (await metrics(kami)).text;
+    expectError(await notify(kami, paymentFor(body), { provider: 'no-such-gateway' }), 404, 'unknown_provider', 'unknown provider');
+    const after2 = (await metrics(kami)).text;
+    expect((sample(after2, 'kami_webhook_notifications_total', { provider: 'unknown', result: 'refused' }) ?? 0)
+      - (sample(before2, 'kami_webhook_notifications_total', { provider: 'unknown', result: 'refused' }) ?? 0)).toBe(1);
+    expect(after2).not.toContain('no-such-gateway');
   });
 
   it('serves /metrics to loopback and to the bearer token only', async () => {
