@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
 import { renderDeliveryEmail } from './delivery-email.js';
 import { activityLog } from './log.js';
-import { recordDeliveryFailed, recordDeliverySent, takeDeliveryLease } from '../infra/delivery-store.js';
+import { recordAlreadySent, recordDeliveryFailed, recordDeliverySent, takeDeliveryLease } from '../infra/delivery-store.js';
 import { MAIL_HANDOFF_MAX_MS } from '../infra/mailer.js';
 import { deliveryEmails } from '../infra/metrics.js';
 
@@ -23,7 +23,10 @@ export const createDeliveryActivities = ({ db, vault, mailer, publicUrl, log }: 
     const lease = await takeDeliveryLease(db, orderId, channel, LEASE_MS);
     if (!lease) throw ApplicationFailure.nonRetryable(`order ${orderId} does not exist`, 'OrderNotFound');
     if (lease.lease_id === null) {
-      if (lease.prior_status === 'sent') return { attempts: lease.prior_attempts!, messageId: lease.prior_message_id! };
+      if (lease.prior_status === 'sent') {
+        await recordAlreadySent(db, orderId);
+        return { attempts: lease.prior_attempts!, messageId: lease.prior_message_id! };
+      }
       throw new Error(`another attempt is handing order ${orderId}'s ${channel} mail to SMTP; waiting for it`);
     }
     const mail = renderDeliveryEmail({

@@ -2,6 +2,9 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
 import { appendEvent, reserveKeys, setOrderStatus } from '../infra/order-store.js';
 
+/** Statuses a claim moves on to `delivering`: a paid order, one a person approved, one whose stock arrived. */
+const CLAIMABLE: readonly string[] = ['paid', 'in_review', 'backorder'];
+
 export const createStockActivities = ({ db }: ActivityDeps) => ({
   /**
    * Idempotent on orderId: turns the keys held for this order into sold keys and makes them readable;
@@ -22,7 +25,8 @@ export const createStockActivities = ({ db }: ActivityDeps) => ({
       if (reserved < want) return { short: want - reserved, manual: order.product.deliveryMode === 'manual' };
       await tx.cardKey.updateMany({ where: { orderId, status: 'reserved' }, data: { status: 'sold', soldAt: new Date(), reservedUntil: null } });
       const sold = await tx.cardKey.findMany({ where: { orderId, status: 'sold' }, orderBy: { id: 'asc' }, select: { id: true } });
-      if (order.status !== 'delivering') await setOrderStatus(tx, orderId, 'delivering', { data: { keyIds: sold.map((k) => k.id) } });
+      // a retry after the email went out (and the order was recorded delivered) must not step it back
+      if (CLAIMABLE.includes(order.status)) await setOrderStatus(tx, orderId, 'delivering', { data: { keyIds: sold.map((k) => k.id) } });
       return { keyIds: sold.map((k) => k.id) };
     });
     // keep a partial hold: it is this order's place in the backorder queue

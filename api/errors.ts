@@ -21,6 +21,17 @@ const UNAVAILABLE_CODES = new Set<unknown>([14, 4, 'ECONNREFUSED', 'ECONNRESET',
   '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', 'P1001', 'P1002', 'P1008', 'P1017']);
 const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Failed to connect before the deadline|Client network socket disconnected/i;
 
+// PostgreSQL: undefined column, undefined function, undefined table — code newer than its schema
+const SCHEMA_BEHIND_CODES = new Set<unknown>(['42703', '42883', '42P01']);
+
+/** True when the database is missing a column, function or table this code uses: `npm run migrate` has not run yet. */
+export function isSchemaBehind(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    if (SCHEMA_BEHIND_CODES.has(e.code)) return true;
+  }
+  return false;
+}
+
 /** True when the error (or one it wraps) says PostgreSQL or Temporal cannot be reached right now. */
 export function isDependencyUnavailable(err: unknown): boolean {
   for (let e = err as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
@@ -58,6 +69,9 @@ export function toApiError(err: unknown): ApiError | null {
     const mapped = httpOfFailure(err.cause.type);
     if (mapped) return new ApiError(mapped.status, mapped.code, err.cause.message);
   }
+  if (isSchemaBehind(err)) {
+    return new ApiError(503, 'service_unavailable', `Kami's database schema is older than this Kami (a migration is pending); try again in ${RETRY_AFTER_SECONDS} seconds`);
+  }
   if (isDependencyUnavailable(err)) {
     return new ApiError(503, 'service_unavailable',
       `Kami cannot reach its database or workflow service right now; try again in ${RETRY_AFTER_SECONDS} seconds (a checkout retried with the same Idempotency-Key is never placed twice)`);
@@ -77,7 +91,8 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     const known = toApiError(err);
     if (!known) log.error({ err, reqId: req.id, method: req.method, path: req.path }, 'unhandled error');
     else if (known.status === 503) {
-      log.warn({ reqId: req.id, method: req.method, path: req.path, err: (err as Error).message }, 'a dependency is unavailable');
+      if (isSchemaBehind(err)) log.error({ reqId: req.id, err: (err as Error).message }, 'the database schema is behind this code: run npm run migrate');
+      else log.warn({ reqId: req.id, method: req.method, path: req.path, err: (err as Error).message }, 'a dependency is unavailable');
       res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
     }
     res.status(known?.status ?? 500).json(errorBody(err, req.id));

@@ -11,7 +11,8 @@ export function healthRouter({ db, temporal }: ApiDeps): Router {
     };
     const [postgres, temporalStatus] = await Promise.all([
       check(() => db.$queryRaw`SELECT 1`),
-      check(() => temporal.connection.workflowService.getSystemInfo({}, )),
+      // bounded: the client would otherwise retry an absent server for ~20 s before saying so
+      check(() => temporal.connection.withDeadline(Date.now() + 2000, () => temporal.connection.workflowService.getSystemInfo({}))),
     ]);
     const ready = postgres === 'ok' && temporalStatus === 'ok';
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: { postgres, temporal: temporalStatus } });

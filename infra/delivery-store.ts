@@ -66,6 +66,20 @@ export async function recordDeliverySent(db: Db, orderId: string, deliveryId: nu
   await run(db, SENT, orderId, deliveryId, messageId, step, data);
 }
 
+/**
+ * The channel was sent already (a retry after the hand-off, or a replayed task): the order is
+ * recorded delivered if something stepped it back in between. Idempotent.
+ */
+const ALREADY_SENT = statement<never, [orderId: string]>('kami_delivery_already_sent', `
+WITH o AS (
+  UPDATE "order" SET status = 'delivered', attention = NULL, closed_at = COALESCE(closed_at, now()), updated_at = now()
+  WHERE id = $1 AND status IN ('delivering', 'needs_attention') RETURNING id)
+INSERT INTO order_event (order_id, type, step, data) SELECT $1, 'delivered', '', '{}'::jsonb FROM o ON CONFLICT DO NOTHING`);
+
+export async function recordAlreadySent(db: Db, orderId: string) {
+  await run(db, ALREADY_SENT, orderId);
+}
+
 const FAILED = statement<never, [deliveryId: number, error: string]>('kami_delivery_failed',
   `UPDATE delivery SET status = 'retrying', last_error = $2, lease_until = NULL, updated_at = now() WHERE id = $1`);
 

@@ -21,6 +21,11 @@ function requestMemo(): { memo?: { requestId: string } } {
   return requestId ? { memo: { requestId } } : {};
 }
 
+/** How long a start or a message may take before the caller gives up (503, try again). */
+const CALL_MS = 5_000;
+/** An Update waits for the run to take it: a busy worker may need longer than a plain call. */
+const UPDATE_MS = 15_000;
+
 /** What starting an order's run needs to know about it. */
 export interface RunOrder { id: string; productId: string; sku: string; expiresAt: Date }
 
@@ -31,6 +36,9 @@ export interface RunOrder { id: string; productId: string; sku: string; expiresA
  */
 export function orderRuns(temporal: Client, taskQueue: string, timeouts: OrderTimeouts) {
   const handle = (orderId: string) => temporal.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(orderId));
+  // the client retries an unreachable server for ~20 s by itself; bounded, a caller answers 503 fast
+  // instead (and a start delay computed before the call cannot be stretched by the retries)
+  const within = <T>(ms: number, fn: () => Promise<T>) => temporal.connection.withDeadline(Date.now() + ms, fn);
   const input = (o: RunOrder) => ({ orderId: o.id, productId: o.productId, expiresAt: o.expiresAt.toISOString(), timeouts });
   const searchAttributes = (o: RunOrder) => [{ key: KamiProductSku, value: o.sku }];
   // a task on a worker that died is handed to another after this (the SDK's default is 10 s)
@@ -44,11 +52,11 @@ export function orderRuns(temporal: Client, taskQueue: string, timeouts: OrderTi
      */
     async start(o: RunOrder): Promise<void> {
       try {
-        await temporal.workflow.start<typeof orderWorkflow>('orderWorkflow', {
+        await within(CALL_MS, () => temporal.workflow.start<typeof orderWorkflow>('orderWorkflow', {
           taskQueue, workflowId: orderWorkflowId(o.id), args: [input(o)], typedSearchAttributes: searchAttributes(o), workflowTaskTimeout, ...requestMemo(),
           startDelay: Math.max(0, o.expiresAt.getTime() - Date.now()),
           workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        });
+        }));
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }
@@ -60,10 +68,10 @@ export function orderRuns(temporal: Client, taskQueue: string, timeouts: OrderTi
      * starts and settles it as a late or extra payment.
      */
     async paymentRecorded(o: RunOrder, payment: PaymentSignal): Promise<void> {
-      await temporal.workflow.signalWithStart<typeof orderWorkflow, [PaymentSignal]>('orderWorkflow', {
+      await within(CALL_MS, () => temporal.workflow.signalWithStart<typeof orderWorkflow, [PaymentSignal]>('orderWorkflow', {
         taskQueue, workflowId: orderWorkflowId(o.id), args: [input(o)], typedSearchAttributes: searchAttributes(o), workflowTaskTimeout, ...requestMemo(),
         signal: paymentConfirmed, signalArgs: [payment], workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      });
+      }));
     },
 
     /**
@@ -71,32 +79,32 @@ export function orderRuns(temporal: Client, taskQueue: string, timeouts: OrderTi
      * its start delay), which then queries that gateway on a backoff until the hold ends.
      */
     async attemptOpened(o: RunOrder, attemptId: number): Promise<void> {
-      await temporal.workflow.signalWithStart<typeof orderWorkflow, [{ attemptId: number }]>('orderWorkflow', {
+      await within(CALL_MS, () => temporal.workflow.signalWithStart<typeof orderWorkflow, [{ attemptId: number }]>('orderWorkflow', {
         taskQueue, workflowId: orderWorkflowId(o.id), args: [input(o)], typedSearchAttributes: searchAttributes(o), workflowTaskTimeout, ...requestMemo(),
         signal: paymentAttempted, signalArgs: [{ attemptId }], workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      });
+      }));
     },
 
     /** Waits for the order to close (or for a payment that won); refused unless it awaits payment. */
     cancel: (orderId: string, by: string, reason?: string): Promise<OrderView> =>
-      handle(orderId).executeUpdate(cancelOrder, { args: [{ by, reason }] }),
+      within(UPDATE_MS, () => handle(orderId).executeUpdate(cancelOrder, { args: [{ by, reason }] })),
 
     decide: (orderId: string, action: 'approve' | 'reject', d: Decision): Promise<OrderView> =>
-      handle(orderId).executeUpdate(action === 'approve' ? approveOrder : rejectOrder, { args: [d] }),
+      within(UPDATE_MS, () => handle(orderId).executeUpdate(action === 'approve' ? approveOrder : rejectOrder, { args: [d] })),
 
     /** Keys were reserved for a backorder: its run claims and delivers them. */
-    stockArrived: (orderId: string): Promise<void> => handle(orderId).signal(stockArrived),
+    stockArrived: (orderId: string): Promise<void> => within(CALL_MS, () => handle(orderId).signal(stockArrived)),
 
     status: (orderId: string): Promise<OrderView> => handle(orderId).query(getOrderStatus),
 
     /** Starts after-sales work on a delivered order; false while any run of the order is still open. */
     async startAfterSales(o: RunOrder, request: AfterSales): Promise<boolean> {
       try {
-        await temporal.workflow.start<typeof afterSalesWorkflow>('afterSalesWorkflow', {
+        await within(CALL_MS, () => temporal.workflow.start<typeof afterSalesWorkflow>('afterSalesWorkflow', {
           taskQueue, workflowId: orderWorkflowId(o.id), typedSearchAttributes: searchAttributes(o), workflowTaskTimeout, ...requestMemo(),
           args: [{ orderId: o.id, productId: o.productId, request, timeouts }],
           workflowIdConflictPolicy: 'FAIL', workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        });
+        }));
         return true;
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return false;

@@ -57,3 +57,23 @@ it('a failed hand-off gives the lease back at once, so the next attempt sends', 
     mailer.close();
   }
 });
+
+it('a replayed claim and email after the order was recorded delivered leave it delivered (a worker killed right after the email)', async () => {
+  const mailer = createMailer(kami.config.smtpUrl, kami.config.MAIL_FROM);
+  const { claimKeys, deliverKeys } = createActivities(createActivityDeps({ config: kami.config, db: kami.db, vault: kami.vault, mailer, log: kami.log, temporal: kami.temporal }));
+  try {
+    const orderId = await deliveringOrder();
+    await kami.db.order.update({ where: { id: orderId }, data: { status: 'in_review' } }); // as after a person approved it
+    await claimKeys(orderId);
+    await deliverKeys(orderId, 'email');
+    expect((await kami.db.order.findUniqueOrThrow({ where: { id: orderId } })).status).toBe('delivered');
+    // what the next worker re-runs when the task that did both was lost
+    await claimKeys(orderId);
+    await deliverKeys(orderId, 'email');
+    const order = await kami.db.order.findUniqueOrThrow({ where: { id: orderId } });
+    expect(order.status).toBe('delivered');
+    expect(kami.mail.messages.filter((m) => m.subject.includes(orderId))).toHaveLength(1);
+  } finally {
+    mailer.close();
+  }
+});
