@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Role } from '../domain/admin-schemas.js';
 import { sha256Hex } from './crypto.js';
 import type { Db, Prisma } from './db.js';
@@ -11,6 +11,11 @@ export interface SessionOperator { id: string; email: string; name: string; role
 export interface Session { id: string; csrfToken: string; expiresAt: Date; operator: SessionOperator }
 
 const newToken = () => randomBytes(32).toString('base64url');
+/**
+ * The X-CSRF-Token a session expects, derived from its cookie token: nothing to store, and the
+ * table's sha256(token) does not yield it, so a copy of the database forges no request.
+ */
+const csrfOf = (token: string) => createHash('sha256').update(`kami:csrf:${token}`).digest('base64url');
 
 /**
  * Starts a panel session. The cookie gets `token`; the table keeps only its sha256, so a copy of the
@@ -18,11 +23,10 @@ const newToken = () => randomBytes(32).toString('base64url');
  */
 export async function createSession(db: Db, operatorId: string, ttlMs: number): Promise<{ token: string; csrfToken: string; expiresAt: Date }> {
   const token = newToken();
-  const csrfToken = newToken();
   const expiresAt = new Date(Date.now() + ttlMs);
   await db.operatorSession.deleteMany({ where: { expiresAt: { lt: new Date() } } });
-  await db.operatorSession.create({ data: { id: sha256Hex(token), operatorId, csrfToken, expiresAt } });
-  return { token, csrfToken, expiresAt };
+  await db.operatorSession.create({ data: { id: sha256Hex(token), operatorId, expiresAt } });
+  return { token, csrfToken: csrfOf(token), expiresAt };
 }
 
 /**
@@ -45,7 +49,7 @@ export async function readSession(db: Db, token: string | undefined, ttlMs: numb
     expiresAt = new Date(now + ttlMs);
     await db.operatorSession.update({ where: { id: row.id }, data: { expiresAt } });
   }
-  return { id: row.id, csrfToken: row.csrfToken, expiresAt, operator: operator as SessionOperator, renewed };
+  return { id: row.id, csrfToken: csrfOf(token), expiresAt, operator: operator as SessionOperator, renewed };
 }
 
 export async function endSession(db: Db, sessionId: string): Promise<void> {
