@@ -1,7 +1,11 @@
+import { epayGateway } from './epay.js';
 import type { GatewayDefinition } from './gateway.js';
 import { stripeGateway } from './stripe.js';
+import { usdtGateway } from './usdt.js';
 
 /** Every real gateway Kami can be configured with (the sandbox is built in). */
 export const GATEWAYS: readonly GatewayDefinition[] = [
+  epayGateway,
   stripeGateway,
+  usdtGateway,
 ];
