@@ -61,6 +61,8 @@ your keys arrive by email, and on the order page you were given.</p>
    * The payment page: the attempt the buyer is paying (QR code or link, amount in the gateway's
    * currency, the time left), the other enabled gateways to switch to, and once paid, the order.
    */
+  /** A QR code that is not a link (a wallet address) is shown as text too, for buyers paying from a desktop wallet. */
+  const LINK = /^[a-z][a-z0-9+.-]*:/i;
   router.get('/pay/:orderId', noStore, async (req, res) => {
     const { orderId } = OrderParams.parse(req.params);
     const { token } = TokenQuery.parse(req.query);
@@ -83,6 +85,7 @@ ${current?.status === 'failed' ? `<p class="badge bad">${escapeHtml(current.erro
 ${current?.status === 'open' ? `<div data-provider="${current.provider}">
 ${current.amount ? `<p>Pay exactly <b data-amount>${current.amount} ${current.currency}</b></p>` : ''}
 ${qr ? `<div class="qr" aria-label="payment QR code">${qr}</div><p class="muted">Scan with the payment app.</p>` : ''}
+${current.qrCode && !LINK.test(current.qrCode) ? `<p>Or send it to <code data-address style="user-select:all;word-break:break-all">${escapeHtml(current.qrCode)}</code></p>` : ''}
 ${current.url && current.provider !== 'sandbox' ? `<p><a href="${escapeHtml(current.url)}" rel="noreferrer">Continue to the payment page</a></p>` : ''}
 ${current.provider === 'sandbox' ? `<p><a href="/sandbox/pay/${orderId}?token=${encodeURIComponent(token)}">Continue to the sandbox payment</a></p>` : ''}
 </div>` : ''}

@@ -19,8 +19,8 @@ const stored = (a: AttemptRow): StoredAttempt => ({
  * "confirm paid"). A paid answer it can trust (signed, or from the configured host with the
  * merchant's credential) is stored like a notification and recorded as the payment: the order then
  * settles it from that row, exactly as if the callback had arrived. A hint (an unsigned,
- * unauthenticated status) is kept for a person and proves nothing. A still-unpaid answer is not
- * worth a row at every poll; anything else is kept.
+ * unauthenticated status) is kept for a person and proves nothing. A still-unpaid answer, or the
+ * same answer as the last one kept, is not worth a row at every poll; anything else is kept.
  */
 export async function askGateway(db: Db, g: EnabledGateway, a: AttemptRow): Promise<{ paymentId: number | null; answer: QueryAnswer }> {
   const answer = await g.gateway.query!(stored(a));
@@ -33,10 +33,14 @@ export async function askGateway(db: Db, g: EnabledGateway, a: AttemptRow): Prom
     return { paymentId: row?.payment_id ?? null, answer };
   }
   if (answer.state !== 'pending') {
-    await keepNotification(db, kept, {
-      verified: answer.proof !== 'hint', outcome: `query:${answer.state}${answer.proof === 'hint' ? ':hint' : ''}`,
-      txnId: answer.txnId, gatewayOrderNo: a.gatewayOrderNo,
+    const outcome = `query:${answer.state}${answer.proof === 'hint' ? ':hint' : ''}`;
+    // the same answer again (an abandoned order polled by the sweep for days) adds nothing to keep
+    const last = await db.paymentNotification.findFirst({
+      where: { orderId: a.orderId, kind: 'query', path: a.gatewayOrderNo }, orderBy: { id: 'desc' }, select: { outcome: true, body: true },
     });
+    if (last?.outcome !== outcome || last.body !== kept.body) {
+      await keepNotification(db, kept, { verified: answer.proof !== 'hint', outcome, txnId: answer.txnId, gatewayOrderNo: a.gatewayOrderNo });
+    }
   }
   return { paymentId: null, answer };
 }
