@@ -106,6 +106,12 @@ export interface RefundRequest {
 
 export interface RefundAnswer { state: 'succeeded' | 'pending'; gatewayRefundId?: string }
 
+/**
+ * A condition a gateway noticed that a person must fix (a server clock too far off the gateway's…),
+ * shown by /readyz. Reporting one is optional: a gateway without `health()` reports nothing.
+ */
+export interface GatewayHealth { status: 'ok' | 'degraded'; message?: string }
+
 /** An attempt as stored, for queries and refunds. */
 export interface StoredAttempt {
   gatewayOrderNo: string;
@@ -128,6 +134,8 @@ export interface PaymentGateway {
   query?(a: StoredAttempt): Promise<QueryAnswer>;
   /** Absent when the gateway has no refund API: refunds then become a task for a person. */
   refund?(r: RefundRequest): Promise<RefundAnswer>;
+  /** Optional: what /readyz shows for this gateway (absent: nothing is shown). Must answer at once, from memory. */
+  health?(): GatewayHealth;
 }
 
 /** What a gateway module gets to build its client. */
