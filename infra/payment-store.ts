@@ -21,6 +21,8 @@ export interface VerifiedPayment {
   amountMinor: number;
   currency: string;
   account?: string;
+  /** The gateway's id for the attempt, when the notification names one (see NotificationFacts). */
+  gatewayRef?: string;
   verifiedBy: 'signature' | 'query' | 'operator';
   confirmedBy?: string;
 }
@@ -42,17 +44,17 @@ export interface RecordedPayment {
 /**
  * Keeps the notification and stores the verified payment it reports, in one statement: the attempt
  * is found by its gateway order number (and must be this provider's), the payment is unique per
- * (provider, transaction), and it credits the order's amount in the order's currency only when it
+ * (provider, transaction; a gateway id named must be the attempt's own), and it credits the order's amount in the order's currency only when it
  * matches its attempt exactly (otherwise the gateway's own figures are kept and a person looks).
  * No row: the reference names no attempt of this provider (the notification is still kept).
  */
 const RECORD = statement<RecordedPayment, [provider: string, kind: string, method: string | null, path: string | null, headers: unknown,
   body: string, sourceIp: string | null, gatewayOrderNo: string, txnId: string, amountMinor: number, currency: string, account: string | null,
-  verifiedBy: string, confirmedBy: string | null]>('kami_record_payment', `
+  verifiedBy: string, confirmedBy: string | null, gatewayRef: string | null]>('kami_record_payment', `
 WITH a AS (
   SELECT pa.id, pa.order_id, pa.amount_minor, pa.currency, pa.gateway_amount_minor, pa.gateway_currency, o.product_id, o.expires_at, pr.sku
   FROM payment_attempt pa JOIN "order" o ON o.id = pa.order_id JOIN product pr ON pr.id = o.product_id
-  WHERE pa.gateway_order_no = $8 AND pa.provider = $1),
+  WHERE pa.gateway_order_no = $8 AND pa.provider = $1 AND ($15::text IS NULL OR pa.gateway_ref IS NULL OR pa.gateway_ref = $15)),
 n AS (
   INSERT INTO payment_notification (provider, kind, attempt_id, order_id, method, path, headers, body, source_ip, verified, outcome, txn_id)
   SELECT $1, $2, (SELECT id FROM a), (SELECT order_id FROM a), $3, $4, $5, $6, $7, true,
@@ -76,7 +78,7 @@ FROM a LEFT JOIN payment prev ON prev.provider = $1 AND prev.txn_id = $9`);
 
 export async function recordPayment(db: Db, n: KeptNotification, p: VerifiedPayment): Promise<RecordedPayment | undefined> {
   const args = [n.provider, n.kind, n.method ?? null, n.path ?? null, n.headers, n.body, n.sourceIp ?? null, p.gatewayOrderNo, p.txnId,
-    p.amountMinor, p.currency, p.account ?? null, p.verifiedBy, p.confirmedBy ?? null] as const;
+    p.amountMinor, p.currency, p.account ?? null, p.verifiedBy, p.confirmedBy ?? null, p.gatewayRef ?? null] as const;
   const [row] = await run(db, RECORD, ...args);
   // a concurrent copy of this notification committed after this statement's snapshot: read it now
   if (row && row.payment_id === null) return (await run(db, RECORD, ...args))[0];

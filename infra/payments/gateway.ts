@@ -62,6 +62,11 @@ export interface NotificationFacts {
   currency: string;
   /** The payer's account at the gateway, when it says. */
   account?: string;
+  /**
+   * The gateway's own id for the attempt (a Stripe session), when the notification names it: it must
+   * then be the one stored with the attempt, or the notification names no attempt of Kami's.
+   */
+  gatewayRef?: string;
 }
 
 /** A notification a gateway's recipe does not verify. `code` is machine-readable: invalid_signature, stale_signature, wrong_merchant, malformed. */

@@ -204,6 +204,8 @@ export const stripeGateway = defineGateway<StripeSettings>({
           amountMinor: session.amount_total ?? 0,
           currency: (session.currency ?? '').toUpperCase(),
           ...(account ? { account } : {}),
+          // a session Kami did not open credits nothing, whatever references it was given
+          gatewayRef: session.id,
         };
       },
 

@@ -334,6 +334,24 @@ describe('a paid session that does not match its order goes to a person', () => 
     expect(await paymentsOf(b.orderId)).toEqual([]);
     expect((await orderRow(b.orderId)).status).toBe('awaiting_payment');
   });
+
+  it('a session Kami never opened, naming another order consistently and at its amount, credits nothing', async () => {
+    const a = await placeOrder();
+    const b = await placeOrder();
+    const release = blockQueries(a.session);
+    stripe.pay(a.session.id);
+    const meta = stripe.sessions.get(a.session.id)!.metadata;
+    const answers = await stripe.send('checkout.session.completed', a.session.id, {
+      session: { client_reference_id: b.orderId, metadata: { ...meta, kami_order_no: b.orderId } },
+    });
+    expect(statuses(answers)).toEqual([200]);
+    const pi = stripe.sessions.get(a.session.id)!.payment_intent!;
+    expect(await kami.db.paymentNotification.findFirst({ where: { txnId: pi, kind: 'notify' } })).toMatchObject({ verified: true, outcome: 'unknown_reference' });
+    expect(await paymentsOf(b.orderId)).toEqual([]);
+    release();
+    await waitStatus(a.orderId, 'delivered');
+    expect((await orderRow(b.orderId)).status).toBe('awaiting_payment');
+  });
 });
 
 describe('what the query does not take as proof', () => {
