@@ -76,12 +76,19 @@ SELECT a.order_id, a.product_id, a.sku, a.expires_at, a.id AS attempt_id,
   prev.order_id AS prev_order_id, prev.applied_at AS prev_applied_at
 FROM a LEFT JOIN payment prev ON prev.provider = $1 AND prev.txn_id = $9`);
 
+const STORED_PAYMENT = statement<{ id: number; order_id: string; applied_at: Date | null }, [provider: string, txnId: string]>(
+  'kami_stored_payment', 'SELECT id, order_id, applied_at FROM payment WHERE provider = $1 AND txn_id = $2');
+
 export async function recordPayment(db: Db, n: KeptNotification, p: VerifiedPayment): Promise<RecordedPayment | undefined> {
   const args = [n.provider, n.kind, n.method ?? null, n.path ?? null, n.headers, n.body, n.sourceIp ?? null, p.gatewayOrderNo, p.txnId,
     p.amountMinor, p.currency, p.account ?? null, p.verifiedBy, p.confirmedBy ?? null, p.gatewayRef ?? null] as const;
   const [row] = await run(db, RECORD, ...args);
-  // a concurrent copy of this notification committed after this statement's snapshot: read it now
-  if (row && row.payment_id === null) return (await run(db, RECORD, ...args))[0];
+  if (row && row.payment_id === null) {
+    // a concurrent copy of this notification committed its payment after this statement's snapshot:
+    // read that payment now (running RECORD again would keep the notification a second time)
+    const [prev] = await run(db, STORED_PAYMENT, n.provider, p.txnId);
+    if (prev) return { ...row, payment_id: prev.id, prev_order_id: prev.order_id, prev_applied_at: prev.applied_at };
+  }
   return row;
 }
 
