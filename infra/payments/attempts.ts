@@ -36,7 +36,8 @@ interface Deps { db: Db; gateways: GatewayRegistry; runs: OrderRuns }
 /**
  * Opens the order's attempt on `provider` at the gateway: its first attempt if the order was placed
  * with that provider and the gateway has not been called yet, otherwise a new one under
- * `<order id>-<n>` (so switching gateway never collides with an earlier attempt). A gateway that can
+ * `<order id>_<n>` (so switching gateway never collides with an earlier attempt; an underscore, as
+ * Alipay's out_trade_no takes only letters, digits and underscores). A gateway that can
  * be queried wakes the order's run, which then asks it on a backoff until the hold ends.
  */
 export async function openAttempt(deps: Deps, orderId: string, provider: string, clientIp?: string): Promise<AttemptView> {
@@ -47,12 +48,12 @@ export async function openAttempt(deps: Deps, orderId: string, provider: string,
     where: { id: orderId },
     include: { product: { select: { name: true, sku: true } }, attempts: { orderBy: { seq: 'asc' } } },
   });
-  let attempt: AttemptRow | undefined = order.attempts.find((a) => a.provider === provider && a.status === 'open' && (a.payUrl || provider === 'sandbox'));
+  let attempt: AttemptRow | undefined = order.attempts.find((a) => a.provider === provider && a.status === 'open' && (a.payUrl || a.qrCode || provider === 'sandbox'));
   if (attempt) return attemptView(attempt);
-  const first = order.attempts.find((a) => a.seq === 1 && a.provider === provider && a.status === 'open' && !a.payUrl);
+  const first = order.attempts.find((a) => a.seq === 1 && a.provider === provider && a.status === 'open' && !a.payUrl && !a.qrCode);
   attempt = first ?? await db.paymentAttempt.create({
     data: {
-      orderId, seq: order.attempts.length + 1, provider, gatewayOrderNo: `${orderId}-${order.attempts.length + 1}`,
+      orderId, seq: order.attempts.length + 1, provider, gatewayOrderNo: `${orderId}_${order.attempts.length + 1}`,
       amountMinor: order.amountCents, currency: order.currency, expiresAt: order.expiresAt, status: 'creating',
     },
   });

@@ -1,3 +1,4 @@
+import { alipayGateway } from './alipay.js';
 import { epayGateway } from './epay.js';
 import type { GatewayDefinition } from './gateway.js';
 import { stripeGateway } from './stripe.js';
@@ -6,6 +7,7 @@ import { wechatGateway } from './wechat.js';
 
 /** Every real gateway Kami can be configured with (the sandbox is built in). */
 export const GATEWAYS: readonly GatewayDefinition[] = [
+  alipayGateway,
   epayGateway,
   stripeGateway,
   wechatGateway,

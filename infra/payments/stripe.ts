@@ -4,6 +4,7 @@ import { exponentOf } from '../../domain/money.js';
 import {
   defineGateway, NotificationRefused, type NotificationFacts, type QueryAnswer, type RawNotification, type StoredAttempt,
 } from './gateway.js';
+import { isLoopback } from './gateway-url.js';
 
 /**
  * Stripe Checkout through the official `stripe` package. A payment attempt is a Checkout Session
@@ -45,8 +46,6 @@ export function stripeCurrencyProblem(currency: string, amountMinor: number): st
 const SESSION_MIN_MS = 31 * 60_000;
 const SESSION_MAX_MS = 24 * 3_600_000 - 60_000;
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
 const Settings = z.object({
   /** `sk_live_…`/`sk_test_…`, or a restricted key `rk_…` allowed Checkout Sessions (write) and Refunds (write). */
   secretKey: z.string().regex(/^(sk|rk)_(live|test)_[0-9A-Za-z]+$/, 'must be a Stripe secret key (sk_live_…, sk_test_… or a restricted rk_…)'),
@@ -55,7 +54,7 @@ const Settings = z.object({
   /** Stripe's API; plain http only to a loopback address (a local fake in tests). */
   apiBase: z.url().default('https://api.stripe.com').refine((u) => {
     const url = new URL(u);
-    return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url));
   }, 'must be an https URL (http only for a loopback address)'),
   /** How long one call to Stripe may take before it counts as failed (the SDK then retries it once). */
   timeoutMs: z.coerce.number().int().min(200).max(80_000).default(10_000),

@@ -25,6 +25,7 @@ import {
   defineGateway, NotificationRefused, type AttemptCreated, type GatewayContext, type GatewayHealth, type NotificationFacts,
   type PaymentGateway, type QueryAnswer, type RawNotification, type RefundAnswer,
 } from './gateway.js';
+import { isLoopback } from './gateway-url.js';
 
 /** The real API; tests point `baseUrl` at a local fake. */
 export const WECHAT_API = 'https://api.mch.weixin.qq.com/';
@@ -97,7 +98,7 @@ const Settings = z.object({
   /** WeChat Pay's API: https, or plain http to this machine only (a local fake in tests). */
   baseUrl: z.url({ protocol: /^https?$/ }).default(WECHAT_API).refine((v) => {
     const u = new URL(v);
-    return u.protocol === 'https:' || /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/.test(u.hostname);
+    return u.protocol === 'https:' || isLoopback(u);
   }, 'must be https:// (plain http only to this machine, e.g. a local fake)'),
   /** How long one call to WeChat Pay may take. */
   timeoutMs: z.coerce.number().int().min(100).max(60_000).default(10_000),
