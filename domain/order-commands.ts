@@ -17,6 +17,12 @@ export const ORDER_COMMANDS = {
   mark_delivered: ['backorder'],
   /** The buyer reports a delivered key as invalid. */
   report_key: ['delivered', 'needs_attention'],
+  /**
+   * Record a payment the order's run has not seen: the gateway's own answer when asked, otherwise the
+   * reference a person saw. An order still waiting for its money, or closed unpaid (a late payment then
+   * goes to review).
+   */
+  confirm_payment: ['awaiting_payment', 'expired', 'cancelled'],
 } as const satisfies Record<string, readonly OrderStatus[]>;
 
 export type OrderCommand = keyof typeof ORDER_COMMANDS;

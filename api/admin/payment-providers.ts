@@ -4,6 +4,7 @@ import { PROVIDER_NAMES } from '../../domain/payment-providers.js';
 import { audit } from '../../infra/audit.js';
 import type { Prisma } from '../../infra/db.js';
 import { GATEWAYS } from '../../infra/payments/definitions.js';
+import type { GatewayDefinition } from '../../infra/payments/gateway.js';
 import { credentialsAad } from '../../infra/payments/registry.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
@@ -19,12 +20,86 @@ const ProviderUpdate = z.strictObject({
   secrets: z.record(z.string().max(64), z.string().max(8000)).default({}),
 });
 
+/** One setting of a gateway as the panel draws it: read from the gateway module's settings schema. */
+export interface SettingsField {
+  name: string;
+  type: 'string' | 'number' | 'integer' | 'boolean';
+  /** Stored encrypted and never shown back: the panel offers a write-only field. */
+  secret: boolean;
+  /** An enabled gateway cannot be saved without it. */
+  required: boolean;
+  title?: string;
+  description?: string;
+  choices?: (string | number)[];
+  default?: unknown;
+  /** JSON Schema format, e.g. `uri`. */
+  format?: string;
+}
+
+type JsonSchema = {
+  type?: string | string[]; properties?: Record<string, JsonSchema>; required?: string[]; enum?: unknown[]; const?: unknown;
+  title?: string; description?: string; default?: unknown; format?: string; anyOf?: JsonSchema[]; oneOf?: JsonSchema[]; allOf?: JsonSchema[];
+};
+
+const FIELD_TYPES = new Set(['string', 'number', 'integer', 'boolean']);
+
+/**
+ * The fields of a gateway's settings schema (its input side, as the owner types it), in the module's
+ * order, plus any secret field the schema does not list. A schema the JSON Schema conversion cannot
+ * read yields just the secret fields: the panel then also shows whatever settings are stored.
+ */
+export function describeSettings(def: GatewayDefinition): SettingsField[] {
+  let root: JsonSchema = {};
+  try {
+    root = z.toJSONSchema(def.settings, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  } catch { /* described by its secret fields only */ }
+  const objects = [root, ...(root.allOf ?? []), ...(root.anyOf ?? []), ...(root.oneOf ?? [])].filter((o) => o.properties);
+  const fields = new Map<string, SettingsField>();
+  for (const o of objects) {
+    for (const [name, p] of Object.entries(o.properties!)) {
+      if (fields.has(name)) continue;
+      const variants = [p, ...(p.anyOf ?? []), ...(p.oneOf ?? [])];
+      const type = variants.map((v) => (Array.isArray(v.type) ? v.type.find((t) => FIELD_TYPES.has(t)) : v.type)).find((t) => t && FIELD_TYPES.has(t));
+      const choices = variants.flatMap((v) => [...(v.enum ?? []), ...(v.const === undefined ? [] : [v.const])])
+        .filter((c): c is string | number => typeof c === 'string' || typeof c === 'number');
+      fields.set(name, {
+        name, type: (type ?? 'string') as SettingsField['type'], secret: def.secretFields.includes(name),
+        // required in every variant that names it (a field of one variant only is optional for the others)
+        required: objects.every((v) => !v.properties?.[name] || (v.required ?? []).includes(name)) && p.default === undefined,
+        ...(p.title ? { title: p.title } : {}), ...(p.description ? { description: p.description } : {}),
+        ...(choices.length ? { choices: [...new Set(choices)] } : {}), ...(p.default === undefined ? {} : { default: p.default }),
+        ...(p.format ? { format: p.format } : {}),
+      });
+    }
+  }
+  for (const name of def.secretFields) if (!fields.has(name)) fields.set(name, { name, type: 'string', secret: true, required: false });
+  return [...fields.values()];
+}
+
+const described = new Map<string, SettingsField[]>();
+const fieldsOf = (def: GatewayDefinition) => described.get(def.name) ?? described.set(def.name, describeSettings(def)).get(def.name)!;
+
+/**
+ * A gateway's stored secrets, or null when they cannot be read (stored under another master key: a
+ * restore into another instance, a rotated key). Unreadable, they are as good as unset: the owner's
+ * screen still opens and the owner enters them again; the gateway itself stays off until then.
+ */
+function readSecrets(vault: ApiDeps['vault'], provider: string, credentials: Uint8Array | null | undefined): Record<string, unknown> | null {
+  if (!credentials) return {};
+  try {
+    return JSON.parse(vault.decrypt(credentials, credentialsAad(provider))) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
 /** `…` plus the last four characters of a secret that is long enough for them to reveal nothing useful. */
 const masked = (v: unknown) => (typeof v === 'string' && v.length >= 24 ? `…${v.slice(-4)}` : '(set)');
 
 /**
  * `payment-providers` (owners): the gateways Kami can take money through, each enabled or not, its
- * display name, settings and which secrets are set (masked, never shown back in full). Credentials
+ * display name, settings and which secrets are set (masked, never shown back in full), and `fields`:
+ * how its settings form is drawn, read from the gateway module's schema. Credentials
  * are stored encrypted with a key derived from the master key; every change is audited (without a
  * secret) and applies within seconds, without a restart. A gateway configured by the environment at
  * start is shown read-only.
@@ -38,13 +113,15 @@ export function paymentProvidersRouter(deps: ApiDeps): Router {
     const fromEnv = new Set(gateways.configuredByEnvironment());
     return GATEWAYS.map((def) => {
       const row = rows.get(def.name);
-      const secrets = row?.credentials ? JSON.parse(vault.decrypt(row.credentials, credentialsAad(def.name))) as Record<string, unknown> : {};
+      const readable = readSecrets(vault, def.name, row?.credentials);
+      const secrets = readable ?? {};
       return {
         id: def.name, displayName: row?.displayName ?? def.displayName, enabled: fromEnv.has(def.name) || (row?.enabled ?? false),
         source: fromEnv.has(def.name) ? 'environment' : 'panel', canQuery: def.canQuery, canRefund: def.canRefund,
-        settings: row?.settings ?? {}, secretFields: def.secretFields,
+        settings: row?.settings ?? {}, secretFields: def.secretFields, fields: fieldsOf(def),
         secrets: Object.fromEntries(def.secretFields.filter((f) => secrets[f] !== undefined).map((f) => [f, masked(secrets[f])])),
         version: row?.version ?? 0, updatedBy: row?.updatedBy ?? null, updatedAt: row?.updatedAt ?? null,
+        ...(readable === null ? { secretsUnreadable: true } : {}),
       };
     });
   }
@@ -71,7 +148,7 @@ export function paymentProvidersRouter(deps: ApiDeps): Router {
     const misplaced = Object.keys(body.settings).filter((k) => def.secretFields.includes(k));
     if (misplaced.length) throw new ApiError(400, 'invalid_request', 'secrets go in `secrets`, never in `settings`', { settings: misplaced.join(', ') });
     const before = await db.paymentProviderConfig.findUnique({ where: { provider: def.name } });
-    const stored = before?.credentials ? JSON.parse(vault.decrypt(before.credentials, credentialsAad(def.name))) as Record<string, unknown> : {};
+    const stored = readSecrets(vault, def.name, before?.credentials) ?? {};
     const secrets = { ...stored, ...body.secrets };
     // an enabled gateway must be complete and valid; a disabled one may be saved half-filled
     if (body.enabled) {

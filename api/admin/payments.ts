@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { accepts } from '../../domain/order-commands.js';
 import { audit } from '../../infra/audit.js';
 import type { Prisma } from '../../infra/db.js';
 import { recordPayment } from '../../infra/payment-store.js';
@@ -20,6 +21,11 @@ const NOTIFICATIONS = {
     verified: z.boolean().optional(),
     /** Verified payments that named no order of their gateway: a person matches them up. */
     unmatched: z.boolean().optional(),
+    /**
+     * Notifications tied to no order whose raw path or body names this order id, received since it was
+     * placed: refused callbacks claiming to pay it (unverified, so never linked to it), for a dispute.
+     */
+    mentions: OrderId.optional(),
   }),
 } as const;
 
@@ -53,8 +59,13 @@ export function paymentsAdminRouter(deps: ApiDeps): Router {
 
   router.get('/payment-notifications', requireRole('operator'), async (req, res) => {
     const { filter: f, sort, skip, take, range } = parseListQuery(req.query, NOTIFICATIONS);
+    const mentioned = f.mentions ? await db.order.findUnique({ where: { id: f.mentions }, select: { id: true, createdAt: true } }) : undefined;
+    if (mentioned === null) return void sendList(res, 'payment-notifications', [], 0, range);
     const where: Prisma.PaymentNotificationWhereInput = {
       orderId: f.orderId, provider: f.provider, verified: f.verified, ...(f.unmatched ? { outcome: 'unknown_reference' } : {}),
+      ...(mentioned ? {
+        AND: [{ orderId: null }, { receivedAt: { gte: mentioned.createdAt } }, { OR: [{ path: { contains: mentioned.id } }, { body: { contains: mentioned.id } }] }],
+      } : {}),
     };
     const [rows, total] = await Promise.all([
       db.paymentNotification.findMany({ where, orderBy: orderBy<Prisma.PaymentNotificationOrderByWithRelationInput>(sort), skip, take }),
@@ -109,6 +120,9 @@ export function paymentsAdminRouter(deps: ApiDeps): Router {
     const order = await db.order.findUnique({ where: { id: orderId }, include: { product: { select: { sku: true } }, attempts: { orderBy: { seq: 'desc' } } } });
     if (!order) throw new ApiError(404, 'order_not_found', `no order ${orderId}`);
     if (order.paymentId !== null) throw new ApiError(409, 'already_paid', `order ${orderId} is paid already`);
+    if (!accepts('confirm_payment', order)) {
+      throw new ApiError(409, 'order_not_payable', `order is ${order.status}; a payment is confirmed for orders awaiting payment, expired or cancelled`);
+    }
     if (!order.attempts.length) throw new ApiError(409, 'no_payment_attempt', 'the buyer has not started paying this order with any gateway');
     const run = { id: order.id, productId: order.productId, sku: order.product.sku, expiresAt: order.expiresAt };
     const wake = async (paymentId: number) => {
