@@ -12,6 +12,7 @@ import { KamiLayout } from './layout/Layout.js';
 import { LoginPage } from './login/LoginPage.js';
 import operators from './operators/index.js';
 import orders from './orders/index.js';
+import { paymentNotifications, paymentProviders, refunds } from './payments/index.js';
 import products from './products/index.js';
 import reviews from './reviews/index.js';
 import rules from './rules/index.js';
@@ -53,6 +54,10 @@ export const App = () => (
       <Resource name="rules" {...rules} />
       <Resource name="audit" {...audit} />
       <Resource name="operators" {...operators} />
+      <Resource name="refunds" {...refunds} />
+      <Resource name="payment-notifications" {...paymentNotifications} />
+      <Resource name="payment-providers" {...paymentProviders} />
+      <Resource name="payment-attempts" />
       <CustomRoutes>
         <Route path="/dashboard" element={<Later><Dashboard /></Later>} />
         <Route path="/keys/import" element={<Later><KeyImportPage /></Later>} />

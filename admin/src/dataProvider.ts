@@ -1,8 +1,8 @@
 import simpleRestProvider from 'ra-data-simple-rest';
-import type { DataProvider, Identifier } from 'react-admin';
+import { HttpError, type DataProvider, type Identifier, type UpdateParams } from 'react-admin';
 import type { HttpClient } from './http.js';
 import type {
-  BulkDecisionResult, Decision, ImportPreview, ImportResult, OrderRecord, Stats,
+  BulkDecisionResult, ConfirmPaymentResult, Decision, ImportPreview, ImportResult, OrderRecord, PaymentProviderForm, RefundRecord, Stats,
 } from './types.js';
 
 export const API_URL = '/admin/api';
@@ -21,6 +21,71 @@ export interface KamiDataProvider extends DataProvider {
   revealKeys(ids: Identifier[]): Promise<{ id: number; secret: string }[]>;
   exportKeys(params: { productId: string; batchId?: number }): Promise<string>;
   getStats(): Promise<Stats>;
+  /**
+   * Asks the order's gateways whether it is paid; with a `reference`, records it paid on the operator's
+   * word when no gateway says so. 409 `payment_not_found` (details.asked: what each gateway said) when
+   * no gateway reports it paid and no reference was given.
+   */
+  confirmPayment(id: Identifier, body?: { reference?: string; note?: string }): Promise<ConfirmPaymentResult>;
+  /** Closes a refund a person paid back, with the reference of that payment. */
+  closeRefund(id: Identifier, reference: string): Promise<RefundRecord>;
+}
+
+const isEmpty = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && !v.trim());
+
+/**
+ * What the server takes for a gateway (`PUT /payment-providers/:id`): its name, switch and settings,
+ * and only the secrets typed now (an omitted secret keeps its stored value). Empty settings are left
+ * out, so a gateway's own default or "optional" applies rather than an empty text.
+ */
+export function providerUpdateBody(data: Partial<PaymentProviderForm>, secretFields: readonly string[]) {
+  const settings = Object.fromEntries(Object.entries(data.settings ?? {})
+    .filter(([k, v]) => !secretFields.includes(k) && !isEmpty(v))
+    .map(([k, v]) => [k, typeof v === 'string' ? v.trim() : v]));
+  // a secret is taken exactly as typed or pasted (a PEM key's line breaks included), only trimmed at its ends
+  const secrets = Object.fromEntries(Object.entries(data.newSecrets ?? {})
+    .filter(([k, v]) => secretFields.includes(k) && !isEmpty(v))
+    .map(([k, v]) => [k, String(v).trim()]));
+  return { enabled: Boolean(data.enabled), displayName: (data.displayName ?? '').trim(), settings, secrets };
+}
+
+/**
+ * The server names a setting's problem by the field (`pid`, `key`); the form holds settings under
+ * `settings.` and secrets typed under `newSecrets.`, so the errors are nested to match, and a problem
+ * of the settings as a whole (`(root)`) goes to the form's root.
+ */
+export function providerFieldErrors(errors: Record<string, string>, secretFields: readonly string[]) {
+  const nested: { settings: Record<string, string>; newSecrets: Record<string, string>; root?: { server: string }; [k: string]: unknown } = { settings: {}, newSecrets: {} };
+  const root: string[] = [];
+  for (const [path, message] of Object.entries(errors)) {
+    const name = path.split('.')[0]!;
+    if (name === '(root)' || name === '' || name === 'settings' || name === 'secrets') root.push(message);
+    else if (name === 'displayName' || name === 'enabled') nested[name] = message;
+    else if (secretFields.includes(name)) nested.newSecrets[name] = message;
+    else nested.settings[name] = message;
+  }
+  if (root.length) nested.root = { server: root.join('; ') };
+  return nested;
+}
+
+/** A field left empty that the gateway needs: said in the operator's language rather than as a schema's "expected string". */
+export const REQUIRED_TO_ENABLE = 'kami.gateways.required_error';
+
+async function updatePaymentProvider(http: HttpClient, apiUrl: string, params: UpdateParams<PaymentProviderForm>) {
+  const secretFields = params.previousData?.secretFields ?? params.data.secretFields ?? [];
+  const body = providerUpdateBody(params.data, secretFields);
+  try {
+    const { json } = await http(`${apiUrl}/payment-providers/${encodeURIComponent(params.id)}`, { method: 'PUT', body: JSON.stringify(body) });
+    return { data: json };
+  } catch (err) {
+    const e = err as HttpError;
+    if (!(e instanceof HttpError) || !e.body?.errors) throw err;
+    const stored = params.previousData?.secrets ?? {};
+    const missing = (name: string) => !(name in body.settings) && !(name in body.secrets) && !(name in stored);
+    const errors = Object.fromEntries(Object.entries(e.body.errors as Record<string, string>)
+      .map(([path, message]) => [path, missing(path) ? REQUIRED_TO_ENABLE : message]));
+    throw new HttpError(e.message, e.status, { ...e.body, errors: providerFieldErrors(errors, secretFields) });
+  }
 }
 
 export function createDataProvider(http: HttpClient, apiUrl = API_URL): KamiDataProvider {
@@ -29,8 +94,12 @@ export function createDataProvider(http: HttpClient, apiUrl = API_URL): KamiData
   const order = (id: Identifier, command: string, body?: unknown) =>
     post<OrderRecord>(`orders/${encodeURIComponent(id)}/${command}`, body);
 
+  const rest = simpleRestProvider(apiUrl, http);
   return {
-    ...simpleRestProvider(apiUrl, http),
+    ...rest,
+    update: ((resource: string, params: UpdateParams) => (resource === 'payment-providers'
+      ? updatePaymentProvider(http, apiUrl, params as UpdateParams<PaymentProviderForm>)
+      : rest.update(resource, params))) as DataProvider['update'],
     approveOrder: (id, body = {}) => order(id, 'approve', body),
     rejectOrder: (id, body = {}) => order(id, 'reject', body),
     bulkDecide: async (body) => (await post<{ results: BulkDecisionResult[] }>('orders/bulk-decide', body)).results,
@@ -50,5 +119,7 @@ export function createDataProvider(http: HttpClient, apiUrl = API_URL): KamiData
       const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
       return (await http(`${apiUrl}/stats?${new URLSearchParams({ tz })}`)).json as Stats;
     },
+    confirmPayment: (id, body = {}) => post(`orders/${encodeURIComponent(id)}/confirm-payment`, body),
+    closeRefund: (id, reference) => post(`refunds/${encodeURIComponent(id)}/close`, { reference }),
   };
 }

@@ -10,7 +10,9 @@ const RANK: Record<Role, number> = { viewer: 0, operator: 1, owner: 2 };
 const LEAST_ROLE: Record<string, Record<string, Role>> = {
   dashboard: { list: 'viewer' },
   reviews: { list: 'viewer', show: 'viewer', decide: 'operator' },
-  orders: { list: 'viewer', show: 'viewer', decide: 'operator', resend: 'operator', cancel: 'operator', mark_delivered: 'operator' },
+  orders: {
+    list: 'viewer', show: 'viewer', decide: 'operator', resend: 'operator', cancel: 'operator', mark_delivered: 'operator', confirm_payment: 'operator',
+  },
   products: { list: 'viewer', show: 'viewer', create: 'operator', edit: 'operator' },
   keys: { list: 'viewer', import: 'operator', void: 'operator', reveal: 'owner', export: 'owner' },
   batches: { list: 'viewer' },
@@ -18,6 +20,11 @@ const LEAST_ROLE: Record<string, Record<string, Role>> = {
   rules: { list: 'viewer', edit: 'owner' },
   audit: { list: 'owner' },
   operators: { list: 'owner', create: 'owner', edit: 'owner' },
+  // the money trail: attempts and refunds for everyone, raw gateway requests for those who act on them
+  'payment-attempts': { list: 'viewer' },
+  refunds: { list: 'viewer', close: 'operator' },
+  'payment-notifications': { list: 'operator' },
+  'payment-providers': { list: 'owner', edit: 'owner' },
 };
 
 export function roleCan(role: Role | undefined, resource: string, action: string): boolean {

@@ -1,3 +1,4 @@
+import type { ProviderName } from '../../domain/payment-providers.js';
 import type { ReasonCode, RuleSettings } from '../../domain/rules.js';
 import type { OrderStatus } from './orders/statuses.js';
 
@@ -182,4 +183,126 @@ export interface ImportResult {
   duplicates: number;
 }
 
-export type { ReasonCode, RuleSettings };
+export type { ProviderName, ReasonCode, RuleSettings };
+
+/** One setting of a gateway's form, as the server reads it from the gateway module's schema. */
+export interface GatewayField {
+  name: string;
+  type: 'string' | 'number' | 'integer' | 'boolean';
+  secret: boolean;
+  required: boolean;
+  title?: string;
+  description?: string;
+  choices?: (string | number)[];
+  default?: unknown;
+  format?: string;
+}
+
+
+export interface PaymentProviderRecord {
+  id: Exclude<ProviderName, 'sandbox'>;
+  displayName: string;
+  enabled: boolean;
+  /** `environment`: configured by KAMI_PAY_<NAME>_… variables, read-only here. */
+  source: 'environment' | 'panel';
+  canQuery: boolean;
+  canRefund: boolean;
+  settings: Record<string, string | number | boolean>;
+  secretFields: string[];
+  /** Which secrets are stored, masked: `…abcd` or `(set)`; never the value. */
+  secrets: Record<string, string>;
+  /** The stored secrets cannot be read with this Kami's master key (restored elsewhere, key rotated): enter them again. */
+  secretsUnreadable?: boolean;
+  /** Absent from a server older than the field descriptions: the form then falls back on settings and secretFields. */
+  fields?: GatewayField[];
+  version: number;
+  updatedBy: string | null;
+  updatedAt: string | null;
+}
+
+/** What the panel's gateway form holds: the record plus the secrets typed (write-only, empty = keep). */
+export interface PaymentProviderForm extends PaymentProviderRecord {
+  newSecrets?: Record<string, string>;
+}
+
+export interface PaymentRecord {
+  id: number;
+  txnId: string;
+  /** In the order's currency when it matched its attempt exactly, otherwise the gateway's own figures. */
+  amountCents: number;
+  currency: string;
+  /** signature: a verified notification; query: the gateway's answer to Kami's query; operator: confirmed by hand. */
+  verifiedBy: 'signature' | 'query' | 'operator';
+  confirmedBy: string | null;
+  receivedAt: string;
+  appliedAt: string | null;
+}
+
+export interface PaymentAttemptRecord {
+  id: number;
+  orderId: string;
+  seq: number;
+  provider: ProviderName;
+  gatewayOrderNo: string;
+  gatewayRef: string | null;
+  amountMinor: number;
+  currency: string;
+  /** What the buyer pays at the gateway, in its currency and exponent (USDT: 4 decimals). */
+  gatewayAmountMinor: number | null;
+  gatewayCurrency: string | null;
+  status: 'creating' | 'open' | 'paid' | 'closed' | 'failed' | string;
+  payUrl: string | null;
+  qrCode: string | null;
+  lastError: string | null;
+  expiresAt: string;
+  createdAt: string;
+  payments: PaymentRecord[];
+}
+
+export interface PaymentNotificationRecord {
+  id: number;
+  provider: string;
+  /** notify: the gateway called; query: Kami asked; manual: an operator confirmed. */
+  kind: 'notify' | 'query' | 'manual';
+  attemptId: number | null;
+  orderId: string | null;
+  method: string | null;
+  path: string | null;
+  headers: Record<string, string>;
+  body: string;
+  sourceIp: string | null;
+  verified: boolean;
+  /** paid, not_paid, unknown_reference, refused:<code>, query:<state>[:hint]… */
+  outcome: string;
+  detail: string | null;
+  txnId: string | null;
+  receivedAt: string;
+}
+
+export type RefundStatus = 'requested' | 'pending' | 'succeeded' | 'failed' | 'manual' | 'done';
+
+export interface RefundRecord {
+  id: number;
+  orderId: string;
+  paymentId: number;
+  provider: string;
+  amountMinor: number;
+  currency: string;
+  status: RefundStatus;
+  reason: string;
+  gatewayRefundId: string | null;
+  reference: string | null;
+  lastError: string | null;
+  closedBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+  payment: { txnId: string } | null;
+}
+
+export interface ConfirmPaymentResult {
+  orderId: string;
+  /** gateway: the gateway reported it paid when asked; operator: recorded on the operator's reference. */
+  confirmedBy: 'gateway' | 'operator';
+  provider: string;
+  paymentId: number;
+}

@@ -1,7 +1,23 @@
-/** Display formats. Amounts are integer minor units (cents/分) with two decimals in every Kami currency. */
+import { exponentOf, formatMinor } from '../../../domain/money.js';
 
-export const formatMoney = (cents: number, currency: string, locale: string) =>
-  new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: 'narrowSymbol' }).format(cents / 100);
+/** Display formats. */
+
+/**
+ * An integer amount of a currency's minor units in its own decimals (domain/money.ts: CNY and USD 2,
+ * JPY 0, USDT 4), exactly: the decimal text is formatted, never a float. A code Intl does not know as a
+ * currency (USDT) is shown as the number and the code.
+ */
+export function formatMoney(minor: number, currency: string, locale: string): string {
+  const digits = exponentOf(currency);
+  const exact = formatMinor(minor, currency) as Intl.StringNumericLiteral;
+  try {
+    return new Intl.NumberFormat(locale, {
+      style: 'currency', currency, currencyDisplay: 'narrowSymbol', minimumFractionDigits: digits, maximumFractionDigits: digits,
+    }).format(exact);
+  } catch {
+    return `${new Intl.NumberFormat(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(exact)} ${currency}`;
+  }
+}
 
 const UNITS = [
   ['day', 86_400],

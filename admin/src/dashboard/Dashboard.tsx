@@ -7,6 +7,7 @@ import { Alert, Box, Grid } from '@mui/material';
 import { Loading, Title, useLocaleState, useTranslate } from 'react-admin';
 import { formatDuration, formatMoney, formatMs, startOfToday } from '../common/format.js';
 import { useStats } from '../common/useStats.js';
+import { PaymentTasks } from '../payments/PaymentTasks.js';
 import { LowStock } from './LowStock.js';
 import { OrdersChart } from './OrdersChart.js';
 import { StatCard } from './StatCard.js';
@@ -38,6 +39,7 @@ export const Dashboard = () => {
   return (
     <Box sx={{ mt: 2 }}>
       <Title title="kami.dashboard.title" />
+      <PaymentTasks />
       <Grid container spacing={2}>
         {cards.map((card) => <Grid key={card.key} size={{ xs: 12, sm: 6, lg: 12 / 5 }}>{card}</Grid>)}
         <Grid size={{ xs: 12, lg: 8 }}><OrdersChart data={data.ordersPerHour} /></Grid>

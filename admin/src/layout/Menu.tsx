@@ -30,8 +30,12 @@ export const KamiMenu = () => {
       <Menu.ResourceItem name="buyers" />
       <Menu.ResourceItem name="rules" />
       <Divider sx={{ my: 0.5 }} />
+      <Menu.ResourceItem name="refunds" />
+      <Menu.ResourceItem name="payment-notifications" />
+      <Divider sx={{ my: 0.5 }} />
       <Menu.ResourceItem name="audit" />
       <Menu.ResourceItem name="operators" />
+      <Menu.ResourceItem name="payment-providers" />
     </Menu>
   );
 };

@@ -3,6 +3,7 @@ import OpenIcon from '@mui/icons-material/OpenInNew';
 import ResendIcon from '@mui/icons-material/ForwardToInboxOutlined';
 import { Button, Stack } from '@mui/material';
 import { useRecordContext, useTranslate } from 'react-admin';
+import { ConfirmPaymentButton } from '../payments/ConfirmPaymentButton.js';
 import { DecisionButtons } from '../reviews/DecisionButtons.js';
 import type { OrderRecord } from '../types.js';
 import { CommandButton } from './CommandButton.js';
@@ -16,6 +17,7 @@ export const OrderActions = () => {
     <Stack direction="row" spacing={1} sx={{ flexWrap: 'wrap', alignItems: 'center', justifyContent: 'flex-end', rowGap: 1 }}>
       <DecisionButtons size="small" />
       <CommandButton command="resend" icon={<ResendIcon />} run={(dp, o) => dp.resendDelivery(o.id)} />
+      <ConfirmPaymentButton />
       <CommandButton command="cancel" icon={<CancelIcon />} color="error" run={(dp, o) => dp.cancelOrder(o.id)} />
       {record.temporalUrl && (
         <Button size="small" href={record.temporalUrl} target="_blank" rel="noreferrer" endIcon={<OpenIcon />} data-testid="temporal-link">

@@ -4,6 +4,8 @@ import { Link, Show, useLocaleState, useRecordContext, useTranslate } from 'reac
 import { formatDateTime, formatMoney } from '../common/format.js';
 import { maskHint } from '../common/maskHint.js';
 import { Mono, ReasonChips, StatusChip } from '../common/fields.js';
+import { ProviderName } from '../payments/labels.js';
+import { OrderPayments } from '../payments/OrderPayments.js';
 import type { OrderRecord } from '../types.js';
 import { OrderActions } from './OrderActions.js';
 import { OrderTimeline } from './OrderTimeline.js';
@@ -49,7 +51,7 @@ const Details = () => {
         </Row>
         <Row label="resources.orders.fields.email">{record.email}</Row>
         <Row label="resources.orders.fields.amountCents">{formatMoney(record.amountCents, record.currency, locale)}</Row>
-        <Row label="resources.orders.fields.paymentProvider">{record.paymentProvider}</Row>
+        <Row label="resources.orders.fields.paymentProvider">{record.paymentProvider ? <ProviderName provider={record.paymentProvider} /> : '—'}</Row>
         <Row label="resources.orders.fields.createdAt">{when(record.createdAt)}</Row>
         <Row label="resources.orders.fields.expiresAt">{when(record.expiresAt)}</Row>
         <Row label="resources.orders.fields.paidAt">{when(record.paidAt)}</Row>
@@ -136,6 +138,9 @@ const OrderShowContent = () => {
         </Grid>
         <Grid size={{ xs: 12, md: 5 }}>
           <Section title="kami.orders.timeline"><OrderTimeline /></Section>
+        </Grid>
+        <Grid size={12}>
+          <Section title="kami.orders.payment"><OrderPayments /></Section>
         </Grid>
       </Grid>
     </>

@@ -12,8 +12,8 @@ import { MoneyInput } from './MoneyInput.js';
 import { ProductLimits } from './ProductLimits.js';
 import { StockSummary } from './StockSummary.js';
 
-/** Currencies with two decimals, as Kami's cents arithmetic assumes. */
-const CURRENCIES = ['CNY', 'USD', 'EUR', 'GBP', 'HKD', 'SGD'].map((c) => ({ id: c, name: c }));
+/** Currencies offered for a price; each is entered and shown in its own decimals (domain/money.ts: JPY none). */
+const CURRENCIES = ['CNY', 'USD', 'EUR', 'GBP', 'HKD', 'SGD', 'JPY'].map((c) => ({ id: c, name: c }));
 
 const DELIVERY_MODES = [
   { id: 'auto', name: 'kami.products.delivery.auto' },

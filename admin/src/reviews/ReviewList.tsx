@@ -5,6 +5,7 @@ import {
 } from 'react-admin';
 import { EmptyState } from '../common/EmptyState.js';
 import { MoneyField, Mono, ReasonChips, WaitLabel } from '../common/fields.js';
+import { PaymentTasks } from '../payments/PaymentTasks.js';
 import type { ReviewRecord } from '../types.js';
 import { BulkDecisionButtons } from './BulkDecisionButtons.js';
 import { DecisionButtons } from './DecisionButtons.js';
@@ -44,37 +45,40 @@ const Col = DataTable.Col<ReviewRecord>;
 export const ReviewList = () => {
   const { canAccess: canDecide } = useCanAccess({ resource: 'reviews', action: 'decide' });
   return (
-    <List
-      filters={useReviewFilters()}
-      sort={{ field: 'reviewSince', order: 'ASC' }}
-      perPage={25}
-      empty={false}
-      exporter={false}
-      title="kami.inbox.title"
-    >
-      <InboxSummary />
-      <DataTable
-        rowClick="expand"
-        expand={<ReviewPanel />}
-        bulkActionButtons={canDecide ? <BulkDecisionButtons /> : false}
-        empty={<InboxEmpty />}
+    <>
+      <PaymentTasks sx={{ mt: 1.5, mb: -0.5 }} />
+      <List
+        filters={useReviewFilters()}
+        sort={{ field: 'reviewSince', order: 'ASC' }}
+        perPage={25}
+        empty={false}
+        exporter={false}
+        title="kami.inbox.title"
       >
-        <Col source="id" render={(r) => <Mono>{r.id}</Mono>} />
-        <Col
-          source="productName"
-          disableSort
-          render={(r) => (
-            <Box>
-              <Typography variant="body2" sx={{ fontWeight: 600 }}>{r.productName}</Typography>
-              <Typography variant="caption" color="text.secondary">× {r.quantity} · {r.email}</Typography>
-            </Box>
-          )}
-        />
-        <Col source="amountCents" align="right" render={() => <MoneyField />} />
-        <Col source="reviewReasons" disableSort render={(r) => <ReasonChips reasons={r.reviewReasons} />} />
-        <Col source="reviewSince" render={(r) => <WaitLabel since={r.waitingSince} />} />
-        <Col label="" disableSort align="right" render={() => <DecisionButtons />} />
-      </DataTable>
-    </List>
+        <InboxSummary />
+        <DataTable
+          rowClick="expand"
+          expand={<ReviewPanel />}
+          bulkActionButtons={canDecide ? <BulkDecisionButtons /> : false}
+          empty={<InboxEmpty />}
+        >
+          <Col source="id" render={(r) => <Mono>{r.id}</Mono>} />
+          <Col
+            source="productName"
+            disableSort
+            render={(r) => (
+              <Box>
+                <Typography variant="body2" sx={{ fontWeight: 600 }}>{r.productName}</Typography>
+                <Typography variant="caption" color="text.secondary">× {r.quantity} · {r.email}</Typography>
+              </Box>
+            )}
+          />
+          <Col source="amountCents" align="right" render={() => <MoneyField />} />
+          <Col source="reviewReasons" disableSort render={(r) => <ReasonChips reasons={r.reviewReasons} />} />
+          <Col source="reviewSince" render={(r) => <WaitLabel since={r.waitingSince} />} />
+          <Col label="" disableSort align="right" render={() => <DecisionButtons />} />
+        </DataTable>
+      </List>
+    </>
   );
 };

@@ -4,12 +4,13 @@ import {
   CheckboxGroupInput, Edit, NumberInput, SelectInput, SimpleForm, TextInput, minValue, useGetOne, useRecordContext, useTranslate,
 } from 'react-admin';
 import { z } from 'zod';
+import { formatMinor } from '../../../domain/money.js';
 import { ProductRuleOverridesSchema, RuleSettingsSchema } from '../../../domain/rules-schema.js';
 import { FormDraft } from '../common/FormDraft.js';
 import { useSaveSuccess } from '../common/useSaveSuccess.js';
 import { zodValidate } from '../common/zodValidate.js';
 import { MoneyInput } from '../products/MoneyInput.js';
-import type { RuleRecord, RuleSettings } from '../types.js';
+import type { ProductRecord, RuleRecord, RuleSettings } from '../types.js';
 
 type Key = keyof RuleSettings;
 
@@ -24,35 +25,48 @@ const Section = ({ title, children }: { title: string; children: ReactNode }) =>
   );
 };
 
-/** A global setting as the product form's helper text shows it: amounts in units, choices by name. */
-function settingText(key: Key, value: unknown, translate: (k: string, o?: object) => string): string {
+/**
+ * A global setting as the product form's helper text shows it: amounts in the product's currency and
+ * its decimals (a global amount is minor units of each order's own currency), choices by name.
+ */
+function settingText(key: Key, value: unknown, currency: string | undefined, translate: (k: string, o?: object) => string): string {
   if (value === null || value === undefined) return translate('kami.rules.no_limit');
-  if (key.endsWith('Cents')) return (Number(value) / 100).toFixed(2);
+  if (key.endsWith('Cents')) return currency ? `${formatMinor(Number(value), currency)} ${currency}` : formatMinor(Number(value), 'XXX');
   if (Array.isArray(value)) return value.map((v) => translate(`kami.identity.${v}`)).join(', ');
   if (key === 'blacklistAction') return translate(`kami.rules.blacklist.${value}`);
   if (key === 'reviewTimeoutPolicy') return translate(`kami.rules.policy.${value}`);
   return String(value);
 }
 
+/** The currency of the product whose rules these are (none for the global rules: they apply to every currency). */
+const useRuleCurrency = () => {
+  const record = useRecordContext<RuleRecord>();
+  const isProduct = !!record && record.id !== 'global';
+  const { data: product } = useGetOne<ProductRecord>('products', { id: record?.id ?? '' }, { enabled: isProduct });
+  return isProduct ? product?.currency : undefined;
+};
+
 /** Per product, an empty field means "as the global setting", which the helper text shows. */
-const useInherited = () => {
+const useInherited = (currency: string | undefined) => {
   const record = useRecordContext<RuleRecord>();
   const isGlobal = record?.id === 'global';
   const { data: global } = useGetOne<RuleRecord>('rules', { id: 'global' }, { enabled: !isGlobal });
   const translate = useTranslate();
   return (key: Key) => (isGlobal || !global
     ? undefined
-    : translate('kami.rules.inherit', { value: settingText(key, global.settings[key], translate) }));
+    : translate('kami.rules.inherit', { value: settingText(key, global.settings[key], currency, translate) }));
 };
 
 const src = (key: Key) => `settings.${key}`;
 
 const Fields = () => {
-  const inherited = useInherited();
+  const currency = useRuleCurrency();
+  const inherited = useInherited(currency);
   const translate = useTranslate();
   const n = (key: Key, min = 0) => <NumberInput source={src(key)} validate={minValue(min)} helperText={inherited(key) ?? false} />;
   const text = (key: Key) => <TextInput source={src(key)} helperText={inherited(key) ?? 'kami.rules.duration_help'} />;
-  const money = (key: Key) => <MoneyInput source={src(key)} helperText={inherited(key) ?? false} />;
+  // the global amounts are minor units of each order's own currency: shown with two decimals, as most have
+  const money = (key: Key) => <MoneyInput source={src(key)} currency={currency} helperText={inherited(key) ?? (currency ? false : 'kami.rules.amount_any_currency')} />;
   const choices = (ids: string[], prefix: string) => ids.map((id) => ({ id, name: translate(`${prefix}.${id}`) }));
   return (
     <>
