@@ -3,6 +3,7 @@ import ms from 'ms';
 import { DEFAULT_PHONE_REGION, isPhoneRegion, type PhoneRegion } from '../domain/identity.js';
 import { passwordVerdict } from '../domain/password-strength.js';
 import { INT4_MAX } from '../domain/ids.js';
+import { isLoopbackHost, NOTICE_KINDS } from '../domain/events.js';
 
 /** A Temporal/`ms` duration such as `15m`, `24h`, `500ms`. Kept as text: it goes into workflow input as is. */
 const Duration = z.string().transform((v) => v as ms.StringValue).refine((v) => typeof ms(v as ms.StringValue) === 'number' && ms(v as ms.StringValue) > 0, {
@@ -88,6 +89,24 @@ const Env = z.object({
   /** The worker's own GET /metrics (Kami's and the Temporal SDK's metrics); unset = not served. */
   KAMI_WORKER_METRICS_PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).optional()),
   KAMI_WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** How long one webhook POST may take before it counts as failed (and is retried). */
+  KAMI_WEBHOOK_TIMEOUT: Duration.default('10s'),
+  /** First pause between tries of a webhook or merchant notice; it doubles up to the maximum. */
+  KAMI_WEBHOOK_RETRY_INITIAL: Duration.default('10s'),
+  KAMI_WEBHOOK_RETRY_MAX_INTERVAL: Duration.default('1h'),
+  /** After this long a delivery is given up and shows as failed in the panel. */
+  KAMI_WEBHOOK_GIVE_UP_AFTER: Duration.default('24h'),
+  /** How often the relay compares stock with each product's low-stock threshold (only while someone listens for stock.low). */
+  KAMI_STOCK_CHECK_EVERY: Duration.default('1m'),
+  /** Merchant notices also emailed to KAMI_MERCHANT_EMAIL (Telegram gets them all): comma list of review_waiting, review_overdue, payment_anomaly, delivery_failing, stock_low. */
+  KAMI_MERCHANT_EMAIL_NOTICES: z.string().default('review_overdue')
+    .transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(NOTICE_KINDS))),
+  /** The Telegram bot's token from @BotFather; unset = no Telegram. Never logged or shown. */
+  KAMI_TELEGRAM_BOT_TOKEN: z.preprocess(unsetIfEmpty, z.string().regex(/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/, 'expected a bot token such as 123456:ABC-DEF… from @BotFather').optional()),
+  /** The Bot API's base URL; plain http only to a loopback address (a local fake in tests). */
+  KAMI_TELEGRAM_API_BASE: z.url({ protocol: /^https?$/ }).default('https://api.telegram.org')
+    .refine((v) => v.startsWith('https:') || isLoopbackHost(new URL(v).hostname), 'use https:// (plain http only to a loopback address)'),
 }).superRefine((e, ctx) => {
   // the first owner's password is checked like one set in the panel, against the owner's own email
   if (!e.KAMI_ADMIN_PASSWORD) return;
@@ -151,6 +170,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       emailRetryMaxInterval: e.KAMI_EMAIL_RETRY_MAX_INTERVAL,
       queryEvery: e.KAMI_PAYMENT_QUERY_SCHEDULE,
     },
+    /** Retries of webhooks and merchant notices (workflows/outbound.ts). */
+    outbound: {
+      timeoutMs: durationMs(e.KAMI_WEBHOOK_TIMEOUT),
+      initialInterval: e.KAMI_WEBHOOK_RETRY_INITIAL,
+      maximumInterval: e.KAMI_WEBHOOK_RETRY_MAX_INTERVAL,
+      giveUpAfter: e.KAMI_WEBHOOK_GIVE_UP_AFTER,
+    },
+    /** Webhook deliveries and notices run on their own task queue: a slow endpoint never takes an order's worker slot. */
+    eventsTaskQueue: `${e.KAMI_TASK_QUEUE}-events`,
   };
 }
 
