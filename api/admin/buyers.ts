@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { IDENTITY_KINDS, normalizeEmail, normalizePhone, type IdentityKind } from '../../domain/identity.js';
+import { IDENTITY_KINDS, normalizeEmail, normalizePhone, type IdentityKind, type PhoneRegion } from '../../domain/identity.js';
 import { audit } from '../../infra/audit.js';
 import { Prisma } from '../../infra/db.js';
 import type { ApiDeps } from '../deps.js';
@@ -19,8 +19,8 @@ const LIST = {
 } as const;
 const SORT_SQL: Record<string, string> = { lastOrderAt: 'last_order_at', orders: 'orders', paidOrders: 'paid_orders', value: 'value', kind: 'kind' };
 
-/** `<kind>:<value>`, the record id of one buyer identity. */
-const BuyerId = z.string().max(300).transform((s, ctx) => {
+/** `<kind>:<value>`, the record id of one buyer identity; a phone is read as checkout reads it (the shop's region). */
+const buyerId = (region: PhoneRegion) => z.string().max(300).transform((s, ctx) => {
   const i = s.indexOf(':');
   const kind = s.slice(0, i) as IdentityKind;
   if (i < 1 || !IDENTITY_KINDS.includes(kind)) {
@@ -28,7 +28,7 @@ const BuyerId = z.string().max(300).transform((s, ctx) => {
     return z.NEVER;
   }
   const raw = s.slice(i + 1);
-  return { kind, value: kind === 'email' ? normalizeEmail(raw) : kind === 'phone' ? normalizePhone(raw) : raw.trim() };
+  return { kind, value: kind === 'email' ? normalizeEmail(raw) : kind === 'phone' ? normalizePhone(raw, region) : raw.trim() };
 });
 
 interface Row { kind: IdentityKind; value: string; orders: number; paid_orders: number; spent_cents: number; last_order_at: Date | null; blacklisted: boolean; reason: string | null }
@@ -37,7 +37,8 @@ interface Row { kind: IdentityKind; value: string; orders: number; paid_orders: 
  * `buyers`: every identity Kami has seen (normalised email, phone, IP, device, payment account) with
  * its order history, and the blacklist switch the rules read.
  */
-export function buyersRouter({ db }: ApiDeps): Router {
+export function buyersRouter({ db, config }: ApiDeps): Router {
+  const BuyerId = buyerId(config.KAMI_DEFAULT_PHONE_REGION);
   const router = Router();
 
   const identities = Prisma.sql`

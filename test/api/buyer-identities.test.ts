@@ -105,3 +105,19 @@ describe('a product may count the buyer\'s address', () => {
     expect(row.ruleDecision).toMatchObject({ facts: { boughtInLimitWindow: 1 } });
   });
 });
+
+describe('the panel reads a phone the way checkout does', () => {
+  it('a number typed in the shop\'s own region (KAMI_DEFAULT_PHONE_REGION=US) is blacklisted as the E.164 checkout stores', async () => {
+    const us = await startKami({ env: { KAMI_DEFAULT_PHONE_REGION: 'US' } });
+    try {
+      const operator = await loginAs(us, 'operator');
+      const res = await adminCall(us, operator, 'PUT', `/buyers/${encodeURIComponent('phone:(415) 555-0100')}`, { body: { blacklisted: true, blacklistReason: 'chargebacks' } });
+      expect(res.status, res.text).toBe(200);
+      expect(await us.db.blacklistEntry.findMany({ where: { kind: 'phone', value: { contains: '4155550100' } } }))
+        .toEqual([expect.objectContaining({ value: '+14155550100' })]);
+    } finally {
+      await us.db.blacklistEntry.deleteMany({ where: { kind: 'phone', value: '+14155550100' } });
+      await us.stop();
+    }
+  });
+});
