@@ -7,6 +7,7 @@ import type { Logger } from '../infra/logger.js';
 import { orderRuns, type OrderRuns } from '../infra/order-runs.js';
 import { createGatewayRegistry, type GatewayRegistry } from '../infra/payments/registry.js';
 import { createRulesCache, type RulesCache } from '../infra/rules-cache.js';
+import { telegramOf, type TelegramBot } from '../infra/telegram/bot.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -23,6 +24,10 @@ export interface ActivityDeps {
   publicUrl: string;
   /** Recipient of review reminders; none → the reminder is only recorded on the order. */
   merchantEmail?: string;
+  /** Webhooks and merchant notices: how long one POST may take. */
+  outbound: { timeoutMs: number };
+  /** The Telegram bot, when KAMI_TELEGRAM_BOT_TOKEN is set. */
+  telegram?: TelegramBot;
 }
 
 /** The activities' dependencies over a process's connections (the worker's, or a test's). */
@@ -33,5 +38,7 @@ export function createActivityDeps(base: { config: Config; db: Db; vault: KeyVau
     rules: createRulesCache(db),
     gateways: createGatewayRegistry({ db, vault, config, log }),
     runs: orderRuns(base.temporal, config.KAMI_TASK_QUEUE, config.orderTimeouts),
+    outbound: { timeoutMs: config.outbound.timeoutMs },
+    telegram: telegramOf(config),
   };
 }

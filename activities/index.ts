@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps.js';
 import { createDeliveryActivities } from './delivery.js';
+import { createEventActivities } from './events.js';
 import { createGatewayActivities } from './gateways.js';
 import { createLegacyActivities } from './legacy.js';
 import { createOrderActivities } from './orders.js';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDeliveryActivities(deps),
     ...createReviewActivities(deps),
     ...createLegacyActivities(deps),
+    ...createEventActivities(deps),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

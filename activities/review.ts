@@ -31,7 +31,7 @@ export async function recordDecision(db: Db, orderId: string, seq: number, kind:
   });
 }
 
-export const createReviewActivities = ({ db, vault, mailer, merchantEmail, publicUrl, log }: ActivityDeps) => {
+export const createReviewActivities = ({ db, vault, merchantEmail, log }: ActivityDeps) => {
   /** Why a decision's proof does not hold, or null when it names a live session of an operator allowed to decide. */
   async function proofRefusal(orderId: string, d: Decision & { action: 'approve' | 'reject' }): Promise<string | null> {
     const p = d.proof;
@@ -115,19 +115,14 @@ export const createReviewActivities = ({ db, vault, mailer, merchantEmail, publi
     });
   },
 
-  /** Reminds the merchant that an order still waits. Idempotent per (orderId, seq, reminder n) through its event. */
+  /**
+   * Reminds the merchant that an order still waits: records the reminder, which the event stream
+   * mails to the merchant and sends to linked Telegram operators (infra/events). Idempotent per
+   * (orderId, seq, reminder n) through its event.
+   */
   async remindMerchant(orderId: string, seq: number): Promise<void> {
     const n = await db.orderEvent.count({ where: { orderId, type: 'review_reminder', step: { startsWith: `${seq}:` } } });
-    if (merchantEmail) {
-      await mailer.send({
-        to: merchantEmail, messageId: `<${orderId}.review-${seq}-${n + 1}@kami>`,
-        subject: `Order ${orderId} is still waiting for your decision`,
-        text: `Order ${orderId} has been waiting for review past its deadline.\nDecide it in the inbox: ${publicUrl}/admin/#/reviews`,
-        html: `<p>Order <code>${orderId}</code> has been waiting for review past its deadline.</p><p><a href="${publicUrl}/admin/#/reviews">Open the inbox</a></p>`,
-      });
-    } else {
-      activityLog(log).warn({}, 'review overdue and no KAMI_MERCHANT_EMAIL to remind');
-    }
+    if (!merchantEmail) activityLog(log).warn({}, 'review overdue and no KAMI_MERCHANT_EMAIL to remind');
     await appendEvent(db, orderId, 'review_reminder', { to: merchantEmail ?? null }, { step: `${seq}:${n + 1}` });
   },
   };

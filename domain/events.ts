@@ -80,6 +80,7 @@ export const stockLowKey = (productId: string, episode: number) => `${productId}
  * No credentials in the URL: the signature authenticates Kami to the receiver.
  */
 export const WebhookUrl = z.string().trim().max(2000).pipe(z.url({ protocol: /^https?$/ })).superRefine((text, ctx) => {
+  if (!URL.canParse(text)) return; // the url check above said so already
   const url = new URL(text);
   if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'leave credentials out of the URL; the receiver checks Kami-Signature instead' });
   if (url.hash) ctx.addIssue({ code: 'custom', message: 'a webhook URL has no #fragment' });

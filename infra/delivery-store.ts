@@ -80,10 +80,18 @@ export async function recordAlreadySent(db: Db, orderId: string) {
   await run(db, ALREADY_SENT, orderId);
 }
 
-const FAILED = statement<never, [deliveryId: number, error: string]>('kami_delivery_failed',
-  `UPDATE delivery SET status = 'retrying', last_error = $2, lease_until = NULL, updated_at = now() WHERE id = $1`);
+const FAILED = statement<never, [deliveryId: number, error: string]>('kami_delivery_failed', `
+WITH d AS (
+  UPDATE delivery SET status = 'retrying', last_error = $2, lease_until = NULL, updated_at = now() WHERE id = $1
+  RETURNING order_id, channel, attempts)
+INSERT INTO order_event (order_id, type, step, data)
+SELECT order_id, 'delivery_failing', channel, jsonb_build_object('error', $2::text, 'attempt', attempts) FROM d
+ON CONFLICT DO NOTHING`);
 
-/** The SMTP hand-off failed: the lease is given back at once so the retry need not wait for it. */
+/**
+ * The SMTP hand-off failed: the lease is given back at once so the retry need not wait for it. The
+ * first failure of a channel is recorded on the order (delivery_failing), which tells the merchant.
+ */
 export async function recordDeliveryFailed(db: Db, deliveryId: number, error: string) {
   await run(db, FAILED, deliveryId, error.slice(0, 1000));
 }

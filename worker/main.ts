@@ -12,7 +12,8 @@ import { resolveMasterKey } from '../infra/master-key.js';
 import { createTemporalClient, createWorkerConnection } from '../infra/temporal.js';
 import { ensurePaymentSweep } from '../infra/payment-sweep.js';
 import { reconcileOrphanedOrders } from './reconcile.js';
-import { PREBUILT_BUNDLE, WORKFLOW_INTERCEPTOR_MODULES } from './bundle-path.js';
+import { PREBUILT_BUNDLE } from './bundle-path.js';
+import { bundleOnce, createEventsWorker } from './events.js';
 import { activityLogging } from './interceptors.js';
 import { installTemporalRuntime } from '../infra/temporal-runtime.js';
 import { freeLoopbackPort, scrapeText, serveMetrics } from '../infra/metrics.js';
@@ -32,24 +33,27 @@ export async function runWorker(config = loadConfig()) {
   // production runs a prebuilt bundle (npm run bundle:workflows); development bundles on start
   const bundle = config.KAMI_WORKFLOW_BUNDLE ?? (config.production && existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
   if (bundle && !existsSync(bundle)) throw new Error(`KAMI_WORKFLOW_BUNDLE=${bundle} does not exist; run npm run bundle:workflows`);
-  const workflowSource = bundle
-    ? { workflowBundle: { codePath: bundle } }
-    : { workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)) };
+  // the order worker and the events worker run the same bundle, built once
+  const workflowBundle = bundle ? { codePath: bundle } : await bundleOnce(fileURLToPath(new URL('../workflows/index.ts', import.meta.url)));
   const temporal = createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
-  const activityDeps = createActivityDeps({ config, db, vault, mailer, log, temporal, merchantEmail: config.KAMI_MERCHANT_EMAIL ?? config.KAMI_ADMIN_EMAIL });
+  const merchantEmail = config.KAMI_MERCHANT_EMAIL ?? config.KAMI_ADMIN_EMAIL;
+  const activityDeps = createActivityDeps({ config, db, vault, mailer, log, temporal, merchantEmail });
+  const activities = createActivities(activityDeps);
+  // the run's request id (memo) travels to activities as a header and into their log lines; the
+  // bundle has the workflow interceptor built in (scripts/bundle-workflows.ts, bundleOnce)
+  const interceptors = { activity: [activityLogging(log)] };
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.KAMI_TASK_QUEUE,
-    ...workflowSource,
+    workflowBundle,
     // a workflow cached on a worker that died is handed to another within this, not the SDK's 10 s
     stickyQueueScheduleToStartTimeout: '2s',
-    // the run's request id (memo) travels to activities as a header and into their log lines; a
-    // prebuilt bundle has the workflow interceptor built in (scripts/bundle-workflows.ts)
-    interceptors: { activity: [activityLogging(log)], ...(bundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }) },
-    activities: createActivities(activityDeps),
+    interceptors,
+    activities,
   });
-  log.info({ taskQueue: config.KAMI_TASK_QUEUE, address: config.temporalAddress }, 'worker started');
+  const events = await createEventsWorker({ connection, config, db, log, temporal, activities, workflowBundle, interceptors, merchantEmail });
+  log.info({ taskQueue: config.KAMI_TASK_QUEUE, eventsTaskQueue: config.eventsTaskQueue, address: config.temporalAddress }, 'worker started');
   const metrics = config.KAMI_WORKER_METRICS_PORT === undefined ? undefined : await serveMetrics({
     host: config.KAMI_WORKER_METRICS_HOST, port: config.KAMI_WORKER_METRICS_PORT, log, extra: scrapeText(`http://${sdkMetrics}/metrics`),
   });
@@ -60,7 +64,7 @@ export async function runWorker(config = loadConfig()) {
   const sweeper = setInterval(sweep, 60_000);
   void sweep();
   try {
-    await worker.run();
+    await Promise.all([worker.run(), events.run()]);
   } finally {
     clearInterval(sweeper);
     await metrics?.close();

@@ -15,6 +15,7 @@ import { createLogger, type Logger } from '../../infra/logger.js';
 import { createMailer } from '../../infra/mailer.js';
 import { createTemporalClient, createWorkerConnection } from '../../infra/temporal.js';
 import { startMailCatcher, type MailCatcher } from '../../scripts/lib/mail-catcher.js';
+import { createEventsWorker } from '../../worker/events.js';
 import { activityLogging } from '../../worker/interceptors.js';
 
 /** Where review reminders go in tests. */
@@ -30,6 +31,12 @@ export interface KamiOptions {
   worker?: boolean;
   /** The API's and the worker's logger (default: silent). */
   log?: Logger;
+  /**
+   * Also run the events worker and relay (webhooks, merchant notices). The outbox is shared by every
+   * Kami on a database, and each test Kami has its own master key and inbox: give a Kami that relays
+   * a database of its own (freshDatabase) unless it is the only one relaying on the shared one.
+   */
+  events?: boolean;
 }
 
 /**
@@ -38,7 +45,8 @@ export interface KamiOptions {
  */
 export async function startKami(opts: KamiOptions = {}) {
   const mail = await startMailCatcher();
-  const masterKey = randomBytes(32).toString('hex');
+  // a restart test gives the second Kami the first one's key (and task queue) to carry on its work
+  const masterKey = opts.env?.KAMI_MASTER_KEY ?? randomBytes(32).toString('hex');
   const config: Config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: inject('databaseUrl'),
@@ -56,6 +64,11 @@ export async function startKami(opts: KamiOptions = {}) {
     KAMI_PAYMENT_HOLD: '30s',
     KAMI_EMAIL_GIVE_UP_AFTER: '30s',
     KAMI_EMAIL_RETRY_MAX_INTERVAL: '1s',
+    KAMI_WEBHOOK_TIMEOUT: '2s',
+    KAMI_WEBHOOK_RETRY_INITIAL: '200ms',
+    KAMI_WEBHOOK_RETRY_MAX_INTERVAL: '1s',
+    KAMI_WEBHOOK_GIVE_UP_AFTER: '30s',
+    KAMI_STOCK_CHECK_EVERY: '1s',
     LOG_LEVEL: 'silent',
     PORT: '0',
     ...opts.env,
@@ -74,18 +87,23 @@ export async function startKami(opts: KamiOptions = {}) {
 
   const mailer = createMailer(config.smtpUrl, config.MAIL_FROM);
   let worker: Worker | undefined;
+  let events: Awaited<ReturnType<typeof createEventsWorker>> | undefined;
   let running: Promise<void> | undefined;
   if (opts.worker !== false) {
     const connection = await createWorkerConnection(config.temporalAddress);
-    worker = await Worker.create({
-      connection, taskQueue: config.KAMI_TASK_QUEUE, workflowBundle: sharedBundle(), interceptors: { activity: [activityLogging(log)] },
-      activities: createActivities(createActivityDeps({ config, db, vault, mailer, log, temporal, merchantEmail: MERCHANT_EMAIL })),
-    });
-    running = worker.run().finally(() => connection.close());
+    const activities = createActivities(createActivityDeps({ config, db, vault, mailer, log, temporal, merchantEmail: MERCHANT_EMAIL }));
+    const interceptors = { activity: [activityLogging(log)] };
+    worker = await Worker.create({ connection, taskQueue: config.KAMI_TASK_QUEUE, workflowBundle: sharedBundle(), interceptors, activities });
+    events = opts.events
+      ? await createEventsWorker({ connection, config, db, log, temporal, activities, workflowBundle: sharedBundle(), interceptors, merchantEmail: MERCHANT_EMAIL })
+      : undefined;
+    running = Promise.all([worker.run(), events?.run()]).then(() => undefined).finally(() => connection.close());
   }
 
   const kami = {
     config, db, vault, temporal, mail, baseUrl, log, runs: deps.runs,
+    /** The event relay (with `events: true`). */
+    get relay() { return events?.relay; },
     /** Creates a product with `stock` fresh keys; returns it and the key texts. */
     async product(stock: number, over: Partial<{ priceCents: number; currency: string; name: string; rules: Record<string, unknown> }> = {}) {
       const sku = `T-${randomUUID().slice(0, 8)}`;
@@ -114,6 +132,7 @@ export async function startKami(opts: KamiOptions = {}) {
       return { status: res.status, body: await res.json() as any };
     },
     async stop() {
+      events?.worker.shutdown();
       worker?.shutdown();
       await running;
       mailer.close();

@@ -8,7 +8,8 @@ let kami: Kami;
 let operator: AdminSession;
 let viewer: AdminSession;
 beforeAll(async () => {
-  kami = await startKami();
+  // relays the events (the review reminder is mailed by the event stream); the only relay on the shared database
+  kami = await startKami({ events: true });
   operator = await loginAs(kami, 'operator');
   viewer = await loginAs(kami, 'viewer');
 });
