@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
-import type { PaymentFacts, Settlement, Verdict } from '../domain/order.js';
+import { RETAIL_CHANNEL } from '../domain/channels.js';
+import type { DeliveryTerms, PaymentFacts, Settlement, Verdict } from '../domain/order.js';
 import { KEYS_READABLE, type OrderStatus } from '../domain/order-status.js';
 import { evaluateRules, timeoutOutcome, type Reason, type RuleFacts, type RuleSettings } from '../domain/rules.js';
 import type { IdentityKind } from '../domain/identity.js';
@@ -25,13 +26,22 @@ export const createPaymentActivities = ({ db, rules }: ActivityDeps) => ({
    * a retry after the settle committed answers from the stored decision.
    */
   settlePayment: timed(async (orderId: string, productId: string, paymentId: number): Promise<Settlement> => {
+    let channel = RETAIL_CHANNEL;
     let effective = await rules.forProduct(productId);
     let f = await settleFacts(db, orderId, paymentId, effective.settings);
-    if (f && !rules.isCurrent(productId, effective, { global: f.global_rules_version, product: f.product_rules_version })) {
-      effective = await rules.forProduct(productId);
-      f = await settleFacts(db, orderId, paymentId, effective.settings);
+    // a partner's order: read again through its channel's rule layer (the row says which channel)
+    if (f && f.channel_id !== RETAIL_CHANNEL) {
+      channel = f.channel_id;
+      effective = await rules.forProduct(productId, channel);
+      f = await settleFacts(db, orderId, paymentId, effective.settings, effective.countIn ?? null);
+    }
+    const seen = (x: SettleFacts) => ({ global: x.global_rules_version, product: x.product_rules_version, ...(channel === RETAIL_CHANNEL ? {} : { channel: x.channel_rules_version }) });
+    if (f && !rules.isCurrent(productId, effective, seen(f))) {
+      effective = await rules.forProduct(productId, channel);
+      f = await settleFacts(db, orderId, paymentId, effective.settings, effective.countIn ?? null);
     }
     if (!f) throw ApplicationFailure.nonRetryable(`order ${orderId} does not exist`, 'OrderNotFound');
+    const terms = termsOf(f);
     if (f.pay_order_id !== orderId) {
       return { outcome: 'unverified', reason: f.pay_order_id === null ? `no stored payment #${paymentId}` : `payment #${paymentId} belongs to another order` };
     }
@@ -39,7 +49,7 @@ export const createPaymentActivities = ({ db, rules }: ActivityDeps) => ({
       provider: f.pay_provider!, txnId: f.pay_txn_id!, amountCents: f.pay_amount_cents!, currency: f.pay_currency!, ...(f.pay_account ? { account: f.pay_account } : {}),
     };
     const s = effective.settings;
-    if (f.payment_id === paymentId) return answerAgain(f, payment, s);
+    if (f.payment_id === paymentId) return answerAgain(f, payment, s, terms);
     if (f.payment_id !== null || !PAYABLE.includes(f.status)) {
       await flagExtraPayment(db, orderId, paymentId, payment);
       return { outcome: 'extra', payment };
@@ -60,10 +70,10 @@ export const createPaymentActivities = ({ db, rules }: ActivityDeps) => ({
     if (deliver) {
       // the keys are readable now: time since the payment was stored (the database's clock, then this worker's)
       if (f.pay_received_at) paymentToReadable.observe(Math.max(0, Date.now() - f.pay_received_at.getTime()) / 1000);
-      return { outcome: 'deliver', payment, quantity: f.quantity, keyIds };
+      return { outcome: 'deliver', payment, quantity: f.quantity, keyIds, ...terms };
     }
-    if (decision.action === 'deliver') return { outcome: 'claim', payment, quantity: f.quantity };
-    return { outcome: decision.action, payment, quantity: f.quantity, verdict: verdictOf(s, decision.action, decision.reasons, f.amount_cents) };
+    if (decision.action === 'deliver') return { outcome: 'claim', payment, quantity: f.quantity, ...terms };
+    return { outcome: decision.action, payment, quantity: f.quantity, verdict: verdictOf(s, decision.action, decision.reasons, f.amount_cents), ...terms };
   }),
 });
 
@@ -83,12 +93,16 @@ function timed<A extends unknown[]>(step: (...args: A) => Promise<Settlement>): 
 }
 
 /** The settle step already ran for this payment (a retry, or a new run): the stored decision answers. */
-function answerAgain(f: SettleFacts, payment: PaymentFacts, s: RuleSettings): Settlement {
-  if (KEYS_READABLE.includes(f.status)) return { outcome: 'deliver', payment, quantity: f.quantity, keyIds: f.sold_key_ids };
+function answerAgain(f: SettleFacts, payment: PaymentFacts, s: RuleSettings, terms: { terms?: DeliveryTerms }): Settlement {
+  if (KEYS_READABLE.includes(f.status)) return { outcome: 'deliver', payment, quantity: f.quantity, keyIds: f.sold_key_ids, ...terms };
   const action = f.rule_decision?.action ?? 'deliver';
-  if (action === 'deliver') return { outcome: 'claim', payment, quantity: f.quantity };
-  return { outcome: action, payment, quantity: f.quantity, verdict: verdictOf(s, action, (f.rule_decision?.reasons ?? []) as Reason[], f.amount_cents) };
+  if (action === 'deliver') return { outcome: 'claim', payment, quantity: f.quantity, ...terms };
+  return { outcome: action, payment, quantity: f.quantity, verdict: verdictOf(s, action, (f.rule_decision?.reasons ?? []) as Reason[], f.amount_cents), ...terms };
 }
+
+/** A partner's order tells the workflow how it is delivered; a retail order carries nothing extra (its history stays as it was). */
+const termsOf = (f: SettleFacts): { terms?: DeliveryTerms } =>
+  (f.channel_id === RETAIL_CHANNEL ? {} : { terms: { split: f.split_delivery, emailKeys: f.email_keys } });
 
 function ruleFacts(f: SettleFacts, payment: PaymentFacts, afterExpiry: boolean): RuleFacts {
   return {

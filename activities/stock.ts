@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
 import { appendEvent, reserveKeys, setOrderStatus } from '../infra/order-store.js';
+import { closeSplitRemainder, sellPart } from '../infra/split-delivery.js';
 
 /** Statuses a claim moves on to `delivering`: a paid order, one a person approved, one whose stock arrived. */
 const CLAIMABLE: readonly string[] = ['paid', 'in_review', 'backorder'];
@@ -35,6 +36,24 @@ export const createStockActivities = ({ db }: ActivityDeps) => ({
       throw ApplicationFailure.nonRetryable(`${result.short} key(s) short after payment`, 'OutOfStock');
     }
     return result.keyIds;
+  },
+
+  /**
+   * A split order's claim, idempotent on orderId: tops its hold up from free stock as far as it goes,
+   * sells every key it holds and records each new part as a `part_delivered` event (numbered), so the
+   * partner hears of each part; `done` once every key is sold (the order is then delivering).
+   */
+  async claimPart(orderId: string): Promise<{ keyIds: number[]; want: number; done: boolean }> {
+    return sellPart(db, orderId, CLAIMABLE);
+  },
+
+  /**
+   * A person refunds the rest of a split order on backorder: it keeps what it received (keys reserved
+   * meanwhile are sold too), its quantity becomes that, the rest is owed back, and it is delivering.
+   * Idempotent on orderId. Returns the ids of every key it holds.
+   */
+  async closeSplitRemainder(orderId: string, reason: string): Promise<number[]> {
+    return closeSplitRemainder(db, orderId, reason, CLAIMABLE);
   },
 
   /**

@@ -73,6 +73,12 @@ export interface PaymentSignal extends PaymentFacts {
   paymentId: number;
 }
 
+/**
+ * How a partner channel's order is delivered, as its row records it: in parts when stock is short
+ * (`split`), and whether the keys are emailed. Absent for retail orders (all at once, emailed).
+ */
+export interface DeliveryTerms { split: boolean; emailKeys: boolean }
+
 /** What the settle step found and did with one payment (all of it proven by database rows). */
 export type Settlement =
   /** No stored payment of this order by that reference: nothing happened. */
@@ -80,11 +86,11 @@ export type Settlement =
   /** The order was already paid by another payment (or had moved on): this one is flagged for a refund. */
   | { outcome: 'extra'; payment: PaymentFacts }
   /** Paid and the rules passed: the held keys are sold and readable. */
-  | { outcome: 'deliver'; payment: PaymentFacts; quantity: number; keyIds: number[] }
-  /** Paid and the rules passed, but the hold fell short (keys voided while held): claim tops it up. */
-  | { outcome: 'claim'; payment: PaymentFacts; quantity: number }
+  | { outcome: 'deliver'; payment: PaymentFacts; quantity: number; keyIds: number[]; terms?: DeliveryTerms }
+  /** Paid and the rules passed, but the hold fell short (keys voided while held, or a split order's stock): claim tops it up. */
+  | { outcome: 'claim'; payment: PaymentFacts; quantity: number; terms?: DeliveryTerms }
   /** Paid; a rule sent it to a person, or rejects it. */
-  | { outcome: 'review' | 'reject'; payment: PaymentFacts; quantity: number; verdict: Verdict };
+  | { outcome: 'review' | 'reject'; payment: PaymentFacts; quantity: number; verdict: Verdict; terms?: DeliveryTerms };
 
 export interface OrderView {
   orderId: string;

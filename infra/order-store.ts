@@ -66,22 +66,26 @@ export async function setOrderStatus(tx: Tx, orderId: string, status: OrderStatu
 
 /**
  * Hands newly imported stock to orders waiting on backorder, oldest payment first, by reserving keys
- * for them. Returns the orders that now hold every key they need; the caller tells their workflows.
- * One allocation per product at a time (advisory lock), so two imports cannot reorder the queue.
+ * for them. Returns the orders that now hold every key they need, and split orders that got some
+ * (their next part); the caller tells their workflows. One allocation per product at a time (advisory
+ * lock), so two imports cannot reorder the queue.
  */
 export async function allocateBackorders(db: Db, productId: string): Promise<string[]> {
   return db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`backorder:${productId}`}, 0))`;
     const waiting = await tx.order.findMany({
       where: { productId, status: 'backorder' }, orderBy: [{ paidAt: 'asc' }, { id: 'asc' }],
-      select: { id: true, quantity: true, approvedQuantity: true },
+      select: { id: true, quantity: true, approvedQuantity: true, splitDelivery: true },
     });
     const ready: string[] = [];
     for (const o of waiting) {
       const held = await tx.cardKey.count({ where: { orderId: o.id, status: { in: ['reserved', 'sold'] } } });
       const need = (o.approvedQuantity ?? o.quantity) - held;
       const got = need > 0 ? await reserveKeys(tx, productId, o.id, need, new Date(Date.now() + 86_400_000)) : [];
-      if (got.length < need) break; // the oldest waits for the next import; nobody overtakes it
+      if (got.length < need) {
+        if (o.splitDelivery && got.length) ready.push(o.id); // a split order takes this part now
+        break; // the oldest waits for the next import; nobody overtakes it
+      }
       ready.push(o.id);
     }
     return ready;

@@ -1,57 +1,64 @@
+import { RETAIL_CHANNEL } from '../domain/channels.js';
 import type { Db } from './db.js';
-import { globalRules, mergeRules, type EffectiveRules } from './rules-store.js';
+import { channelLayer, globalRules, mergeRules, type EffectiveRules } from './rules-store.js';
 
-/** What a statement reports about the rule settings it ran against. */
-export interface RuleVersions { global: number; product: number }
+/** What a statement reports about the rule settings it ran against (`channel` for a partner channel's order). */
+export interface RuleVersions { global: number; product: number; channel?: number }
 
 /**
- * Effective rule settings per product, cached in the process. The routine path's statements return
- * the versions they saw (or compare them in SQL), and a mismatch drops the entry, so an edit in the
- * panel takes effect on the next order without a query per order.
+ * Effective rule settings per product (and per partner channel: global → channel → product), cached
+ * in the process. The routine path's statements return the versions they saw (or compare them in
+ * SQL), and a mismatch drops the entry, so an edit in the panel takes effect on the next order
+ * without a query per order. Retail entries are the product's alone: no channel layer, no cost.
  */
 export function createRulesCache(db: Db) {
-  const byProduct = new Map<string, Promise<EffectiveRules & { productId: string }>>();
+  const entries = new Map<string, Promise<EffectiveRules & { productId: string }>>();
   const skuToId = new Map<string, string>();
+  const keyOf = (productId: string, channelId: string) => (channelId === RETAIL_CHANNEL ? productId : `${channelId}|${productId}`);
 
-  async function load(where: { id: string } | { sku: string }) {
-    const [global, product] = await Promise.all([
+  async function load(where: { id: string } | { sku: string }, channelId: string) {
+    const [global, product, channel] = await Promise.all([
       globalRules(db),
       db.product.findUnique({ where, select: { id: true, sku: true, rules: true, rulesVersion: true } }),
+      channelLayer(db, channelId),
     ]);
     if (!product) return null;
     skuToId.set(product.sku, product.id);
-    return { ...mergeRules(global, product), productId: product.id };
+    return { ...mergeRules(global, product, channel), productId: product.id };
   }
 
   return {
-    async forProduct(productId: string): Promise<EffectiveRules> {
-      let entry = byProduct.get(productId);
+    async forProduct(productId: string, channelId: string = RETAIL_CHANNEL): Promise<EffectiveRules> {
+      const key = keyOf(productId, channelId);
+      let entry = entries.get(key);
       if (!entry) {
-        entry = load({ id: productId }).then((r) => {
+        entry = load({ id: productId }, channelId).then((r) => {
           if (!r) throw new Error(`product ${productId} does not exist`);
           return r;
         });
-        byProduct.set(productId, entry);
-        entry.catch(() => byProduct.delete(productId));
+        entries.set(key, entry);
+        entry.catch(() => entries.delete(key));
       }
       return entry;
     },
-    /** The product behind a SKU with its rules; null when no such product exists. */
-    async forSku(sku: string): Promise<(EffectiveRules & { productId: string }) | null> {
+    /** The product behind a SKU with its rules (through `channelId`'s layer); null when no such product exists. */
+    async forSku(sku: string, channelId: string = RETAIL_CHANNEL): Promise<(EffectiveRules & { productId: string }) | null> {
       const id = skuToId.get(sku);
-      if (id) return this.forProduct(id).then((r) => ({ ...r, productId: id }));
-      const loaded = await load({ sku });
-      if (loaded) byProduct.set(loaded.productId, Promise.resolve(loaded));
+      if (id) return this.forProduct(id, channelId).then((r) => ({ ...r, productId: id }));
+      const loaded = await load({ sku }, channelId);
+      if (loaded) entries.set(keyOf(loaded.productId, channelId), Promise.resolve(loaded));
       return loaded;
     },
     /** True when the cached entry was built from these versions; otherwise it is dropped. */
     isCurrent(productId: string, rules: EffectiveRules, seen: RuleVersions): boolean {
-      if (rules.version.global === seen.global && rules.version.product === seen.product) return true;
+      const v = rules.version;
+      if (v.global === seen.global && v.product === seen.product && (v.channel ?? 0) === (seen.channel ?? 0)) return true;
       this.forget(productId);
       return false;
     },
+    /** Drops the product's entries, every channel's included. */
     forget(productId: string, sku?: string) {
-      byProduct.delete(productId);
+      for (const key of entries.keys()) if (key === productId || key.endsWith(`|${productId}`)) entries.delete(key);
       if (sku) skuToId.delete(sku);
       for (const [s, id] of skuToId) if (id === productId) skuToId.delete(s);
     },

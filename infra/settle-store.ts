@@ -16,6 +16,11 @@ export interface SettleFacts {
   rule_decision: { action?: 'deliver' | 'review' | 'reject'; reasons?: unknown[] } | null;
   global_rules_version: number;
   product_rules_version: number;
+  /** The order's channel, its layer's version (0 for retail) and the delivery terms it was placed with. */
+  channel_id: string;
+  channel_rules_version: number;
+  split_delivery: boolean;
+  email_keys: boolean;
   pay_order_id: string | null;
   pay_provider: string | null;
   pay_txn_id: string | null;
@@ -46,10 +51,12 @@ const ms = `::float8 * interval '1 millisecond'`;
  * (velocity, first order, duplicates) and whether the purchase limit counts it.
  */
 const FACTS = statement<SettleFacts, [orderId: string, paymentId: number, velocityMs: number, duplicateMs: number, limitMs: number,
-  limitBy: string[], notCounted: readonly string[], perIpCounted: boolean]>('kami_settle_facts', `
+  limitBy: string[], notCounted: readonly string[], perIpCounted: boolean, countIn: string | null]>('kami_settle_facts', `
 SELECT o.status, o.product_id, o.quantity, o.amount_cents, o.currency, o.payment_id, o.rule_decision,
   COALESCE((SELECT version FROM rule_settings WHERE id = 'global'), 0) AS global_rules_version,
   pr.rules_version AS product_rules_version,
+  o.channel_id, o.split_delivery, o.email_keys,
+  CASE WHEN o.channel_id = 'retail' THEN 0 ELSE (SELECT rules_version FROM channel WHERE id = o.channel_id) END AS channel_rules_version,
   pay.order_id AS pay_order_id, pay.provider AS pay_provider, pay.txn_id AS pay_txn_id, pay.amount_cents AS pay_amount_cents,
   pay.currency AS pay_currency, pay.account AS pay_account, pay.received_at AS pay_received_at, pay.applied_at AS pay_applied_at,
   COALESCE(o.approved_quantity, o.quantity) AS quantity_due,
@@ -57,7 +64,7 @@ SELECT o.status, o.product_id, o.quantity, o.amount_cents, o.currency, o.payment
   ARRAY(SELECT id FROM card_key WHERE order_id = o.id AND status = 'sold' ORDER BY id) AS sold_key_ids,
   f.prior, f.recent, f.unpaid, f.dup, f.bought,
   CASE WHEN $8 AND o.buyer_ip IS NOT NULL THEN (SELECT count(*) FROM "order" x
-    WHERE x.buyer_ip = o.buyer_ip AND x.created_at > now() - $3${ms}) ELSE 0 END::int AS from_ip,
+    WHERE x.buyer_ip = o.buyer_ip AND x.created_at > now() - $3${ms} AND ($9::text IS NULL OR x.channel_id = $9)) ELSE 0 END::int AS from_ip,
   ARRAY(SELECT b.kind || ' ' || b.value FROM blacklist_entry b WHERE (b.kind, b.value) IN (
     ('email', o.email_normalized), ('phone', o.phone), ('ip', o.buyer_ip), ('device', o.device_id),
     ('payment_account', COALESCE(pay.account, o.payment_account)))) AS blacklist
@@ -67,15 +74,15 @@ LEFT JOIN payment pay ON pay.id = $2
 LEFT JOIN LATERAL (
   SELECT
     count(*) FILTER (WHERE h.person AND h.paid_at IS NOT NULL AND h.created_at < o.created_at)::int AS prior,
-    count(*) FILTER (WHERE h.person AND h.created_at > now() - $3${ms})::int AS recent,
-    count(*) FILTER (WHERE h.person AND h.created_at > now() - $3${ms} AND h.status IN ('expired', 'cancelled'))::int AS unpaid,
+    count(*) FILTER (WHERE h.person AND h.created_at > now() - $3${ms} AND h.counted)::int AS recent,
+    count(*) FILTER (WHERE h.person AND h.created_at > now() - $3${ms} AND h.counted AND h.status IN ('expired', 'cancelled'))::int AS unpaid,
     count(*) FILTER (WHERE h.id <> o.id AND h.product_id = o.product_id AND h.quantity = o.quantity
       AND h.email_normalized = o.email_normalized AND h.paid_at > now() - $4${ms} AND h.status <> ALL($7))::int AS dup,
-    COALESCE(SUM(COALESCE(h.approved_quantity, h.quantity)) FILTER (WHERE h.limited AND h.id <> o.id AND h.product_id = o.product_id
+    COALESCE(SUM(COALESCE(h.approved_quantity, h.quantity)) FILTER (WHERE h.limited AND h.counted AND h.id <> o.id AND h.product_id = o.product_id
       AND h.created_at > now() - $5${ms} AND h.status <> ALL($7)), 0)::int AS bought
   FROM (
     SELECT x.id, x.product_id, x.quantity, x.approved_quantity, x.status, x.created_at, x.paid_at, x.email_normalized,
-      bool_or(m.person) AS person, bool_or(m.limited) AS limited
+      ($9::text IS NULL OR x.channel_id = $9) AS counted, bool_or(m.person) AS person, bool_or(m.limited) AS limited
     FROM (
       SELECT id, true AS person, 'email' = ANY($6) AS limited FROM "order" WHERE email_normalized = o.email_normalized
       UNION ALL SELECT id, true, 'phone' = ANY($6) FROM "order" WHERE o.phone IS NOT NULL AND phone = o.phone
@@ -89,9 +96,10 @@ LEFT JOIN LATERAL (
 ) f ON true
 WHERE o.id = $1`);
 
-export async function settleFacts(db: Db, orderId: string, paymentId: number, s: RuleSettings): Promise<SettleFacts | undefined> {
+/** `countIn`: a partner channel whose limits and velocity count its own orders only (null: every order counts). */
+export async function settleFacts(db: Db, orderId: string, paymentId: number, s: RuleSettings, countIn: string | null = null): Promise<SettleFacts | undefined> {
   const [row] = await run(db, FACTS, orderId, paymentId, durationMs(s.velocityWindow), durationMs(s.duplicateWindow),
-    durationMs(s.purchaseLimitWindow), s.purchaseLimit === null ? [] : s.purchaseLimitBy, NOT_COUNTED, s.velocityMaxOrdersPerIp !== null);
+    durationMs(s.purchaseLimitWindow), s.purchaseLimit === null ? [] : s.purchaseLimitBy, NOT_COUNTED, s.velocityMaxOrdersPerIp !== null, countIn);
   return row;
 }
 

@@ -32,6 +32,7 @@ export async function orderWorkflow(input: OrderInput | LegacyOrderInput): Promi
   if (!settled) return o.finish();
   o.s.payment = settled.payment;
   o.s.quantity = 'quantity' in settled ? settled.quantity : 0;
+  o.s.terms = 'terms' in settled ? settled.terms : undefined;
 
   switch (settled.outcome) {
     case 'extra':

@@ -4,7 +4,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { accepts } from '../domain/order-commands.js';
-import { REVIEW_TIMEOUT_POLICY, type Decision, type OrderTimeouts, type OrderView, type PaymentFacts, type Verdict } from '../domain/order.js';
+import { REVIEW_TIMEOUT_POLICY, type Decision, type DeliveryTerms, type OrderTimeouts, type OrderView, type PaymentFacts, type Verdict } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import type { Reason } from '../domain/rules.js';
 import {
@@ -28,6 +28,13 @@ export const DECISION_PROOF_PATCH = 'kami-2026-11-decision-proof';
 
 /** From this patch on, a rejection, a refund or a partial approval pays back through the gateway's refund API. */
 export const REFUNDS_PATCH = 'kami-2026-11-refunds';
+
+/**
+ * From this patch on, a partner's order that allows splitting is delivered from stock in parts when
+ * stock is short: a part now, the rest from the backorder path as keys are imported. Asked only for
+ * such orders, so no other order's history carries its marker.
+ */
+export const SPLIT_DELIVERY_PATCH = 'kami-2026-11-split-delivery';
 
 /** Statuses of the routine path: an order that only passes through them never upserts a search attribute. */
 const ROUTINE: readonly OrderStatus[] = ['awaiting_payment', 'paid', 'delivering', 'delivered', 'expired', 'cancelled'];
@@ -60,6 +67,8 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
     reviewReasons: [] as Reason[],
     keyIds: [] as number[],
     payment: undefined as PaymentFacts | undefined,
+    /** A partner's order: how it is delivered (from its row, through the settle step); undefined for retail. */
+    terms: undefined as DeliveryTerms | undefined,
     emailAttempts: 0,
     /** Stored payments signalled (or found) and not yet settled, in arrival order. */
     payments: [] as { paymentId: number }[],
@@ -180,23 +189,47 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
     }
   }
 
-  /** Claims the order's keys, waiting on backorder while there are none; false when refunded instead. */
+  /**
+   * Claims the order's keys, waiting on backorder while there are none; false when refunded instead.
+   * A split order takes what there is each time (every part recorded as an event), and when a person
+   * refunds the rest it keeps the parts it received.
+   */
   async function claim(): Promise<boolean> {
+    const split = () => s.terms?.split === true && patched(SPLIT_DELIVERY_PATCH);
     for (;;) {
+      let wait: Reason;
       try {
-        s.keyIds = await db.claimKeys(orderId);
-        setStatus('delivering');
-        return true;
-      } catch (err) {
-        const wait = WAIT_FOR_STOCK[failureType(err) ?? ''];
-        if (!wait) throw err;
-        // no key to claim: wait for an import or the goods entered by hand (or a refund), oldest first
-        stockSignals = 0;
-        const decision = await awaitPerson('backorder', [wait]);
-        if (decision?.action === 'reject') {
-          await close('refunded', decision.note ?? 'refunded while on backorder');
-          return false;
+        if (split()) {
+          const part = await db.claimPart(orderId);
+          s.keyIds = part.keyIds;
+          if (part.done) {
+            setStatus('delivering');
+            return true;
+          }
+          wait = { code: 'out_of_stock', message: `${part.keyIds.length} of ${part.want} keys delivered; the rest follows as keys are imported` };
+        } else {
+          s.keyIds = await db.claimKeys(orderId);
+          setStatus('delivering');
+          return true;
         }
+      } catch (err) {
+        const reason = WAIT_FOR_STOCK[failureType(err) ?? ''];
+        if (!reason) throw err;
+        wait = reason;
+      }
+      // no key (or not every key) to claim: wait for an import or the goods entered by hand (or a refund), oldest first
+      stockSignals = 0;
+      const decision = await awaitPerson('backorder', [wait]);
+      if (decision?.action === 'reject') {
+        if (s.keyIds.length && split()) {
+          s.keyIds = await db.closeSplitRemainder(orderId, decision.note ?? 'the rest refunded while on backorder');
+          s.quantity = s.keyIds.length;
+          setStatus('delivering');
+          await refund();
+          return true;
+        }
+        await close('refunded', decision.note ?? 'refunded while on backorder');
+        return false;
       }
     }
   }
@@ -207,6 +240,12 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
    * activity with backoff; past the give-up period a person is asked to look (keys stay readable).
    */
   async function deliver(channel: string) {
+    // a partner's keys are not emailed unless it asked: it reads them through its API, so they are delivered now
+    if (channel === 'email' && s.terms?.emailKeys === false) {
+      await db.recordStatus(orderId, 'delivered');
+      setStatus('delivered');
+      return;
+    }
     try {
       const sent = await firstEmail.deliverKeys(orderId, channel);
       s.emailAttempts = sent.attempts;
