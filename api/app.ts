@@ -14,6 +14,7 @@ import { httpMetrics, metricsRouter } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { pagesRouter } from './pages/routes.js';
 import { paymentsRouter } from './payments/routes.js';
+import { telegramRouter } from './telegram.js';
 
 export const BODY_LIMIT = '16kb';
 
@@ -40,6 +41,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use('/api/v1/payments', paymentsRouter(deps)); // before it too: a gateway's signature covers its raw body
   app.use(jsonBody(BODY_LIMIT));
   app.use(formBody(BODY_LIMIT));
+  app.use(telegramRouter(deps));
 
   app.use(healthRouter(deps));
   app.use(metricsRouter(deps));

@@ -7,6 +7,8 @@ import { createOrderNotices, type OrderNotices } from '../infra/order-notices.js
 import { orderRuns, type OrderRuns } from '../infra/order-runs.js';
 import { createGatewayRegistry, type GatewayRegistry } from '../infra/payments/registry.js';
 import { createRulesCache, type RulesCache } from '../infra/rules-cache.js';
+import { telegramOf, type TelegramBot } from '../infra/telegram/bot.js';
+import { outboundRuns, type OutboundRuns } from '../infra/events/runs.js';
 
 export interface ApiDeps {
   config: Config;
@@ -24,6 +26,10 @@ export interface ApiDeps {
   log: Logger;
   /** Where this process itself listens, for the sandbox provider's callback to Kami's own webhook. */
   selfUrl: () => string;
+  /** The Telegram bot (KAMI_TELEGRAM_BOT_TOKEN): its webhook, link codes, decisions from its buttons. */
+  telegram?: TelegramBot;
+  /** Starts webhook deliveries the panel asks for (a test event, a redelivery). */
+  eventRuns: OutboundRuns;
 }
 
 /** The API's dependencies over the process's connections; `close()` ends what it opened itself. */
@@ -36,6 +42,10 @@ export function createApiDeps(base: Pick<ApiDeps, 'config' | 'db' | 'temporal' |
     rules: createRulesCache(base.db),
     gateways: createGatewayRegistry(base),
     notices,
+    telegram: telegramOf(config),
+    eventRuns: outboundRuns(base.temporal, config.eventsTaskQueue, {
+      initialInterval: config.outbound.initialInterval, maximumInterval: config.outbound.maximumInterval, giveUpAfter: config.outbound.giveUpAfter,
+    }),
     close: () => notices.close(),
   };
 }

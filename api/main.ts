@@ -10,6 +10,7 @@ import { ensureFirstOwner, firstOwnerNotice } from '../infra/operators.js';
 import { createTemporalClient } from '../infra/temporal.js';
 import { createApp } from './app.js';
 import { createApiDeps } from './deps.js';
+import { registerTelegramWebhook } from './telegram.js';
 import { withPanel } from './panel.js';
 
 const ADMIN_DIST = fileURLToPath(new URL('../admin/dist/', import.meta.url));
@@ -32,6 +33,7 @@ export async function runApi(config = loadConfig()) {
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   port = (server.address() as AddressInfo).port;
   log.info({ port }, 'api listening');
+  await registerTelegramWebhook(deps.telegram, config.publicUrl, log);
 
   const stop = async () => {
     server.close();

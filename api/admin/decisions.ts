@@ -28,6 +28,27 @@ const BULK_PARALLELISM = 8;
 const decider = (req: Request): Decision['by'] => ({ id: req.admin!.operator.id, email: req.admin!.operator.email });
 
 /**
+ * Sends an operator's decision to the order's workflow with the proof that their session made it
+ * (the workflow records nothing without one). The one path of every decision by a person: the
+ * panel's (its cookie session) and Telegram's (a short session opened for the linked operator).
+ */
+export async function decideOrder(deps: Pick<ApiDeps, 'db' | 'runs' | 'vault'>, by: Decision['by'], sessionId: string, orderId: string,
+  action: 'approve' | 'reject', d: Omit<Decision, 'by' | 'proof'>): Promise<OrderView> {
+  const order = await deps.db.order.findUnique({ where: { id: orderId }, select: { status: true } });
+  if (!order) throw new ApiError(404, 'order_not_found', `no order ${orderId}`);
+  const issuedAt = Date.now();
+  const proof = { sessionId, issuedAt, mac: deps.vault.decisionProof({ orderId, action, operatorId: by.id, sessionId, issuedAt }) };
+  try {
+    return await deps.runs.decide(orderId, action, { ...d, by, proof });
+  } catch (err) {
+    if ((err as Error).name === 'WorkflowNotFoundError') {
+      throw new ApiError(409, 'not_awaiting_review', `order is ${order.status}, not waiting for a decision`);
+    }
+    throw err;
+  }
+}
+
+/**
  * Decisions are commands on the order's workflow (Temporal Updates), never edits of the row: the
  * workflow's validator refuses a decision the order is not waiting for, so nothing changes then.
  */
@@ -35,23 +56,8 @@ export function decisionsRouter(deps: ApiDeps): Router {
   const router = Router();
   const { db, runs } = deps;
 
-  /** Sends the decision with the proof that this session made it (the workflow records nothing without one). */
-  async function decide(req: Request, orderId: string, action: 'approve' | 'reject', d: Omit<Decision, 'by' | 'proof'>): Promise<OrderView> {
-    const order = await db.order.findUnique({ where: { id: orderId }, select: { status: true } });
-    if (!order) throw new ApiError(404, 'order_not_found', `no order ${orderId}`);
-    const by = decider(req);
-    const sessionId = req.admin!.id;
-    const issuedAt = Date.now();
-    const proof = { sessionId, issuedAt, mac: deps.vault.decisionProof({ orderId, action, operatorId: by.id, sessionId, issuedAt }) };
-    try {
-      return await runs.decide(orderId, action, { ...d, by, proof });
-    } catch (err) {
-      if ((err as Error).name === 'WorkflowNotFoundError') {
-        throw new ApiError(409, 'not_awaiting_review', `order is ${order.status}, not waiting for a decision`);
-      }
-      throw err;
-    }
-  }
+  const decide = (req: Request, orderId: string, action: 'approve' | 'reject', d: Omit<Decision, 'by' | 'proof'>) =>
+    decideOrder(deps, decider(req), req.admin!.id, orderId, action, d);
 
   for (const action of ['approve', 'reject'] as const) {
     router.post(`/orders/:id/${action}`, requireRole('operator'), async (req, res) => {

@@ -17,6 +17,8 @@ import { reviewsRouter } from './reviews.js';
 import { rulesRouter } from './rules.js';
 import { csrfCheck, noStore, requireSession } from './session.js';
 import { statsRouter } from './stats.js';
+import { telegramAdminRouter } from './telegram.js';
+import { webhooksRouter } from './webhooks.js';
 
 /** Building blocks for further admin routes (reviews, rules, buyers, order decisions). */
 export { actorOf, csrfCheck, requireRole, requireSession } from './session.js';
@@ -46,5 +48,7 @@ export function adminRouter(deps: ApiDeps): Router {
   router.use(buyersRouter(deps));
   router.use(paymentsAdminRouter(deps));
   router.use(paymentProvidersRouter(deps));
+  router.use(webhooksRouter(deps));
+  router.use(telegramAdminRouter(deps));
   return router;
 }
