@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { issueCredential } from '../../infra/channels/credentials.js';
 import { outboundWorkflowId } from '../../infra/events/runs.js';
+import { adminCall, loginAs } from '../helpers/admin.js';
 import { freshDatabase } from '../helpers/fresh-db.js';
 import { startKami, type Kami } from '../helpers/kami.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js';
@@ -141,5 +142,48 @@ describe('webhooks out', () => {
     await expect.poll(async () => kami.db.webhookDelivery.count({ where: { endpointId: ep.id, status: 'delivered' } }), { timeout: 15_000 }).toBe(6);
     for (const o of orders) expect(r.received.filter((x) => x.body?.data?.orderId === o.orderId && x.firstAccepted)).toHaveLength(2);
     expect([...r.accepted.values()].every((n) => n === 1)).toBe(true);
+  });
+});
+
+describe('webhook endpoints in the panel API', () => {
+  it('owners create endpoints (checked field by field), send a test event, read deliveries with their tries, redeliver and disable', async () => {
+    const owner = await loginAs(kami, 'owner');
+    const operator = await loginAs(kami, 'operator');
+    const r = await receiver();
+    const good = { channelId: 'retail', url: `${r.url}/in`, events: ['order.paid', 'stock.low'] };
+
+    expect((await adminCall(kami, operator, 'POST', '/webhook-endpoints', { body: good })).status).toBe(403);
+    const bad = await adminCall(kami, owner, 'POST', '/webhook-endpoints', { body: { ...good, url: 'http://partner.example/in', events: ['order.shipped'] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details).toMatchObject({ url: expect.stringContaining('https'), 'events.0': expect.any(String) });
+    expect((await adminCall(kami, owner, 'POST', '/webhook-endpoints', { body: { ...good, channelId: 'nope' } })).body.error.code).toBe('channel_not_found');
+    await kami.db.channel.create({ data: { id: 'ch_keyless', name: 'No key yet', kind: 'reseller' } });
+    const keyless = await adminCall(kami, owner, 'POST', '/webhook-endpoints', { body: { ...good, channelId: 'ch_keyless' } });
+    expect([keyless.status, keyless.body.error.code]).toEqual([409, 'no_signing_key']);
+    expect(await kami.db.webhookEndpoint.count({ where: { url: good.url } })).toBe(0);
+
+    const created = await adminCall(kami, owner, 'POST', '/webhook-endpoints', { body: good });
+    expect(created.status, created.text).toBe(201);
+    const test = await adminCall(kami, owner, 'POST', `/webhook-endpoints/${created.body.id}/test`);
+    expect(test.status, test.text).toBe(202);
+    await r.until(() => r.received.some((x) => x.type === 'webhook.test'));
+    expect(r.received.find((x) => x.type === 'webhook.test')!.signatureValid).toBe(true);
+
+    await expect.poll(async () => (await adminCall(kami, operator, 'GET', `/webhook-deliveries/${test.body.deliveryId}`)).body.status, { timeout: 10_000 }).toBe('delivered');
+    const shown = await adminCall(kami, operator, 'GET', `/webhook-deliveries/${test.body.deliveryId}`);
+    expect(shown.body).toMatchObject({ attempts: 1, event: { type: 'webhook.test' }, tries: [{ n: 1, statusCode: 200 }] });
+    const list = await adminCall(kami, operator, 'GET', `/webhook-deliveries?filter=${encodeURIComponent(JSON.stringify({ endpointId: created.body.id }))}`);
+    expect(list.headers.get('content-range')).toBe('webhook-deliveries 0-0/1');
+
+    const again = await adminCall(kami, owner, 'POST', `/webhook-deliveries/${test.body.deliveryId}/redeliver`);
+    expect(again.status, again.text).toBe(202);
+    await r.until(() => r.received.filter((x) => x.type === 'webhook.test').length === 2);
+    const copies = r.received.filter((x) => x.type === 'webhook.test');
+    expect(copies[1]!.eventId).toBe(copies[0]!.eventId);
+
+    const off = await adminCall(kami, owner, 'PUT', `/webhook-endpoints/${created.body.id}`, { body: { ...created.body, disabled: true } });
+    expect([off.status, off.body.disabled]).toEqual([200, true]);
+    expect((await adminCall(kami, owner, 'POST', `/webhook-endpoints/${created.body.id}/test`)).body.error.code).toBe('webhook_endpoint_disabled');
+    expect(await kami.db.auditLog.count({ where: { action: { startsWith: 'webhook_' }, actorEmail: owner.operator.email } })).toBe(4);
   });
 });
