@@ -13,6 +13,7 @@ import { healthRouter } from './health.js';
 import { httpMetrics, metricsRouter } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { pagesRouter } from './pages/routes.js';
+import { partnerRouter } from './partner/routes.js';
 import { paymentsRouter } from './payments/routes.js';
 import { telegramRouter } from './telegram.js';
 
@@ -39,6 +40,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(refuseNulInUrl);
   app.use('/admin/api', adminRouter(deps)); // before the JSON parser: the panel has its own body limits
   app.use('/api/v1/payments', paymentsRouter(deps)); // before it too: a gateway's signature covers its raw body
+  app.use('/api/v1/partner', partnerRouter(deps)); // and a partner's signature too
   app.use(jsonBody(BODY_LIMIT));
   app.use(formBody(BODY_LIMIT));
   app.use(telegramRouter(deps));

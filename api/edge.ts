@@ -2,14 +2,14 @@ import express, { type RequestHandler } from 'express';
 import { ApiError } from './errors.js';
 
 /** True when any string in a parsed body (keys included) holds a NUL character, which PostgreSQL text refuses. */
-function holdsNul(value: unknown, depth = 0): boolean {
+export function holdsNul(value: unknown, depth = 0): boolean {
   if (typeof value === 'string') return value.includes('\0');
   if (depth > 64 || value === null || typeof value !== 'object') return false;
   for (const [k, v] of Object.entries(value)) if (k.includes('\0') || holdsNul(v, depth + 1)) return true;
   return false;
 }
 
-const nulRefused = () => new ApiError(400, 'invalid_request', 'the request contains a NUL character (\\u0000); remove it and send it again');
+export const nulRefused = () => new ApiError(400, 'invalid_request', 'the request contains a NUL character (\\u0000); remove it and send it again');
 
 /** Refuses a NUL in the path or query string (as `%00`) before any route decodes it. */
 export const refuseNulInUrl: RequestHandler = (req, _res, next) => {

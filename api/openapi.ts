@@ -16,7 +16,7 @@ export const errorResponses = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [s, { description: ERROR_TEXT[s] ?? 'error', content: { 'application/json': { schema: ErrorBody } } }]));
 
 const ERROR_TEXT: Record<number, string> = {
-  400: 'malformed or invalid request', 401: 'missing or invalid credentials', 403: 'credentials do not grant this',
+  400: 'malformed or invalid request', 401: 'missing or invalid credentials', 402: 'not enough balance', 403: 'credentials do not grant this',
   404: 'not found', 409: 'conflicts with the current state', 413: 'body too large', 429: 'rate limited',
 };
 

@@ -1,5 +1,8 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { DURATION, durationToMs } from './duration.js';
+import { MAX_MINOR_UNITS } from './money.js';
+import type { ChannelProviderName } from './payment-providers.js';
 import { ProductRuleOverridesSchema } from './rules-schema.js';
 
 /** Where orders come from: the built-in storefront and public API (`retail`), or a partner. */
@@ -16,7 +19,7 @@ export const RETAIL_CHANNEL = 'retail';
  */
 export const PAYMENT_MODES = ['balance', 'self_confirm'] as const;
 export type PaymentMode = (typeof PAYMENT_MODES)[number];
-export const PROVIDER_OF_MODE = { balance: 'balance', self_confirm: 'partner' } as const satisfies Record<PaymentMode, string>;
+export const PROVIDER_OF_MODE = { balance: 'balance', self_confirm: 'partner' } as const satisfies Record<PaymentMode, ChannelProviderName>;
 
 /** An address (`203.0.113.7`, `2001:db8::1`) or a network in CIDR notation (`203.0.113.0/24`). */
 export function parseNetwork(entry: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | null {
@@ -83,4 +86,30 @@ export const ChannelUpdateInput = z.strictObject({
   disabled: z.boolean().optional(),
   settings: ChannelSettingsSchema.optional(),
   rules: ChannelRuleOverridesSchema.optional(),
+});
+
+/** Longest overlap of a rotation: the old key keeps working this long while the partner switches. */
+export const MAX_ROTATION_OVERLAP_MS = 30 * 86_400_000;
+
+/** Rotating a channel's key: a new key now, and the channel's other keys end after `overlap` (0s: at once). */
+export const RotateCredentialInput = z.strictObject({
+  overlap: z.string().trim().regex(DURATION, 'a duration such as 0s, 30m, 24h or 7d')
+    .refine((v) => !DURATION.test(v) || durationToMs(v) <= MAX_ROTATION_OVERLAP_MS, 'at most 30 days').default('24h'),
+});
+
+export const LEDGER_KINDS = ['deposit', 'adjustment', 'order', 'refund'] as const;
+
+/**
+ * An owner's entry in a channel's ledger: a deposit (money the partner paid in), or an adjustment
+ * either way (with a note saying why). Amounts in the currency's minor units.
+ */
+export const LedgerEntryInput = z.strictObject({
+  amountCents: z.int().min(-MAX_MINOR_UNITS).max(MAX_MINOR_UNITS).refine((v) => v !== 0, 'an amount other than zero'),
+  currency: z.string().trim().toUpperCase().regex(/^[A-Z]{3,8}$/, 'a currency code such as CNY, USD or USDT'),
+  kind: z.enum(['deposit', 'adjustment']).optional(),
+  note: z.string().trim().max(500).default(''),
+}).superRefine((e, ctx) => {
+  const kind = e.kind ?? (e.amountCents > 0 ? 'deposit' : 'adjustment');
+  if (kind === 'deposit' && e.amountCents < 0) ctx.addIssue({ code: 'custom', path: ['amountCents'], message: 'a deposit adds money; take money off with an adjustment' });
+  if (kind === 'adjustment' && !e.note) ctx.addIssue({ code: 'custom', path: ['note'], message: 'say why the balance is adjusted' });
 });

@@ -1,5 +1,6 @@
 import { NOT_COUNTED, type OrderStatus } from '../domain/order-status.js';
 import type { Identities } from '../domain/identity.js';
+import type { PriceBreakdown } from '../domain/pricing.js';
 import type { RuleSettings } from '../domain/rules.js';
 import { durationMs } from './config.js';
 import type { Db } from './db.js';
@@ -10,10 +11,12 @@ import { PG_CODES, pgErrorCode, run, statement } from './sql.js';
 /** The payment hold of an order: opened at checkout, closed by expiry or cancellation (or paid). */
 
 export type PlaceOrderResult =
-  | { outcome: 'created'; orderId: string; status: OrderStatus; amountCents: number; currency: string; expiresAt: string }
-  /** A retried Idempotency-Key: the order it made first, and the address that made it. */
-  | { outcome: 'existing'; orderId: string; status: OrderStatus; amountCents: number; currency: string; expiresAt: string; buyerIp: string | null }
-  | { outcome: 'idempotency_key_reused' | 'product_not_found' }
+  /** `paymentId`: a partner's order is paid as it is placed (null for retail). */
+  | { outcome: 'created'; orderId: string; status: OrderStatus; amountCents: number; currency: string; expiresAt: string; paymentId: number | null; heldKeys: number }
+  /** A retried Idempotency-Key (or a partner's external order id): the order it made first, and the address that made it. */
+  | { outcome: 'existing'; orderId: string; status: OrderStatus; amountCents: number; currency: string; expiresAt: string; buyerIp: string | null; paymentId: number | null }
+  | { outcome: 'idempotency_key_reused' | 'product_not_found' | 'channel_disabled' | 'stale_price' | 'payment_reference_reused' }
+  | { outcome: 'insufficient_balance'; balance: number }
   | { outcome: 'stale_rules'; productId: string }
   | { outcome: 'limit_exceeded'; bought: number }
   | { outcome: 'too_many_unpaid'; unpaid: number; perAddress: boolean }
@@ -33,6 +36,22 @@ export interface PlaceOrderRequest {
   requestHash: string;
   /** The gateway chosen at checkout (its first attempt opens with the order), or null while the buyer has still to pick. */
   provider: string | null;
+  /** A partner channel's order (absent for retail). */
+  partner?: PartnerTerms;
+}
+
+/** What a partner's order adds to checkout (see kami_place_order's partner path). */
+export interface PartnerTerms {
+  channelId: string;
+  externalOrderId: string;
+  /** The key id that signed the request (recorded as who confirmed the payment). */
+  keyId: string;
+  /** The price as domain/pricing.ts computed it from the product's list price. */
+  price: PriceBreakdown;
+  /** `partner` (self-confirmed) orders carry the partner's own payment reference. */
+  paymentReference?: string;
+  split: boolean;
+  emailKeys: boolean;
 }
 
 /** How long and how much one buyer may hold (infra/config.ts `holds`). */
@@ -58,15 +77,29 @@ export async function placeOrder(db: Db, o: PlaceOrderRequest, productId: string
     productId, globalRulesVersion: rules.version.global, productRulesVersion: rules.version.product,
     limit: s.purchaseLimit, limitWindowMs: durationMs(s.purchaseLimitWindow), limitBy: s.purchaseLimitBy, notCounted: NOT_COUNTED,
     ...holds,
+    ...(o.partner ? partnerFields(o.partner, rules) : {}),
   };
   try {
     const [row] = await run(db, PLACE, request);
     return row!.r;
   } catch (err) {
-    if (pgErrorCode(err) === PG_CODES.outOfStock) return { outcome: 'out_of_stock', available: Number((err as { detail?: string }).detail ?? 0) };
+    const detail = Number((err as { detail?: string }).detail ?? 0);
+    if (pgErrorCode(err) === PG_CODES.outOfStock) return { outcome: 'out_of_stock', available: detail };
+    if (pgErrorCode(err) === PG_CODES.insufficientBalance) return { outcome: 'insufficient_balance', balance: detail };
+    if (pgErrorCode(err) === PG_CODES.uniqueViolation && (err as { constraint?: string }).constraint === 'payment_provider_txn_id_key') {
+      return { outcome: 'payment_reference_reused' };
+    }
     throw err;
   }
 }
+
+/** The partner path's fields of kami_place_order's argument (a retail request carries none of them). */
+const partnerFields = (t: PartnerTerms, rules: EffectiveRules) => ({
+  channelId: t.channelId, externalOrderId: t.externalOrderId, keyId: t.keyId, channelRulesVersion: rules.version.channel ?? 0,
+  listPriceMinor: t.price.list.unitMinor, currency: t.price.currency, unitPriceMinor: t.price.unitMinor, amountMinor: t.price.totalMinor,
+  priceBreakdown: t.price, paymentReference: t.paymentReference ?? null, split: t.split, emailKeys: t.emailKeys,
+  countInChannel: rules.countIn === t.channelId,
+});
 
 /**
  * Closes an unpaid order as expired or cancelled, as a compare-and-set a recorded payment wins: the

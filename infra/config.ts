@@ -65,6 +65,8 @@ const Env = z.object({
   KAMI_TRUST_PROXY: z.string().trim().max(1000).default('off')
     .transform((v): boolean | number | string => (v === '' || v === 'off' || v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
   KAMI_MAX_QUANTITY: z.coerce.number().int().min(1).default(100),
+  /** How long a partner's `wait=true` call holds for the keys before answering 202 with the order to poll. */
+  KAMI_PARTNER_WAIT: Duration.default('10s').refine((v) => ms(v) <= 30_000, { message: 'at most 30s' }),
   /** Region a buyer's phone number without a country code is read in (ISO 3166-1 code, e.g. CN, US, GB). */
   KAMI_DEFAULT_PHONE_REGION: z.string().trim().toUpperCase()
     .refine(isPhoneRegion, 'expected a region code such as CN, US or GB')

@@ -17,6 +17,10 @@ export async function run<Row, Args extends unknown[]>(db: Db, st: Statement<Row
 }
 
 /** PostgreSQL error codes Kami raises or expects on purpose. */
-export const PG_CODES = { outOfStock: 'KM001', uniqueViolation: '23505' } as const;
+export const PG_CODES = { outOfStock: 'KM001', insufficientBalance: 'KM002', uniqueViolation: '23505', checkViolation: '23514' } as const;
 
-export const pgErrorCode = (err: unknown): string | undefined => (err as { code?: string } | null)?.code;
+/** The SQLSTATE of a pg error, or of the one Prisma's driver adapter wraps (its own code is then P2010). */
+export const pgErrorCode = (err: unknown): string | undefined => {
+  const e = err as { code?: string; meta?: { driverAdapterError?: { cause?: { code?: string } } } } | null;
+  return e?.meta?.driverAdapterError?.cause?.code ?? e?.code;
+};

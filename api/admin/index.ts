@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { ApiDeps } from '../deps.js';
 import { auditRouter } from './audit-log.js';
 import { buyersRouter } from './buyers.js';
+import { channelsRouter } from './channels.js';
 import { decisionsRouter } from './decisions.js';
 import { authRouter } from './auth.js';
 import { adminJson } from './body.js';
@@ -50,5 +51,6 @@ export function adminRouter(deps: ApiDeps): Router {
   router.use(paymentProvidersRouter(deps));
   router.use(webhooksRouter(deps));
   router.use(telegramAdminRouter(deps));
+  router.use(channelsRouter(deps));
   return router;
 }

@@ -12,7 +12,7 @@ import { requireRole } from './session.js';
 const OrderId = z.string().trim().max(40);
 
 const LIST = {
-  sortable: ['id', 'status', 'quantity', 'amountCents', 'email', 'paymentProvider', 'createdAt', 'paidAt', 'deliveredAt', 'expiresAt', 'updatedAt'],
+  sortable: ['id', 'status', 'quantity', 'amountCents', 'email', 'paymentProvider', 'channelId', 'createdAt', 'paidAt', 'deliveredAt', 'expiresAt', 'updatedAt'],
   defaultSort: ['createdAt', 'DESC'],
   filter: z.strictObject({
     id: oneOrMany(OrderId).optional(),
@@ -24,6 +24,8 @@ const LIST = {
     createdFrom: dateBound('from').optional(),
     createdTo: dateBound('to').optional(),
     paymentProvider: z.string().trim().max(32).optional(),
+    channelId: z.string().trim().max(40).optional(),
+    externalOrderId: z.string().trim().max(64).optional(),
   }),
 } as const;
 
@@ -59,6 +61,8 @@ export function ordersRouter({ db, config }: ApiDeps): Router {
       productId: f.productId,
       email: f.email === undefined ? undefined : { equals: f.email, mode: 'insensitive' },
       paymentProvider: f.paymentProvider,
+      channelId: f.channelId,
+      externalOrderId: f.externalOrderId,
       createdAt: f.createdFrom || f.createdTo ? { gte: f.createdFrom, lt: f.createdTo } : undefined,
       OR: f.q ? [{ id: { startsWith: f.q, mode: 'insensitive' } }, { email: { contains: f.q, mode: 'insensitive' } }] : undefined,
     };

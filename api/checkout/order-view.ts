@@ -62,25 +62,38 @@ export async function readBuyerOrder(deps: Pick<ApiDeps, 'db' | 'vault'>, orderI
 }
 
 /** Still on its way to the buyer: waiting for the payment to arrive or be settled. */
-const IN_FLIGHT: readonly OrderStatus[] = ['awaiting_payment', 'paid'];
+export const IN_FLIGHT: readonly OrderStatus[] = ['awaiting_payment', 'paid'];
+
+/** Whether a long poll keeps waiting: no key readable yet and the order still on its way. */
+export const stillOnItsWay = (o: { keys: unknown[]; status: OrderStatus }) => o.keys.length === 0 && IN_FLIGHT.includes(o.status);
 
 /**
- * Long poll: answers as soon as the keys are readable or the order settles otherwise (review,
- * backorder, expiry…), at the latest after `waitMs`. Woken by the order's NOTIFY, not by polling.
+ * Long poll of one order: reads it, and reads it again at each of its NOTIFYs (no polling) while
+ * `waiting` says so, at most `waitMs`. The listener is registered before the first read, so no change
+ * slips between the read and the wait.
  */
-export async function readBuyerOrderWhenReady(deps: Pick<ApiDeps, 'db' | 'vault' | 'notices'>, orderId: string, token: string | undefined,
-  waitMs: number, signal: AbortSignal): Promise<BuyerOrder> {
-  authorizeBuyer(deps.vault, orderId, token);
+export async function readWhenReady<T>(notices: ApiDeps['notices'], orderId: string, read: () => Promise<T>, waiting: (order: T) => boolean,
+  waitMs: number, signal: AbortSignal): Promise<T> {
   const deadline = Date.now() + waitMs;
-  const waiter = await deps.notices.waitFor(orderId);
+  const waiter = await notices.waitFor(orderId);
   try {
-    let order = await read(deps, orderId);
-    while (order.keys.length === 0 && IN_FLIGHT.includes(order.status) && !signal.aborted && Date.now() < deadline) {
+    let order = await read();
+    while (waiting(order) && !signal.aborted && Date.now() < deadline) {
       if (!(await waiter.next(deadline - Date.now(), signal))) break;
-      order = await read(deps, orderId);
+      order = await read();
     }
     return order;
   } finally {
     waiter.close();
   }
+}
+
+/**
+ * Long poll: answers as soon as the keys are readable or the order settles otherwise (review,
+ * backorder, expiry…), at the latest after `waitMs`.
+ */
+export async function readBuyerOrderWhenReady(deps: Pick<ApiDeps, 'db' | 'vault' | 'notices'>, orderId: string, token: string | undefined,
+  waitMs: number, signal: AbortSignal): Promise<BuyerOrder> {
+  authorizeBuyer(deps.vault, orderId, token);
+  return readWhenReady(deps.notices, orderId, () => read(deps, orderId), stillOnItsWay, waitMs, signal);
 }

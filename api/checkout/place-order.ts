@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { normalizeEmail, normalizePhone, type Identities } from '../../domain/identity.js';
 import type { OrderStatus } from '../../domain/order-status.js';
+import { formatMinor } from '../../domain/money.js';
+import type { PriceBreakdown } from '../../domain/pricing.js';
+import { DEFAULT_RULES, type RuleSettings } from '../../domain/rules.js';
 import { placeOrder as placeOrderSql, type PlaceOrderResult } from '../../infra/checkout-store.js';
 import { sha256Hex } from '../../infra/crypto.js';
 import { newOrderId } from '../../infra/ids.js';
@@ -47,7 +50,7 @@ export async function placeOrder(deps: ApiDeps, body: Body, idempotencyKey: stri
     requestHash: requestHash(body), provider,
   };
 
-  const notFound = new ApiError(404, 'product_not_found', `no product with sku "${body.sku}" is on sale`);
+  const notFound = refusal({ outcome: 'product_not_found' }, body, DEFAULT_RULES);
   let product = await rules.forSku(body.sku);
   if (!product) throw notFound;
   let r: PlaceOrderResult = await placeOrderSql(db, request, product.productId, product, config.holds);
@@ -59,34 +62,44 @@ export async function placeOrder(deps: ApiDeps, body: Body, idempotencyKey: stri
     r = await placeOrderSql(db, request, product.productId, product, config.holds);
   }
 
+  if (r.outcome !== 'created' && r.outcome !== 'existing') throw refusal(r, body, product.settings);
+  const placed = {
+    id: r.orderId, status: r.status, amountCents: r.amountCents, currency: r.currency, expiresAt: new Date(r.expiresAt),
+    foreignReplay: r.outcome === 'existing' && r.buyerIp !== (buyerIp ?? null),
+  };
+  if (placed.status === 'awaiting_payment') await runs.start({ id: placed.id, productId: product.productId, sku: body.sku, expiresAt: placed.expiresAt });
+  return placed;
+}
+
+/** The error for a checkout the SQL refused, for retail buyers and partners alike; it changed nothing. */
+export function refusal(r: Exclude<PlaceOrderResult, { outcome: 'created' | 'existing' }>, body: { sku: string; quantity: number; price?: PriceBreakdown }, s: RuleSettings): Error {
   switch (r.outcome) {
-    case 'created':
-    case 'existing': {
-      const placed = {
-        id: r.orderId, status: r.status, amountCents: r.amountCents, currency: r.currency, expiresAt: new Date(r.expiresAt),
-        foreignReplay: r.outcome === 'existing' && r.buyerIp !== (buyerIp ?? null),
-      };
-      if (placed.status === 'awaiting_payment') await runs.start({ id: placed.id, productId: product.productId, sku: body.sku, expiresAt: placed.expiresAt });
-      return placed;
-    }
     case 'product_not_found':
-      throw notFound;
+      return new ApiError(404, 'product_not_found', `no product with sku "${body.sku}" is on sale`);
     case 'idempotency_key_reused':
-      throw new ApiError(409, 'idempotency_key_reused', 'this Idempotency-Key was used for a different order; use a new key for a new order');
+      return new ApiError(409, 'idempotency_key_reused', 'this Idempotency-Key was used for a different order; use a new key for a new order');
     case 'out_of_stock':
-      throw new ApiError(409, 'out_of_stock', `only ${r.available} of ${body.quantity} keys of "${body.sku}" are available right now`, { available: r.available });
+      return new ApiError(409, 'out_of_stock', `only ${r.available} of ${body.quantity} keys of "${body.sku}" are available right now`, { available: r.available });
     case 'too_many_unpaid':
-      throw new ApiError(429, 'too_many_unpaid', r.perAddress
+      return new ApiError(429, 'too_many_unpaid', r.perAddress
         ? `${r.unpaid} unpaid orders from your address are already holding stock; pay one or let it expire first`
         : `you already have ${r.unpaid} unpaid orders holding stock; pay one or let it expire first`, { unpaid: r.unpaid });
     case 'hold_too_large':
-      throw new ApiError(409, 'hold_too_large', `one order may hold at most ${r.allowed} keys of "${body.sku}" right now; order fewer`, { allowed: r.allowed });
-    case 'limit_exceeded': {
-      const s = product.settings;
-      throw new ApiError(409, 'limit_exceeded', `this product is limited to ${s.purchaseLimit} per buyer per ${s.purchaseLimitWindow}; you already have ${r.bought}`,
+      return new ApiError(409, 'hold_too_large', `one order may hold at most ${r.allowed} keys of "${body.sku}" right now; order fewer`, { allowed: r.allowed });
+    case 'limit_exceeded':
+      return new ApiError(409, 'limit_exceeded', `this product is limited to ${s.purchaseLimit} per buyer per ${s.purchaseLimitWindow}; you already have ${r.bought}`,
         { limit: s.purchaseLimit, bought: r.bought, window: s.purchaseLimitWindow });
+    case 'insufficient_balance': {
+      const money = (minor: number) => (body.price ? `${formatMinor(minor, body.price.currency)} ${body.price.currency}` : `${minor} (minor units)`);
+      return new ApiError(402, 'insufficient_balance', `the channel's balance is ${money(r.balance)}${body.price ? ` and this order costs ${money(body.price.totalMinor)}` : ''}; ask the shop to top it up (nothing was ordered)`,
+        { balanceMinor: r.balance, ...(body.price ? { amountMinor: body.price.totalMinor, currency: body.price.currency } : {}) });
     }
+    case 'payment_reference_reused':
+      return new ApiError(409, 'payment_reference_reused', 'this payment reference already paid another order of this channel; each order needs its own');
+    case 'channel_disabled':
+      return new ApiError(403, 'channel_disabled', 'this channel is disabled; the shop has to enable it again');
     case 'stale_rules':
-      throw new Error(`rule settings of ${body.sku} kept changing during checkout`);
+    case 'stale_price':
+      return new Error(`the settings or price of ${body.sku} kept changing during checkout`);
   }
 }

@@ -4,9 +4,9 @@
  * checkout) talks only to this interface; each gateway's signing recipe lives behind it.
  */
 
-import type { ProviderName } from '../../domain/payment-providers.js';
+import type { ChannelProviderName, ProviderName } from '../../domain/payment-providers.js';
 
-export type { ProviderName };
+export type { ChannelProviderName, ProviderName };
 
 /** What Kami asks a gateway to collect for one attempt. Amounts are the order's, in its currency's minor units. */
 export interface AttemptRequest {
@@ -127,7 +127,7 @@ export interface StoredAttempt {
 }
 
 export interface PaymentGateway {
-  readonly name: ProviderName;
+  readonly name: ProviderName | ChannelProviderName;
   /** Currencies an order may be priced in to pay here (the gateway may charge in another, e.g. USDT). */
   readonly currencies: readonly string[];
   createAttempt(a: AttemptRequest): Promise<AttemptCreated>;

@@ -4,14 +4,15 @@ import type { KeyVault } from '../crypto.js';
 import type { Db } from '../db.js';
 import type { Logger } from '../logger.js';
 import { GATEWAYS } from './definitions.js';
-import type { GatewayDefinition, PaymentGateway, ProviderName } from './gateway.js';
+import { createBalanceGateway, createPartnerGateway } from './channel-gateways.js';
+import type { ChannelProviderName, GatewayDefinition, PaymentGateway, ProviderName } from './gateway.js';
 import { createSandboxGateway } from './sandbox.js';
 
 /** How long a process trusts its copy of the panel's gateway settings before checking their versions again. */
 const RECHECK_MS = 10_000;
 
 export interface EnabledGateway {
-  name: ProviderName;
+  name: ProviderName | ChannelProviderName;
   displayName: string;
   /** Where it was configured: the environment at start (read-only in the panel) or the panel. */
   source: 'environment' | 'panel' | 'builtin';
@@ -47,6 +48,12 @@ export function createGatewayRegistry(deps: { db: Db; vault: KeyVault; config: C
     fixed.set(def.name, { name: def.name, displayName: displayName ?? def.displayName, source: 'environment', canQuery: def.canQuery, gateway: def.create(settings, ctx(def.name)) });
   }
 
+  // partner channels' providers: found by name (refunds, the webhook's refusal), never offered to a buyer
+  const channelProviders = new Map<string, EnabledGateway>([
+    ['balance', { name: 'balance', displayName: 'Channel balance', source: 'builtin', canQuery: false, gateway: createBalanceGateway(deps.db) }],
+    ['partner', { name: 'partner', displayName: 'Confirmed by the partner', source: 'builtin', canQuery: false, gateway: createPartnerGateway() }],
+  ]);
+
   let panel = new Map<ProviderName, EnabledGateway>();
   let versions = '';
   let checkedAt = 0;
@@ -77,7 +84,7 @@ export function createGatewayRegistry(deps: { db: Db; vault: KeyVault; config: C
   return {
     /** An enabled gateway by name, or undefined. */
     async get(name: string): Promise<EnabledGateway | undefined> {
-      const builtin = fixed.get(name as ProviderName);
+      const builtin = fixed.get(name as ProviderName) ?? channelProviders.get(name);
       if (builtin) return builtin;
       await refresh();
       return panel.get(name as ProviderName);
