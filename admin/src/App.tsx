@@ -17,9 +17,11 @@ import products from './products/index.js';
 import reviews from './reviews/index.js';
 import rules from './rules/index.js';
 import { kamiTheme } from './theme.js';
+import { webhookDeliveries, webhookEndpoints } from './webhooks/index.js';
 
 // Charts and the import page are loaded when first opened: the inbox, where operators land, starts sooner.
 const Dashboard = lazy(() => import('./dashboard/Dashboard.js').then((m) => ({ default: m.Dashboard })));
+const ProfilePage = lazy(() => import('./profile/ProfilePage.js').then((m) => ({ default: m.ProfilePage })));
 const KeyImportPage = lazy(() => import('./keys/import/KeyImportPage.js').then((m) => ({ default: m.KeyImportPage })));
 const Later = ({ children }: { children: ReactNode }) => <Suspense fallback={<Loading />}>{children}</Suspense>;
 
@@ -58,9 +60,12 @@ export const App = () => (
       <Resource name="payment-notifications" {...paymentNotifications} />
       <Resource name="payment-providers" {...paymentProviders} />
       <Resource name="payment-attempts" />
+      <Resource name="webhook-endpoints" {...webhookEndpoints} />
+      <Resource name="webhook-deliveries" {...webhookDeliveries} />
       <CustomRoutes>
         <Route path="/dashboard" element={<Later><Dashboard /></Later>} />
         <Route path="/keys/import" element={<Later><KeyImportPage /></Later>} />
+        <Route path="/profile" element={<Later><ProfilePage /></Later>} />
       </CustomRoutes>
     </Admin>
   </BrowserRouter>

@@ -3,6 +3,7 @@ import { HttpError, type DataProvider, type Identifier, type UpdateParams } from
 import type { HttpClient } from './http.js';
 import type {
   BulkDecisionResult, ConfirmPaymentResult, Decision, ImportPreview, ImportResult, OrderRecord, PaymentProviderForm, RefundRecord, Stats,
+  TelegramLinkCode, TelegramLinkState,
 } from './types.js';
 
 export const API_URL = '/admin/api';
@@ -29,6 +30,14 @@ export interface KamiDataProvider extends DataProvider {
   confirmPayment(id: Identifier, body?: { reference?: string; note?: string }): Promise<ConfirmPaymentResult>;
   /** Closes a refund a person paid back, with the reference of that payment. */
   closeRefund(id: Identifier, reference: string): Promise<RefundRecord>;
+  /** Sends a webhook endpoint a test event (delivered like any other, shown in its deliveries). */
+  sendTestEvent(endpointId: Identifier): Promise<{ deliveryId: number }>;
+  /** Sends a finished webhook delivery again, with the same event id. */
+  redeliverWebhook(deliveryId: Identifier): Promise<{ id: number; status: string }>;
+  /** The signed-in operator's own Telegram link, a new one-time link code, and unlinking. */
+  getTelegramLink(): Promise<TelegramLinkState>;
+  createTelegramLinkCode(): Promise<TelegramLinkCode>;
+  unlinkTelegram(): Promise<void>;
 }
 
 const isEmpty = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && !v.trim());
@@ -121,5 +130,10 @@ export function createDataProvider(http: HttpClient, apiUrl = API_URL): KamiData
     },
     confirmPayment: (id, body = {}) => post(`orders/${encodeURIComponent(id)}/confirm-payment`, body),
     closeRefund: (id, reference) => post(`refunds/${encodeURIComponent(id)}/close`, { reference }),
+    sendTestEvent: (endpointId) => post(`webhook-endpoints/${encodeURIComponent(endpointId)}/test`),
+    redeliverWebhook: (deliveryId) => post(`webhook-deliveries/${encodeURIComponent(deliveryId)}/redeliver`),
+    getTelegramLink: async () => (await http(`${apiUrl}/telegram`)).json as TelegramLinkState,
+    createTelegramLinkCode: () => post('telegram/link'),
+    unlinkTelegram: async () => { await http(`${apiUrl}/telegram/link`, { method: 'DELETE' }); },
   };
 }

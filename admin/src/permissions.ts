@@ -25,6 +25,9 @@ const LEAST_ROLE: Record<string, Record<string, Role>> = {
   refunds: { list: 'viewer', close: 'operator' },
   'payment-notifications': { list: 'operator' },
   'payment-providers': { list: 'owner', edit: 'owner' },
+  // webhooks: everyone reads deliveries; owners manage endpoints (they may send keys to a partner)
+  'webhook-endpoints': { list: 'viewer', create: 'owner', edit: 'owner', test: 'owner' },
+  'webhook-deliveries': { list: 'viewer', show: 'viewer', redeliver: 'owner' },
 };
 
 export function roleCan(role: Role | undefined, resource: string, action: string): boolean {

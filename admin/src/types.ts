@@ -306,3 +306,51 @@ export interface ConfirmPaymentResult {
   provider: string;
   paymentId: number;
 }
+
+export type { WebhookEventType } from '../../domain/events.js';
+
+export interface WebhookEndpointRecord {
+  id: number;
+  channelId: string;
+  url: string;
+  events: string[];
+  includeKeys: boolean;
+  description: string;
+  disabled: boolean;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type WebhookDeliveryStatus = 'queued' | 'retrying' | 'delivered' | 'failed';
+
+export interface WebhookTry { id: number; n: number; startedAt: string; durationMs: number; statusCode: number | null; error: string | null; responseExcerpt: string | null }
+
+export interface WebhookDeliveryRecord {
+  id: number;
+  eventId: string;
+  endpointId: number;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  deliveredAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  endpoint: { id: number; url: string; channelId: string; includeKeys: boolean; disabled: boolean };
+  event: { id: string; type: string; orderId: string | null; channelId: string | null; occurredAt: string; data: Record<string, unknown> };
+  /** On the show route only. */
+  tries?: WebhookTry[];
+}
+
+/** The signed-in operator's Telegram link (GET /telegram). */
+export interface TelegramLinkState {
+  configured: boolean;
+  bot: string | null;
+  linked: boolean;
+  username: string | null;
+  linkedAt: string | null;
+  codePendingUntil: string | null;
+}
+
+export interface TelegramLinkCode { code: string; command: string; deepLink: string | null; expiresAt: string }

@@ -268,6 +268,39 @@ const kami = {
     automation: 'Automation rate', automation_help: 'Delivered with no person involved (24h)',
     latency: 'Delivery time p50', latency_p95: 'p95 %{p95} · payment to keys (24h)',
   },
+  webhooks: {
+    event: {
+      'order.paid': 'Order paid', 'order.delivered': 'Order delivered', 'order.in_review': 'Order in review', 'order.rejected': 'Order rejected',
+      'order.refunded': 'Order refunded', 'stock.low': 'Stock low', 'webhook.test': 'Test event',
+    },
+    status: { queued: 'Queued', retrying: 'Retrying', delivered: 'Delivered', failed: 'Failed' },
+    enabled: 'Enabled', disabled: 'Disabled', state: 'State', keys_included: 'Keys included',
+    send_test: 'Send test', test_sent: 'Test event queued: see its delivery', see_deliveries: 'Deliveries',
+    redeliver: 'Redeliver', redelivering: 'Sending it again, with the same event id',
+    empty_title: 'No webhook endpoints yet',
+    empty_text: 'A channel can receive signed events (paid, delivered, in review, rejected, refunded, stock low) at its own HTTPS endpoint.',
+    deliveries_empty_title: 'No webhooks sent yet',
+    deliveries_empty_text: 'Every event sent to an endpoint shows here with each try: status code, time taken and error.',
+    channel_help: 'The channel whose events go here; deliveries are signed with its newest API key',
+    url_help: 'https:// (plain http only to 127.0.0.1 for local testing)',
+    events_help: 'What this endpoint receives',
+    include_keys_help: 'Send the card keys with “order delivered”. Only for a partner who delivers them itself: keys then leave Kami',
+    disabled_help: 'A disabled endpoint receives nothing; deliveries still trying to reach it stop',
+    not_tried: 'not tried yet', tries: 'Tries', body: 'Event',
+    keys_added_when_sent: 'The order’s keys are added to this body when it is sent (this endpoint opted in); they are never stored with it.',
+    try: { n: '#', startedAt: 'When', durationMs: 'Took', statusCode: 'HTTP status', error: 'Error', responseExcerpt: 'Answer' },
+  },
+  profile: {
+    title: 'My profile',
+    subtitle: 'Your own settings in this Kami.',
+    telegram: {
+      what: 'Get the orders that need a person (reviews, payment anomalies, failing deliveries, low stock) in Telegram, and approve or reject from there.',
+      not_configured: 'This Kami has no Telegram bot yet: the owner sets KAMI_TELEGRAM_BOT_TOKEN.',
+      linked: 'Linked %{username}', linked_at: 'Linked on %{at}', unlink: 'Unlink Telegram', unlinked: 'Telegram unlinked',
+      make_code: 'Link Telegram', send_this: 'Send this to %{bot} in Telegram:', or_open: 'or open',
+      expires: 'The code works once, until %{at}.', check: 'I have sent it',
+    },
+  },
   draft: { restored: 'Your unsaved changes were restored' },
   login: {
     headline: 'Every order delivered, every exception decided.',
@@ -358,6 +391,17 @@ const resources = {
     },
   },
   'payment-attempts': { name: 'Payment attempt |||| Payment attempts', fields: {} },
+  'webhook-endpoints': {
+    name: 'Webhook endpoint |||| Webhook endpoints',
+    fields: { channelId: 'Channel', url: 'URL', events: 'Events', includeKeys: 'Send keys', description: 'Description', disabled: 'Disabled', createdAt: 'Created' },
+  },
+  'webhook-deliveries': {
+    name: 'Webhook delivery |||| Webhook deliveries',
+    fields: {
+      createdAt: 'Queued', eventType: 'Event', orderId: 'Order', channelId: 'Channel', endpoint: 'Endpoint', status: 'Status', attempts: 'Tries',
+      lastTry: 'Last try',
+    },
+  },
 };
 
 export const kamiEn = { kami, resources };

@@ -267,6 +267,39 @@ const kamiZh: KamiMessages = {
       automation: '自动化率', automation_help: '无需人工参与即发货（24 小时）',
       latency: '发货耗时 p50', latency_p95: 'p95 %{p95} · 从付款到卡密（24 小时）',
     },
+    webhooks: {
+      event: {
+        'order.paid': '订单已支付', 'order.delivered': '订单已发货', 'order.in_review': '订单待审核', 'order.rejected': '订单已拒绝',
+        'order.refunded': '订单已退款', 'stock.low': '库存不足', 'webhook.test': '测试事件',
+      },
+      status: { queued: '排队中', retrying: '重试中', delivered: '已送达', failed: '失败' },
+      enabled: '已启用', disabled: '已停用', state: '状态', keys_included: '含卡密',
+      send_test: '发送测试', test_sent: '测试事件已排队：请查看其投递记录', see_deliveries: '投递记录',
+      redeliver: '重新投递', redelivering: '正在以相同事件 ID 重新发送',
+      empty_title: '还没有 Webhook 地址',
+      empty_text: '渠道可以在自己的 HTTPS 地址接收签名事件（已支付、已发货、待审核、已拒绝、已退款、库存不足）。',
+      deliveries_empty_title: '还没有发送过 Webhook',
+      deliveries_empty_text: '发往各地址的每个事件及每次尝试（状态码、耗时、错误）都显示在这里。',
+      channel_help: '事件发往该渠道；投递用该渠道最新的 API 密钥签名',
+      url_help: 'https://（仅本机测试可用 http://127.0.0.1）',
+      events_help: '此地址接收哪些事件',
+      include_keys_help: '在“订单已发货”中附带卡密。仅用于自行发货的合作方：卡密将离开 Kami',
+      disabled_help: '停用的地址不再接收任何事件；正在重试的投递随之停止',
+      not_tried: '尚未尝试', tries: '尝试记录', body: '事件',
+      keys_added_when_sent: '发送时会在此内容中加入订单卡密（该地址已选择接收），卡密不会随之保存。',
+      try: { n: '#', startedAt: '时间', durationMs: '耗时', statusCode: 'HTTP 状态', error: '错误', responseExcerpt: '响应' },
+    },
+    profile: {
+      title: '我的资料',
+      subtitle: '你在此 Kami 中的个人设置。',
+      telegram: {
+        what: '在 Telegram 中接收需要人工处理的订单（审核、支付异常、发货失败、库存不足），并可直接批准或拒绝。',
+        not_configured: '此 Kami 尚未配置 Telegram 机器人：请所有者设置 KAMI_TELEGRAM_BOT_TOKEN。',
+        linked: '已绑定 %{username}', linked_at: '绑定于 %{at}', unlink: '解除 Telegram 绑定', unlinked: '已解除 Telegram 绑定',
+        make_code: '绑定 Telegram', send_this: '在 Telegram 中把下面这行发给 %{bot}：', or_open: '或打开',
+        expires: '该代码仅可使用一次，有效期至 %{at}。', check: '我已发送',
+      },
+    },
     draft: { restored: '已恢复你未保存的修改' },
     login: {
       headline: '每笔订单自动发货，每个例外由你决定。',
@@ -356,6 +389,17 @@ const kamiZh: KamiMessages = {
       },
     },
     'payment-attempts': { name: '支付尝试', fields: {} },
+    'webhook-endpoints': {
+      name: 'Webhook 地址',
+      fields: { channelId: '渠道', url: 'URL', events: '事件', includeKeys: '发送卡密', description: '说明', disabled: '停用', createdAt: '创建时间' },
+    },
+    'webhook-deliveries': {
+      name: 'Webhook 投递',
+      fields: {
+        createdAt: '排队时间', eventType: '事件', orderId: '订单', channelId: '渠道', endpoint: '地址', status: '状态', attempts: '尝试次数',
+        lastTry: '最近一次',
+      },
+    },
   },
 };
 

@@ -32,6 +32,8 @@ export const KamiMenu = () => {
       <Divider sx={{ my: 0.5 }} />
       <Menu.ResourceItem name="refunds" />
       <Menu.ResourceItem name="payment-notifications" />
+      <Menu.ResourceItem name="webhook-deliveries" />
+      <Menu.ResourceItem name="webhook-endpoints" />
       <Divider sx={{ my: 0.5 }} />
       <Menu.ResourceItem name="audit" />
       <Menu.ResourceItem name="operators" />

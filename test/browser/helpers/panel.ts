@@ -8,7 +8,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { withPanel } from '../../../api/panel.js';
 import { ADMIN_DIST as DIST, ensurePanelBuilt } from '../../../scripts/lib/admin-build.js';
-import { startKami, type Kami } from '../../helpers/kami.js';
+import { startKami, type Kami, type KamiOptions } from '../../helpers/kami.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
@@ -79,10 +79,10 @@ export async function failureShots(browser: Browser, testName: string) {
  * One real Kami, the built panel and one Chromium for a test file (set up before its tests, torn
  * down after), with screenshots of every open page when a test fails. Fields are set once beforeAll ran.
  */
-export function panelStack() {
+export function panelStack(options: () => KamiOptions | Promise<KamiOptions> = () => ({})) {
   const stack = {} as { kami: Kami; panel: Awaited<ReturnType<typeof servePanel>>; browser: Browser };
   beforeAll(async () => {
-    [stack.kami] = await Promise.all([startKami(), ensurePanelBuilt()]);
+    [stack.kami] = await Promise.all([(async () => startKami(await options()))(), ensurePanelBuilt()]);
     stack.panel = await servePanel(stack.kami);
     stack.browser = await launchBrowser();
   });
