@@ -8,7 +8,8 @@ import { sharedBundle } from '../helpers/kami.js';
 
 // Histories of finished orders recorded with scripts/capture-history.ts. `v1-*` were recorded before
 // the rules-and-review patch, `v2-*` before the lean spine (both replay the frozen legacy code),
-// `v3-*` on the lean spine; every later change to workflows/ must still replay all of them.
+// `v3-*` on the lean spine, `v4-*` with partner channels (split delivery); every later change to
+// workflows/ must still replay all of them.
 const DIR = fileURLToPath(new URL('./histories/', import.meta.url));
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 const load = (file: string) => JSON.parse(readFileSync(DIR + file, 'utf8')) as { events: Record<string, any>[] };
@@ -72,6 +73,18 @@ describe('recorded order histories', () => {
     expect(events.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(1);
     expect(events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes || e.timerStartedEventAttributes)).toEqual([]);
     expect(events.length).toBeLessThanOrEqual(12);
+  });
+
+  it('cover a partner\'s split delivery: parts claimed behind its patch, the rest released by imports', () => {
+    const patches = (file: string) => load(file).events
+      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+      .map((e) => JSON.parse(Buffer.from(e.markerRecordedEventAttributes.details['patch-data'].payloads[0].data, 'base64').toString()).id);
+    expect(patches('v4-split-delivery.json')).toEqual(['kami-2026-11-split-delivery']);
+    const claims = load('v4-split-delivery.json').events.filter((e) => /"activity_type":"claimPart"/.test(
+      Buffer.from(e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data ?? '', 'base64').toString()));
+    expect(claims).toHaveLength(3);
+    // only a split order asks for the patch: no routine history carries its marker
+    for (const file of FILES.filter((f) => f.startsWith('v3-'))) expect(patches(file)).not.toContain('kami-2026-11-split-delivery');
   });
 
   it.each(FILES.filter((f) => f.startsWith('v1-')))('%s was recorded before any patch, so it exercises the unpatched branch', (file) => {
