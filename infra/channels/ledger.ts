@@ -19,14 +19,18 @@ export interface LedgerEntry {
 /** The change would take the balance below zero; nothing was written. */
 export class InsufficientBalance extends Error {}
 
-/** Adds `amountMinor` (signed) to the balance and records it, in one statement. Throws InsufficientBalance below zero. */
+/**
+ * Adds `amountMinor` (signed) to the balance and records it: the balance's update and the entry are
+ * one statement (a currency's first entry creates its row at zero first: an insert of a negative
+ * amount would fail the CHECK before any conflict). Throws InsufficientBalance below zero.
+ */
 export async function postEntry(tx: Tx, e: { channelId: string; currency: string; amountMinor: number; kind: 'deposit' | 'adjustment'; note: string; by: string }): Promise<LedgerEntry> {
   try {
+    await tx.$executeRaw`INSERT INTO channel_balance (channel_id, currency) VALUES (${e.channelId}, ${e.currency}) ON CONFLICT DO NOTHING`;
     const [entry] = await tx.$queryRaw<LedgerEntry[]>`
       WITH bal AS (
-        INSERT INTO channel_balance (channel_id, currency, balance_minor) VALUES (${e.channelId}, ${e.currency}, ${e.amountMinor})
-        ON CONFLICT (channel_id, currency) DO UPDATE SET balance_minor = channel_balance.balance_minor + EXCLUDED.balance_minor, updated_at = now()
-        RETURNING balance_minor)
+        UPDATE channel_balance SET balance_minor = balance_minor + ${e.amountMinor}, updated_at = now()
+        WHERE channel_id = ${e.channelId} AND currency = ${e.currency} RETURNING balance_minor)
       INSERT INTO channel_ledger (channel_id, currency, amount_minor, balance_after, kind, note, created_by)
       SELECT ${e.channelId}, ${e.currency}, ${e.amountMinor}, bal.balance_minor, ${e.kind}, ${e.note}, ${e.by} FROM bal
       RETURNING *`;
