@@ -197,11 +197,13 @@ const kami = {
     status: 'Status: %{status}', system: 'Kami', decision: 'Decision recorded', review_reminder: 'Review reminder sent',
     created: 'Order created', rules_checked: 'Rules checked', email_sent: 'Email sent', extra_payment: 'Extra payment received',
     key_voided: 'Key voided', partially_approved: 'Partly approved', refund_issued: 'Refund sent to the gateway',
+    delivery_failing: 'Delivery email failed; retrying',
   },
   event_field: {
     quantity: 'Quantity', amountCents: 'Amount', heldKeys: 'Keys held', provider: 'Provider', txnId: 'Transaction', action: 'Outcome',
     reasons: 'Reasons', seq: 'Review', note: 'Note', kind: 'Kind', keyIds: 'Keys', to: 'To', channel: 'Channel', attempts: 'Attempts',
     amountMinor: 'Amount', currency: 'Currency', refundId: 'Refund', state: 'State', paymentId: 'Payment no.',
+    error: 'Error', attempt: 'Attempt',
   },
   products: {
     limits_after_create: 'Limits can be set once the product exists.', inherited: 'as all products', edit_limits: 'Edit limits',

@@ -196,11 +196,13 @@ const kamiZh: KamiMessages = {
       status: '状态：%{status}', system: 'Kami', decision: '已记录决定', review_reminder: '已发送审核提醒',
       created: '订单已创建', rules_checked: '规则检查完成', email_sent: '邮件已发送', extra_payment: '收到额外付款',
       key_voided: '卡密已作废', partially_approved: '部分批准', refund_issued: '退款已提交至支付渠道',
+      delivery_failing: '发货邮件发送失败，正在重试',
     },
     event_field: {
       quantity: '数量', amountCents: '金额', heldKeys: '持有卡密', provider: '支付渠道', txnId: '交易号', action: '结果',
       reasons: '原因', seq: '审核', note: '备注', kind: '类型', keyIds: '卡密', to: '收件人', channel: '渠道', attempts: '尝试次数',
       amountMinor: '金额', currency: '币种', refundId: '退款', state: '状态', paymentId: '付款编号',
+      error: '错误', attempt: '第几次',
     },
     products: {
       limits_after_create: '创建商品后即可设置限购。', inherited: '同全部商品', edit_limits: '编辑限购',
