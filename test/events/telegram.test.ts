@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerTelegramWebhook } from '../../api/telegram.js';
+import { signSandboxNotification } from '../../infra/payments/sandbox.js';
 import { telegramOf } from '../../infra/telegram/bot.js';
 import { adminCall, loginAs, type AdminSession } from '../helpers/admin.js';
 import { freshDatabase } from '../helpers/fresh-db.js';
@@ -146,6 +147,20 @@ describe('merchant notifications in Telegram', () => {
     expect(await tg.userPresses(alice, msgB, msgB.reply_markup.inline_keyboard[0][0].callback_data)).toBe(200);
     expect(tg.callsOf('answerCallbackQuery').at(-1)!.body.text).toContain('is rejected now');
     expect(await statusOf(b.orderId)).toBe('rejected');
+  });
+
+  it('an underpaid order reaches the operator as a payment anomaly, with the buttons of its review', async () => {
+    const product = await kami.product(2);
+    const { body } = await kami.checkout({ sku: product.sku, quantity: 1, email: 'underpaid@example.com' });
+    const raw = JSON.stringify({ orderId: body.orderId, txnId: `low-${body.orderId}`, amountCents: 100, currency: 'USD', paidAt: new Date().toISOString() });
+    const res = await fetch(`${kami.baseUrl}/api/v1/payments/sandbox/notify`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'Kami-Signature': signSandboxNotification(kami.vault.sandboxWebhookSecret, raw) }, body: raw,
+    });
+    expect(res.status).toBe(200);
+    const msg = await messageAbout(alice, body.orderId);
+    expect(msg.text).toContain('Payment anomaly');
+    expect(msg.text).toContain('paid 1.00 USD of 5.00 USD due');
+    expect(msg.reply_markup.inline_keyboard[0]).toHaveLength(2);
   });
 
   it('tells about stock running low and a failing delivery email; unlinking stops the messages', async () => {
