@@ -23,6 +23,8 @@ export interface RouteResult {
   requests: number;
   statuses: Map<string, number>;
   failures: Failure[];
+  /** Keys of failures found on earlier routes that this route showed too. */
+  alsoSeen: Set<string>;
   ms: number;
 }
 
@@ -35,6 +37,12 @@ export interface FuzzOptions {
   maxFailures?: number;
   /** Wall-clock budget for the route, shrinking included (default 10 minutes). */
   timeLimitMs?: number;
+  /**
+   * Failures already found on other routes, by key (shared across a campaign): seen again here they
+   * are counted in `alsoSeen`, not shrunk again, and leave the budget to new kinds. Leave it out to
+   * judge the route on its own (the test does).
+   */
+  known?: Map<string, Failure>;
 }
 
 class FoundViolation extends Error {}
@@ -53,7 +61,8 @@ export async function fuzzRoute(h: Harness, route: RouteSpec, doc: OpenApiDocume
   const inputs = routeInputs(route, doc);
   const maxShrinks = o.maxShrinks ?? 120;
   const maxFailures = o.maxFailures ?? 4;
-  const result: RouteResult = { route: routeId(route), requests: 0, statuses: new Map(), failures: [], ms: 0 };
+  const result: RouteResult = { route: routeId(route), requests: 0, statuses: new Map(), failures: [], alsoSeen: new Set(), ms: 0 };
+  const shared = o.known ?? new Map<string, Failure>();
   const known = new Set<string>();
   const extra = new Map<string, Failure>();
   let remaining = o.runs;
@@ -74,7 +83,8 @@ export async function fuzzRoute(h: Harness, route: RouteSpec, doc: OpenApiDocume
       result.requests++;
       const s = statusOf(out);
       result.statuses.set(s, (result.statuses.get(s) ?? 0) + 1);
-      const fresh = out.violations.filter((v) => !known.has(v.key));
+      for (const v of out.violations) if (shared.has(v.key) && !known.has(v.key)) result.alsoSeen.add(v.key);
+      const fresh = out.violations.filter((v) => !known.has(v.key) && !shared.has(v.key));
       if (target === undefined && fresh.length) target = fresh[0]!.key;
       for (const v of fresh) {
         if (v.key !== target && !extra.has(v.key)) {
@@ -97,7 +107,8 @@ export async function fuzzRoute(h: Harness, route: RouteSpec, doc: OpenApiDocume
     result.failures.push({ route: result.route, invariant: v.invariant, detail: v.detail, key: v.key, outcome: last, shrunk: true, numShrinks: details.numShrinks, seed });
     await h.refreshPools();
   }
-  for (const [key, f] of extra) if (!known.has(key)) result.failures.push(f);
+  for (const [key, f] of extra) if (!known.has(key) && !shared.has(key)) result.failures.push(f);
+  if (o.known) for (const f of result.failures) if (!o.known.has(f.key)) o.known.set(f.key, f);
   result.ms = Date.now() - started;
   return result;
 }

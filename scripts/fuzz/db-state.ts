@@ -1,11 +1,19 @@
 import pg from 'pg';
 
 /**
- * Did the database move? Two levels, both cheap:
- * 1. the next transaction id (`pg_snapshot_xmax(pg_current_snapshot())`) only advances when some
- *    transaction wrote (or locked a row): unchanged → nothing changed, one round trip;
- * 2. when it did advance, a fingerprint per table — row count and the newest row version
- *    (max(xmin): every insert and update writes a new one) — says which tables changed.
+ * Tables the worker keeps writing on its own schedule (webhook deliveries retried with backoff,
+ * the event outbox): settling does not wait for them to be quiet. A refused request that changed
+ * them is still caught (and confirmed by replaying it).
+ */
+const BACKGROUND_TABLES = new Set(['webhook_delivery', 'webhook_attempt', 'event_outbox']);
+
+/**
+ * Did the database move? A fingerprint per table — row count and the newest row version
+ * (max(xmin): every insert and update writes a new one; a delete lowers the count) — says which
+ * tables changed. The next transaction id (`pg_snapshot_xmax(pg_current_snapshot())`) is a
+ * shortcut: it only advances when some transaction wrote, so while it stands still the fingerprints
+ * cannot have moved. It is cluster-wide, though: on a PostgreSQL shared with other work it moves all
+ * the time, and the fingerprints decide.
  * operator_session is fingerprinted by its ids only: a request that merely renews a session
  * (pushes its expiry, at most once a minute) is not a change a refused request must avoid.
  */
@@ -14,7 +22,7 @@ export class DbWatch {
   private tableSql?: string;
   /** Pending work that stayed pending with the database quiet: not waited for again. */
   readonly stuck = new Set<string>();
-  /** Fingerprints as of `cachedXid`; valid while the xid has not moved. */
+  /** The fingerprints as of transaction id `xid`; valid while the xid has not moved. */
   private cached?: { xid: string; tables: Record<string, string> };
 
   private constructor(client: pg.Client) {
@@ -33,12 +41,12 @@ export class DbWatch {
     await this.client.end().catch(() => undefined);
   }
 
-  async xid(): Promise<string> {
+  private async xid(): Promise<string> {
     const { rows } = await this.client.query<{ x: string }>('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS x');
     return rows[0]!.x;
   }
 
-  private async tables(): Promise<Record<string, string>> {
+  private async readTables(): Promise<Record<string, string>> {
     if (!this.tableSql) {
       const { rows } = await this.client.query<{ t: string }>(
         "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY 1");
@@ -53,27 +61,28 @@ export class DbWatch {
     return Object.fromEntries(rows.map((r) => [r.t, r.f]));
   }
 
-  /** The state to compare with after a request. */
-  async snapshot(): Promise<{ xid: string; tables: () => Promise<Record<string, string>> }> {
+  /** The fingerprints now (read again only when the transaction id moved). */
+  async fingerprints(): Promise<Record<string, string>> {
     const xid = await this.xid();
-    if (this.cached?.xid !== xid) this.cached = { xid, tables: await this.tables() };
-    const tables = this.cached.tables;
-    return { xid, tables: async () => tables };
+    if (this.cached?.xid !== xid) this.cached = { xid, tables: await this.readTables() };
+    return this.cached.tables;
+  }
+
+  /** The state to compare with after a request. */
+  async snapshot(): Promise<Record<string, string>> {
+    return this.fingerprints();
   }
 
   /** Tables whose rows changed since `before` (empty: none). */
-  async changedSince(before: { xid: string; tables: () => Promise<Record<string, string>> }): Promise<string[]> {
-    const xid = await this.xid();
-    if (xid === before.xid) return [];
-    const [was, now] = [await before.tables(), await this.tables()];
-    this.cached = { xid, tables: now };
-    return Object.keys({ ...was, ...now }).filter((t) => was[t] !== now[t]);
+  async changedSince(before: Record<string, string>): Promise<string[]> {
+    const now = await this.fingerprints();
+    return Object.keys({ ...before, ...now }).filter((t) => before[t] !== now[t]);
   }
 
   /**
-   * Waits until the worker has finished what the last accepted request started: no transaction for
+   * Waits until the worker has finished what the last accepted request started: no table changed for
    * `quietMs`, no stored payment waiting to be applied, no order between payment and delivery, no
-   * email being sent. Gives up on the latter after `stuckMs` of silence (an order that stays stuck
+   * email being sent. Gives up on the latter after `stuckMs` of quiet (an order that stays stuck
    * is Kami's state, not work in flight) and on everything after `maxMs`.
    */
   async settle(o: { quietMs?: number; stuckMs?: number; maxMs?: number } = {}): Promise<{ ms: number; settled: boolean; busy: string[]; stuck?: string[] }> {
@@ -81,12 +90,20 @@ export class DbWatch {
     const stuckMs = o.stuckMs ?? 2000;
     const maxMs = o.maxMs ?? 10_000;
     const start = Date.now();
-    let last = await this.xid();
+    let last = await this.fingerprints();
     let since = Date.now();
+    let changing = new Set<string>();
     for (;;) {
       await new Promise((r) => setTimeout(r, 50));
-      const xid = await this.xid();
-      if (xid !== last) { last = xid; since = Date.now(); }
+      const now = await this.fingerprints();
+      if (now !== last) {
+        const moved = Object.keys(now).filter((t) => now[t] !== last[t] && !BACKGROUND_TABLES.has(t));
+        if (moved.length) {
+          changing = new Set(moved);
+          since = Date.now();
+        }
+        last = now;
+      }
       const quiet = Date.now() - since;
       if (quiet >= quietMs) {
         // work seen stuck before is Kami's state by now: waiting for it again would only slow every request
@@ -97,19 +114,7 @@ export class DbWatch {
           return { ms: Date.now() - start, settled: true, busy: [], stuck: waiting };
         }
       }
-      if (Date.now() - start > maxMs) {
-        // still busy: name the tables that keep changing, or else the statements running, for the report
-        const a = await this.tables();
-        const running = new Set<string>();
-        for (let i = 0; i < 15; i++) {
-          await new Promise((r) => setTimeout(r, 100));
-          for (const { q } of (await this.client.query<{ q: string }>(`SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 80) AS q FROM pg_stat_activity
-            WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'`)).rows) running.add(q);
-        }
-        const b = await this.tables();
-        const changed = Object.keys(b).filter((t) => a[t] !== b[t]);
-        return { ms: Date.now() - start, settled: false, busy: changed.length ? changed : [...running].slice(0, 3).map((q) => `running: ${q}`) };
-      }
+      if (Date.now() - start > maxMs) return { ms: Date.now() - start, settled: false, busy: [...changing] };
     }
   }
 

@@ -6,8 +6,10 @@ import { sha256Hex } from '../../infra/crypto.js';
 import { importKeys } from '../../infra/key-import.js';
 import { createOperator } from '../../infra/operators.js';
 import { createSession } from '../../infra/sessions.js';
+import { credentialFor, issueCredential } from '../../infra/channels/credentials.js';
+import { sign, SIGNATURE_HEADERS } from '../../infra/channels/signature.js';
 import { DbWatch } from './db-state.js';
-import { send, type Answer, type WireRequest } from './http.js';
+import { safeTarget, send, type Answer, type WireRequest } from './http.js';
 import { checkAnswer, normalise, type Violation } from './invariants.js';
 import { pct, type GenRequest, type Pools } from './requests.js';
 import type { RouteSpec } from './routes.js';
@@ -36,10 +38,13 @@ const PRODUCTS = [
 ] as const;
 export type ProductRole = (typeof PRODUCTS)[number]['role'];
 
+/** The partner channel's settings the fuzzer relies on: no rate limit, any address, paid from its balance. */
+const PARTNER_SETTINGS = { rateLimitPerMinute: 0, ipAllowList: [], paymentMode: 'balance' };
+
 const MUTATING = (m: string) => !['GET', 'HEAD', 'OPTIONS'].includes(m.toUpperCase());
 const TIMEOUT_MS = 20_000;
 /** A long poll that holds is doing its job; the fuzzer stops waiting after this. */
-const LONG_POLL_MS = 2500;
+const LONG_POLL_MS = 1500;
 
 /**
  * The fuzzer's side of the shop: owner and viewer sessions made directly in the database, seeded
@@ -65,6 +70,8 @@ export class Harness {
   private accounts = new Map<'owner' | 'viewer', Account>();
   private products = new Map<ProductRole, { id: string; sku: string }>();
   private victims: { email: string; password: string }[] = [];
+  /** The partner channel the fuzzer signs partner API requests for (when Kami has channels). */
+  private partner?: { channelId: string; keyId: string; secret: string };
 
   private constructor(readonly target: Target, readonly watch: DbWatch) {}
 
@@ -92,7 +99,57 @@ export class Harness {
     await this.ensureProducts();
     await this.ensureVictims();
     await this.ensureOrders();
+    await this.ensurePartner();
     await this.refreshPools();
+  }
+
+  private async hasTable(table: string): Promise<boolean> {
+    return Boolean((await this.watch.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table]))[0]?.t);
+  }
+
+  /**
+   * A partner channel with a usable key and money on its balance, made through the panel API (an
+   * ordinary flow) the first time; afterwards re-enabled and re-keyed directly should the fuzzing
+   * have disabled it or revoked its key.
+   */
+  private async ensurePartner() {
+    if (!(await this.hasTable('channel'))) return;
+    const { db, vault } = this.target;
+    const owner = this.accounts.get('owner')!;
+    const asOwner: [string, string][] = [['cookie', `kami_session=${owner.token}`], ['x-csrf-token', owner.csrf]];
+    try {
+      if (!this.partner) {
+        const made = await this.http('POST', '/admin/api/channels', { name: `FZ partner ${this.tag}`, kind: 'reseller', settings: PARTNER_SETTINGS }, asOwner);
+        if (made.status !== 201) throw new Error(`seeding: creating a partner channel answered ${made.status}: ${made.text.slice(0, 300)}${made.status >= 500 ? this.lastLogged() : ''}`);
+        const c = JSON.parse(made.text) as { id: string; keyId: string; secret: string };
+        this.partner = { channelId: c.id, keyId: c.keyId, secret: c.secret };
+        const paid = await this.http('POST', `/admin/api/channels/${c.id}/ledger`, { amountCents: 100_000_000_000, currency: 'USD', kind: 'deposit', note: 'fuzz' }, asOwner);
+        if (paid.status >= 300) throw new Error(`seeding: a deposit on the partner channel answered ${paid.status}: ${paid.text.slice(0, 300)}${paid.status >= 500 ? this.lastLogged() : ''}`);
+      }
+      // the fuzzing may have disabled it, limited its rate or its addresses: back as made
+      const row = await db.channel.findUnique({ where: { id: this.partner.channelId } });
+      const settings = { ...(row?.settings as Record<string, unknown> | null), ...PARTNER_SETTINGS };
+      if (row && (row.disabled || JSON.stringify(row.settings) !== JSON.stringify(settings))) {
+        await db.channel.update({ where: { id: row.id }, data: { disabled: false, settings: settings as never, rulesVersion: { increment: 1 } } });
+      }
+      if (!(await credentialFor(db, vault, this.partner.keyId))) {
+        const issued = await issueCredential(db, vault, this.partner.channelId, 'fuzz');
+        this.partner = { ...this.partner, keyId: issued.keyId, secret: issued.secret };
+      }
+      // orders of its own, for the partner's order reads
+      const [{ n }] = await this.watch.query<{ n: string }>('SELECT count(*) AS n FROM "order" WHERE channel_id = $1', [this.partner.channelId]) as [{ n: string }];
+      for (let i = Number(n); i < 2; i++) {
+        const body = JSON.stringify({ sku: this.product('auto').sku, quantity: 1, externalOrderId: `fz-${this.tag}-${this.seq++}`, email: `partner-${this.tag}-${this.seq}@example.com` });
+        this.sent++;
+        const a = await send(this.target.host, this.target.port, this.resolve({
+          method: 'POST', path: '/api/v1/partner/orders', query: '', headers: [], auth: { kind: 'partner', sig: 'valid' },
+          body: { kind: 'text', text: body, encoding: 'utf8', contentType: 'application/json' },
+        }), TIMEOUT_MS);
+        if (a.status >= 300) throw new Error(`seeding: a partner order answered ${a.status}: ${a.text.slice(0, 300)}${a.status >= 500 ? this.lastLogged() : ''}`);
+      }
+    } catch (err) {
+      this.seedProblems.add((err as Error).message);
+    }
   }
 
   /** The harness's owner and viewer, enabled, with a live session each (outside any watched request). */
@@ -225,8 +282,8 @@ export class Harness {
     const q = <T extends Record<string, unknown>>(sql: string, params: unknown[] = []) => this.watch.query<T>(sql, params);
     const own = [...this.accounts.values()].map((a) => a.operatorId);
     // tables Kami may not have (yet, or any more): their pools stay empty
-    const optional = async <T extends Record<string, unknown>>(table: string, sql: string) =>
-      (await q<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table]))[0]?.t ? q<T>(sql) : [];
+    const optional = async <T extends Record<string, unknown>>(table: string, sql: string, params: unknown[] = []) =>
+      (await this.hasTable(table)) ? q<T>(sql, params).catch(() => [] as T[]) : [];
     const orders = await q<{ id: string; status: string; email_normalized: string; phone: string | null; device_id: string | null; buyer_ip: string | null }>(`
       (SELECT DISTINCT ON (status) id, status, email_normalized, phone, device_id, buyer_ip FROM "order" ORDER BY status, created_at DESC)
       UNION (SELECT id, status, email_normalized, phone, device_id, buyer_ip FROM "order" ORDER BY created_at DESC LIMIT 24) ORDER BY id`);
@@ -240,6 +297,12 @@ export class Harness {
       auditIds: (await q<{ id: string }>('SELECT id::text FROM audit_log ORDER BY id DESC LIMIT 8')).map((r) => Number(r.id)),
       refundIds: await optional<{ id: number }>('refund', 'SELECT id FROM refund ORDER BY id DESC LIMIT 6').then((rs) => rs.map((r) => Number(r.id))),
       attemptRefs: await optional<{ ref: string }>('payment_attempt', 'SELECT gateway_order_no AS ref FROM payment_attempt ORDER BY id DESC LIMIT 6').then((rs) => rs.map((r) => r.ref)),
+      channelIds: await optional<{ id: string }>('channel', 'SELECT id FROM channel ORDER BY created_at LIMIT 6').then((rs) => rs.map((r) => r.id)),
+      channelKeyIds: await optional<{ id: string }>('channel_credential', 'SELECT key_id AS id FROM channel_credential WHERE key_id <> $1 ORDER BY created_at DESC LIMIT 6', [this.partner?.keyId ?? '']).then((rs) => rs.map((r) => r.id)),
+      webhookEndpointIds: await optional<{ id: number }>('webhook_endpoint', 'SELECT id FROM webhook_endpoint ORDER BY id DESC LIMIT 6').then((rs) => rs.map((r) => Number(r.id))),
+      webhookDeliveryIds: await optional<{ id: number }>('webhook_delivery', 'SELECT id FROM webhook_delivery ORDER BY id DESC LIMIT 6').then((rs) => rs.map((r) => Number(r.id))),
+      externalOrderIds: await optional<{ id: string }>('order', 'SELECT external_order_id AS id FROM "order" WHERE external_order_id IS NOT NULL ORDER BY created_at DESC LIMIT 6').then((rs) => rs.map((r) => r.id)),
+      partnerOrderIds: this.partner ? await optional<{ id: string }>('channel', 'SELECT id FROM "order" WHERE channel_id = $1 ORDER BY created_at DESC LIMIT 6', [this.partner.channelId]).then((rs) => rs.map((r) => r.id)) : [],
       operatorIds: (await q<{ id: string }>('SELECT id::text FROM operator WHERE NOT (id = ANY($1::uuid[])) ORDER BY email LIMIT 8', [own])).map((r) => r.id),
       operatorEmails: [...this.victims.map((v) => v.email), 'nobody@fuzz.kami'],
       operatorPasswords: [...this.victims.map((v) => v.password), 'wrong-password-1'],
@@ -271,14 +334,17 @@ export class Harness {
     if (!gen.headers.some(([k]) => k.toLowerCase() === 'x-request-id')) headers.push(['x-request-id', `fz-${this.tag}-${++this.seq}`]);
     let body: Buffer | undefined;
     let signed = '';
+    let signedBytes: Buffer = Buffer.alloc(0);
     if (gen.body) {
       if (gen.body.kind === 'bytes') {
         body = Buffer.from(gen.body.bytes);
         signed = body.toString('utf8');
+        signedBytes = body;
       } else {
         const { text, encoding } = gen.body;
         body = encoding === 'utf8-bom' ? Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]) : Buffer.from(text, encoding === 'utf8' ? 'utf8' : encoding);
         signed = body.toString('utf8');
+        signedBytes = body;
         if (gen.body.gzip) {
           body = gzipSync(body);
           headers.push(['content-encoding', 'gzip']);
@@ -288,8 +354,9 @@ export class Harness {
     }
 
     let query = gen.query;
-    const orderId = gen.orderId ?? this.pools.orders[0]?.id ?? 'ord_00000000000000000000000000';
-    const other = this.pools.orders.find((o) => o.id !== orderId)?.id ?? orderId;
+    const orders = this.pools?.orders ?? [];
+    const orderId = gen.orderId ?? orders[0]?.id ?? 'ord_00000000000000000000000000';
+    const other = orders.find((o) => o.id !== orderId)?.id ?? orderId;
     const a = gen.auth;
     switch (a.kind) {
       case 'none': break;
@@ -323,18 +390,35 @@ export class Harness {
         if (a.sig === 'valid') secrets['kami-signature'] = '$SIGNATURE';
         break;
       }
+      case 'partner': break; // signed below, over the final target
       case 'token-query': {
         const token = a.token === 'own' ? this.target.vault.orderAccessToken(orderId) : a.token === 'other' ? this.target.vault.orderAccessToken(other) : a.token === 'junk' ? a.junk ?? '' : undefined;
         if (token !== undefined) query = [query, `token=${pct(token)}`].filter(Boolean).join('&');
         break;
       }
     }
+    const target = `${gen.path}${query ? `?${query}` : ''}`;
+    if (a.kind === 'partner' && a.sig !== 'missing') {
+      const p = this.partner ?? { keyId: 'ck_none', secret: 'cs_none', channelId: 'none' };
+      const now = Math.floor(Date.now() / 1000) - (a.sig === 'stale' ? 3600 : 0);
+      const nonce = a.sig === 'bad-nonce' ? 'short' : randomBytes(16).toString('base64url');
+      const keyId = a.sig === 'unknown-key' ? `ck_${randomBytes(12).toString('base64url')}` : p.keyId;
+      const signature = a.sig === 'junk' ? a.junk ?? ''
+        : sign(a.sig === 'forged' ? 'cs_not-the-secret' : p.secret, { method: gen.method, path: safeTarget(target), timestamp: String(now), nonce, body: signedBytes });
+      headers.push([SIGNATURE_HEADERS.keyId, keyId], [SIGNATURE_HEADERS.timestamp, String(now)], [SIGNATURE_HEADERS.nonce, nonce], [SIGNATURE_HEADERS.signature, signature]);
+      if (a.sig === 'valid') Object.assign(secrets, { [SIGNATURE_HEADERS.keyId]: '$PARTNER_KEY_ID', [SIGNATURE_HEADERS.nonce]: '$NONCE', [SIGNATURE_HEADERS.timestamp]: '$TIMESTAMP', [SIGNATURE_HEADERS.signature]: '$PARTNER_SIGNATURE' });
+    }
     headers.push(...gen.headers);
-    return { method: gen.method, target: `${gen.path}${query ? `?${query}` : ''}`, headers, body, secrets };
+    return { method: gen.method, target, headers, body, secrets };
   }
 
   /** Sends one generated request and checks every invariant; violations are returned, never thrown. */
   async execute(route: RouteSpec, gen: GenRequest): Promise<Outcome> {
+    // a probe judges this request alone: the catalogue and rules start as seeded, whatever came before
+    if (route.probe) {
+      await this.resetRules();
+      await this.ensureProducts();
+    }
     const wire = this.resolve(gen);
     const longPoll = Boolean(route.longPoll && /(^|&)wait=/.test(gen.query));
     const before = await this.watch.snapshot();
@@ -366,7 +450,7 @@ export class Harness {
       }
     } else if (!refused && (MUTATING(gen.method) || route.method !== 'GET')) {
       const rest = await this.watch.settle();
-      if (!rest.settled) this.restless.push(`${route.method} ${route.path} → ${answer.status}: still writing ${rest.busy.join(', ') || '(nothing named)'} after ${rest.ms} ms`);
+      if (!rest.settled) this.restless.push(`${route.method} ${route.path} → ${answer.status}: still writing ${rest.busy.join(', ')} after ${rest.ms} ms`);
       if (route.probe && answer.status < 300) violations.push(...await this.probe(answer));
       if (route.touchesSessions || route.path.includes('/operators')) await this.ensureSessions();
     }

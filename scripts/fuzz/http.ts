@@ -24,7 +24,7 @@ export interface Answer {
 const MAX_KEPT = 512 * 1024;
 
 /** Anything Node's client would refuse to put on the wire becomes percent-encoding (path) or `?` (header). */
-const safeTarget = (t: string) => t.replace(/[^\u0021-\u00ff]/gu, (c) => [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
+export const safeTarget = (t: string) => t.replace(/[^\u0021-\u00ff]/gu, (c) => [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
 const safeHeader = (v: string) => v.replace(/[^\t\u0020-\u007e\u0080-\u00ff]/g, '?');
 
 /** Sends one request over a fresh connection; never throws (a failure to answer is an Answer with `error`). */

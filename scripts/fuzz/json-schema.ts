@@ -40,6 +40,8 @@ export interface SchemaContext {
   /** Where `$ref`s point: `#/$defs/X` (zod) and `#/components/schemas/X` (OpenAPI). */
   root: { $defs?: Record<string, JsonSchema>; components?: { schemas?: Record<string, JsonSchema> } };
   hints: Hints;
+  /** Objects carry their required fields and at most two optional ones (clean requests read like a client's). */
+  sparse?: boolean;
 }
 
 /** The input side of a zod schema as JSON Schema (transforms and pipes show what they accept). */
@@ -139,6 +141,11 @@ function plainArbitraryOf(s: JsonSchema, ctx: SchemaContext, depth: number): fc.
       const keys = Object.keys(props);
       if (!keys.length) return fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 }) as fc.Arbitrary<Value>, { maxKeys: 3 });
       const model = Object.fromEntries(keys.map((k) => [k, arbitraryOf(props[k]!, ctx, k, depth + 1)]));
+      if (ctx.sparse) {
+        const optional = keys.filter((k) => !required.has(k));
+        return fc.tuple(fc.record(model), fc.subarray(optional, { maxLength: Math.min(2, optional.length) }))
+          .map(([all, keep]) => Object.fromEntries(Object.entries(all).filter(([k]) => required.has(k) || keep.includes(k))) as Value);
+      }
       return fc.record(model, { requiredKeys: keys.filter((k) => required.has(k)) }) as fc.Arbitrary<Value>;
     }
     default:

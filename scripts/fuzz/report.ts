@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Failure, RouteResult } from './campaign.js';
 import { curlOf, describeRequest } from './http.js';
+import type { LoggedError } from './stack.js';
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 
@@ -15,24 +16,39 @@ export function table(results: RouteResult[]): string {
   const lines = [`${pad('route', w)}  ${pad('requests', 8)}  ${pad('failures', 8)}  ${pad('time', 6)}  statuses seen`];
   lines.push('-'.repeat(Math.min(160, w + 40 + 30)));
   for (const r of results) {
-    lines.push(`${pad(r.route, w)}  ${pad(String(r.requests), 8)}  ${pad(r.failures.length ? `${r.failures.length} ✗` : '0', 8)}  ${pad(`${(r.ms / 1000).toFixed(1)}s`, 6)}  ${statusLine(r.statuses)}`);
+    const fails = r.failures.length || r.alsoSeen.size ? `${r.failures.length}${r.alsoSeen.size ? `+${r.alsoSeen.size}` : ''} ✗` : '0';
+    lines.push(`${pad(r.route, w)}  ${pad(String(r.requests), 8)}  ${pad(fails, 8)}  ${pad(`${(r.ms / 1000).toFixed(1)}s`, 6)}  ${statusLine(r.statuses)}`);
   }
   const total = results.reduce((n, r) => n + r.requests, 0);
   const failures = results.reduce((n, r) => n + r.failures.length, 0);
   const fivexx = results.reduce((n, r) => n + [...r.statuses].filter(([s]) => /^5/.test(s)).reduce((a, [, c]) => a + c, 0), 0);
   lines.push('-'.repeat(Math.min(160, w + 40 + 30)));
-  lines.push(`${results.length} routes, ${total} requests, ${fivexx} answers ≥ 500, ${failures} distinct failures`);
+  lines.push(`${results.length} routes, ${total} requests, ${fivexx} answers ≥ 500, ${failures} distinct failures`
+    + (results.some((r) => r.alsoSeen.size) ? ' (failures "n+m": n new on the route, m of a kind found on an earlier route)' : ''));
   return lines.join('\n');
 }
 
+/**
+ * An error as Kami logged it, in one line: its class and code, and the line that says what went
+ * wrong (Prisma puts the database's message last, after the call and source excerpt).
+ */
+export function causeOf(e: LoggedError): string {
+  const lines = (e.message ?? e.msg).split('\n').map((l) => l.trim()).filter(Boolean);
+  const what = lines.find((l) => /Message:/.test(l)) ?? lines.find((l) => /out of range|invalid byte|unsupported|failed|refused|too long|violates/i.test(l)) ?? lines[0] ?? '';
+  const where = lines.find((l) => /^Invalid `.+` invocation/.test(l));
+  return [e.type, e.code, what, where && what !== where ? `(${where.replace(/ in$/, '')})` : ''].filter(Boolean).join(' ').replace(/\s+/g, ' ');
+}
+
 /** The same cause on several routes is one bug to fix: failures grouped by what broke and why. */
-export function byCause(failures: Failure[]): string {
+export function byCause(failures: Failure[], results: RouteResult[] = []): string {
   const groups = new Map<string, Failure[]>();
   for (const f of failures) groups.set(f.key, [...(groups.get(f.key) ?? []), f]);
-  const rows = [...groups].sort((a, b) => b[1].length - a[1].length).map(([, fs]) => {
+  const rows = [...groups].map(([key, fs]) => {
     const f = fs[0]!;
-    const cause = f.outcome.logged ? `${f.outcome.logged.type ?? ''} ${(f.outcome.logged.message ?? f.outcome.logged.msg).split('\n')[0]!.slice(0, 120)}`.trim() : f.detail.slice(0, 140);
-    const routes = [...new Set(fs.map((x) => x.route))];
+    const cause = f.outcome.logged ? causeOf(f.outcome.logged).slice(0, 220) : f.detail.slice(0, 160);
+    const routes = [...new Set([...fs.map((x) => x.route), ...results.filter((r) => r.alsoSeen.has(key)).map((r) => r.route)])];
+    return { routes, f, cause };
+  }).sort((a, b) => b.routes.length - a.routes.length).map(({ routes, f, cause }) => {
     return `  ${f.invariant} — ${cause}\n      on ${routes.length} route(s): ${routes.slice(0, 6).join(', ')}${routes.length > 6 ? ', …' : ''}`;
   });
   return `${groups.size} distinct problem(s), by cause:\n${rows.join('\n')}`;
@@ -57,7 +73,7 @@ export function describeFailure(f: Failure, baseUrl: string, bodyFile?: string):
     `  answer: ${o.answer.error ?? o.answer.status} ${o.answer.text.slice(0, 300).replace(/\s+/g, ' ')}`,
   ];
   if (o.logged) {
-    lines.push(`  Kami logged: ${[o.logged.type, o.logged.code].filter(Boolean).join(' ')} ${(o.logged.message ?? o.logged.msg).split('\n').filter(Boolean).slice(0, 3).join(' | ').slice(0, 400)}`);
+    lines.push(`  Kami logged: ${causeOf(o.logged).slice(0, 400)}`);
     const frame = o.logged.stack?.split('\n').find((l) => /^\s+at /.test(l) && !l.includes('node_modules') && !l.includes('node:'));
     if (frame) lines.push(`  first frame in Kami: ${frame.trim()}`);
   }

@@ -32,7 +32,8 @@ export type GenAuth =
   | { kind: 'cookie-junk'; cookie: string }
   | { kind: 'bearer'; token: 'own' | 'other' | 'missing' | 'junk' | 'scheme'; junk?: string }
   | { kind: 'signature'; sig: 'valid' | 'stale' | 'future' | 'forged' | 'missing' | 'junk'; junk?: string }
-  | { kind: 'token-query'; token: 'own' | 'other' | 'missing' | 'junk'; junk?: string };
+  | { kind: 'token-query'; token: 'own' | 'other' | 'missing' | 'junk'; junk?: string }
+  | { kind: 'partner'; sig: 'valid' | 'stale' | 'forged' | 'missing' | 'unknown-key' | 'bad-nonce' | 'junk'; junk?: string };
 
 /** Ids of real rows, so generated requests reach the handlers' interesting branches. */
 export interface Pools {
@@ -44,6 +45,13 @@ export interface Pools {
   refundIds: number[];
   /** Gateway order numbers of payment attempts (what a gateway's notification names). */
   attemptRefs: string[];
+  channelIds: string[];
+  channelKeyIds: string[];
+  webhookEndpointIds: number[];
+  webhookDeliveryIds: number[];
+  externalOrderIds: string[];
+  /** Orders the fuzzer's partner channel placed (what its own order reads may open). */
+  partnerOrderIds: string[];
   operatorIds: string[];
   operatorEmails: string[];
   operatorPasswords: string[];
@@ -80,6 +88,28 @@ const junkSegment: fc.Arbitrary<Segment> = pick(
 const orderShaped = fc.stringMatching(/^ord_[0-9A-Z]{22}$/);
 const some = <T>(xs: T[], fallback: fc.Arbitrary<T>): fc.Arbitrary<T> => (xs.length ? fc.constantFrom(...xs) : fallback);
 
+/** A parameter a well-behaved client would send: a real id of the right kind (or one of the right shape). */
+function cleanParamArb(kind: ParamKind, p: Pools): fc.Arbitrary<Segment> {
+  switch (kind) {
+    case 'orderId': return some(p.orders.map((o) => o.id), orderShaped);
+    case 'provider': return fc.constant('sandbox');
+    case 'productId': return some(p.products.map((x) => x.id), fc.uuid());
+    case 'operatorId': return some(p.operatorIds, fc.uuid());
+    case 'ruleId': return pick(fc.constant('global'), some(p.products.map((x) => x.id), fc.uuid()));
+    case 'keyId': return some(p.keyIds, fc.integer({ min: 1, max: 1000 })).map(String);
+    case 'batchId': return some(p.batchIds, fc.integer({ min: 1, max: 100 })).map(String);
+    case 'auditId': return some(p.auditIds, fc.integer({ min: 1, max: 100 })).map(String);
+    case 'refundId': return some(p.refundIds, fc.integer({ min: 1, max: 100 })).map(String);
+    case 'buyerId': return some(p.buyerIds, fc.constant('ip:127.0.0.1'));
+    case 'channelId': return some(p.channelIds, fc.constant('retail'));
+    case 'channelKeyId': return some(p.channelKeyIds, fc.constant('ck_none'));
+    case 'webhookEndpointId': return some(p.webhookEndpointIds, fc.integer({ min: 1, max: 100 })).map(String);
+    case 'webhookDeliveryId': return some(p.webhookDeliveryIds, fc.integer({ min: 1, max: 100 })).map(String);
+    case 'secret': return fc.stringMatching(/^[A-Za-z0-9_-]{16,64}$/);
+    case 'partnerOrderId': return some(p.partnerOrderIds, orderShaped);
+  }
+}
+
 function paramArb(kind: ParamKind, p: Pools): fc.Arbitrary<Segment> {
   const ints = (xs: number[]) => pick(
     { weight: 5, arbitrary: some(xs, fc.nat()).map(String) },
@@ -96,6 +126,12 @@ function paramArb(kind: ParamKind, p: Pools): fc.Arbitrary<Segment> {
     case 'batchId': return ints(p.batchIds);
     case 'auditId': return ints(p.auditIds);
     case 'refundId': return ints(p.refundIds);
+    case 'webhookEndpointId': return ints(p.webhookEndpointIds);
+    case 'webhookDeliveryId': return ints(p.webhookDeliveryIds);
+    case 'channelId': return pick({ weight: 6, arbitrary: some(p.channelIds, fc.constant('retail')) }, { weight: 1, arbitrary: fc.constant('retail') }, { weight: 3, arbitrary: junkSegment });
+    case 'channelKeyId': return pick({ weight: 6, arbitrary: some(p.channelKeyIds, fc.constant('ck_none')) }, { weight: 3, arbitrary: junkSegment });
+    case 'secret': return pick({ weight: 3, arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{16,64}$/) }, { weight: 2, arbitrary: junkSegment });
+    case 'partnerOrderId': return pick({ weight: 6, arbitrary: some(p.partnerOrderIds, orderShaped) }, { weight: 2, arbitrary: some(p.orders.map((o) => o.id), orderShaped) }, { weight: 3, arbitrary: junkSegment });
     case 'buyerId': return pick(
       { weight: 5, arbitrary: some(p.buyerIds, fc.constant('ip:127.0.0.1')) },
       { weight: 2, arbitrary: fc.tuple(fc.constantFrom('email', 'phone', 'ip', 'device', 'payment_account', 'nope', ''), nastyString).map(([k, v]) => `${k}:${v}`) },
@@ -129,6 +165,12 @@ function hintsFor(route: RouteSpec, p: Pools): Hints {
     reviewTimeout: fc.constantFrom(...DURATIONS),
     email: route.path.startsWith('/admin/api/auth') ? some(p.operatorEmails, fc.constant('nobody@fuzz.kami')) : some(p.emails, fc.constant('buyer@example.com')),
     password: some(p.operatorPasswords, fc.constant('wrong-password')),
+    channelId: pick(some(p.channelIds, fc.constant('retail')), fc.constant('retail')),
+    phone: fc.constantFrom('+86 138 0013 8000', '+1 415 555 0100', '13800138000', '(415) 555-0100', '+44 20 7946 0958'),
+    deviceId: fc.stringMatching(/^[A-Za-z0-9-]{8,40}$/),
+    externalOrderId: pick(some(p.externalOrderIds, fc.constant('ext-1')), fc.stringMatching(/^[\w.:#/-]{1,64}$/)),
+    // webhook targets nothing answers: the fuzzer must not make Kami call hosts on the internet
+    url: fc.constantFrom('http://127.0.0.1:9/hook', 'http://localhost:9/kami', 'https://127.0.0.1:9/x', 'http://[::1]:9/', 'https://invalid.invalid/hook', 'ftp://127.0.0.1/x', 'http://example.com/hook'),
   };
   if (route.path.includes('/keys/')) hints.ids = fc.array(keyIds, { minLength: 1, maxLength: 4 });
   if (route.path.includes('bulk-decide')) hints.ids = fc.array(orderIds, { minLength: 1, maxLength: 4 });
@@ -220,13 +262,14 @@ const junkQuery: fc.Arbitrary<string> = pick(
   fc.tuple(fc.constantFrom('a', 'sort', 'range', 'filter', 'wait', 'token', 'tz', 'productId', 'batchId', ''), pick(nastyString, junkSegment)).map(([k, v]) => queryPair(k, v)),
 );
 
-function listQueryArb(route: RouteSpec, ctx: SchemaContext): fc.Arbitrary<string[]> {
+function listQueryArb(route: RouteSpec, ctx: SchemaContext, clean: boolean): fc.Arbitrary<string[]> {
   const spec = route.list!;
   const filterSchema = jsonSchemaOf(spec.filter);
-  const filter = mutated(arbitraryOf(filterSchema, { root: { $defs: filterSchema.$defs }, hints: ctx.hints }));
-  const sort = mutated(fc.tuple(fc.constantFrom(...spec.sortable), fc.constantFrom('ASC', 'DESC', 'asc', 'desc')));
-  const range = mutated(fc.tuple(fc.nat({ max: 50 }), fc.nat({ max: 60 })).map(([a, b]) => [a, a + b] as Value));
-  const asParam = (name: string, v: fc.Arbitrary<Value>) => fc.option(pick(
+  const maybe = (v: fc.Arbitrary<Value>) => (clean ? v : mutated(v));
+  const filter = maybe(arbitraryOf(filterSchema, { root: { $defs: filterSchema.$defs }, hints: ctx.hints }));
+  const sort = maybe(fc.tuple(fc.constantFrom(...spec.sortable), fc.constantFrom('ASC', 'DESC', 'asc', 'desc')));
+  const range = maybe(fc.tuple(fc.nat({ max: 50 }), fc.nat({ max: 60 })).map(([a, b]) => [a, a + b] as Value));
+  const asParam = (name: string, v: fc.Arbitrary<Value>) => fc.option(clean ? v.map((x) => queryPair(name, encodeJson(x))) : pick(
     { weight: 8, arbitrary: v.map((x) => queryPair(name, encodeJson(x))) },
     { weight: 1, arbitrary: fc.constantFrom('x', '[', '{"a":', '1e400', '').map((t) => queryPair(name, t)) },
   ), { freq: 3 });
@@ -267,6 +310,11 @@ function authArb(route: RouteSpec): fc.Arbitrary<GenAuth> {
       { weight: 2, arbitrary: fc.constantFrom('stale', 'future', 'forged', 'missing').map((sig) => ({ kind: 'signature', sig }) as const) },
       { weight: 1, arbitrary: pick(junk, fc.constantFrom('t=,v1=', 't=1e400,v1=00', 't=0x10,v1=zz', `t=${'9'.repeat(30)},v1=ab`, 'v1=ab,t=1,t=2', '=', ',,,', 't=1.5,v1=00')).map((j) => ({ kind: 'signature', sig: 'junk', junk: j }) as const) },
     );
+    case 'partner': return pick(
+      { weight: 10, arbitrary: fc.constant({ kind: 'partner', sig: 'valid' } as const) },
+      { weight: 3, arbitrary: fc.constantFrom('stale', 'forged', 'missing', 'unknown-key', 'bad-nonce').map((sig) => ({ kind: 'partner', sig }) as const) },
+      { weight: 1, arbitrary: junk.map((j) => ({ kind: 'partner', sig: 'junk', junk: j }) as const) },
+    );
     case 'token-query': return pick(
       { weight: 8, arbitrary: fc.constant({ kind: 'token-query', token: 'own' } as const) },
       { weight: 1, arbitrary: fc.constantFrom('other', 'missing').map((token) => ({ kind: 'token-query', token }) as const) },
@@ -275,45 +323,80 @@ function authArb(route: RouteSpec): fc.Arbitrary<GenAuth> {
   }
 }
 
-/** Every request the fuzzer may send to `route`: mostly valid-ish, then broken in one or more ways. */
+/** What the route's own client sends: the owner's session, the order's token, a valid signature. */
+function primaryAuth(route: RouteSpec): GenAuth {
+  switch (route.auth) {
+    case 'session': return { kind: 'session', role: 'owner', csrf: 'ok' };
+    case 'bearer': return { kind: 'bearer', token: 'own' };
+    case 'signature': return { kind: 'signature', sig: 'valid' };
+    case 'token-query': return { kind: 'token-query', token: 'own' };
+    case 'partner': return { kind: 'partner', sig: 'valid' };
+    case 'none': return { kind: 'none' };
+  }
+}
+
+/**
+ * Every request the fuzzer may send to `route`. Two in five are clean — what a well-behaved client
+ * sends, with schema-valid (not mutated) values and real ids — so the handlers' own logic is reached
+ * often enough to meet bugs that need a valid request (an amount that overflows, a setting that
+ * breaks checkout); the rest are broken in one or more ways.
+ */
 export function requestArb(route: RouteSpec, inputs: RouteInputs, pools: Pools): fc.Arbitrary<GenRequest> {
   const ctx: SchemaContext = { root: inputs.context, hints: hintsFor(route, pools) };
   const names = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
-  const params = fc.tuple(...names.map((n) => paramArb(route.params?.[n] ?? 'orderId', pools))) as fc.Arbitrary<Segment[]>;
-
-  const method = pick({ weight: 18, arbitrary: fc.constant(route.method) }, { weight: 1, arbitrary: fc.constantFrom(...ODD_METHODS) });
-  const suffix = pick({ weight: 24, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom(...PATH_SUFFIXES) });
-
-  const namedQuery = inputs.query.map(({ name, schema, required }) => {
-    const v = pick({ weight: 6, arbitrary: arbitraryOf(schema, ctx, name) }, { weight: 2, arbitrary: nastyValue });
-    const pair = v.map((x) => queryPair(name, typeof x === 'string' ? x : encodeJson(x)));
-    return required ? pick({ weight: 9, arbitrary: pair }, { weight: 1, arbitrary: fc.constant(null) }) : fc.option(pair, { freq: 2 });
-  });
-  const query = fc.tuple(
-    fc.tuple(...namedQuery).map((xs) => xs.filter((x): x is string => x !== null)),
-    route.list ? listQueryArb(route, ctx) : fc.constant([] as string[]),
-    pick({ weight: 8, arbitrary: fc.constant([] as string[]) }, { weight: 1, arbitrary: fc.array(junkQuery, { minLength: 1, maxLength: 2 }) }),
-  ).map((parts) => parts.flat().join('&'));
-
-  const namedHeaders = inputs.headers.map(({ name, schema }) => fc.option(pick(
-    { weight: 4, arbitrary: arbitraryOf(schema, ctx, name).map((v) => [name, typeof v === 'string' ? v : encodeJson(v)] as [string, string]) },
-    { weight: 1, arbitrary: headerValue.map((v) => [name, v] as [string, string]) },
-  ), { freq: 2 }));
-  const headers = fc.tuple(
-    fc.tuple(...namedHeaders).map((xs) => xs.filter((x): x is [string, string] => x !== null)),
-    pick({ weight: 6, arbitrary: fc.constant([] as [string, string][]) }, { weight: 1, arbitrary: fc.array(extraHeader, { minLength: 1, maxLength: 2 }) }),
-  ).map(([a, b]) => [...a, ...b]);
-
+  const kinds = names.map((n) => route.params?.[n] ?? 'orderId');
   const hasBody = route.method === 'POST' || route.method === 'PUT';
   const validBody = inputs.body ? arbitraryOf(inputs.body, ctx) : fc.constant({} as Value);
-  const body = hasBody
-    ? pick({ weight: 12, arbitrary: bodyArb(validBody) }, { weight: 1, arbitrary: fc.constant(undefined) })
-    : pick({ weight: 12, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: bodyArb(validBody) });
+  const cleanBody = inputs.body ? arbitraryOf(inputs.body, { ...ctx, sparse: true }) : fc.constant({} as Value);
 
-  return fc.record({ method, params, suffix, query, headers, body, auth: authArb(route) }).map(({ method: m, params: ps, suffix: sfx, query: q, headers: hs, body: b, auth }) => {
+  const namedQuery = (clean: boolean) => inputs.query.map(({ name, schema, required }) => {
+    const v = clean ? arbitraryOf(schema, ctx, name) : pick({ weight: 6, arbitrary: arbitraryOf(schema, ctx, name) }, { weight: 2, arbitrary: nastyValue });
+    const pair = v.map((x) => queryPair(name, typeof x === 'string' ? x : encodeJson(x)));
+    return required ? (clean ? pair : pick({ weight: 9, arbitrary: pair }, { weight: 1, arbitrary: fc.constant(null) })) : fc.option(pair, { freq: 2 });
+  });
+  const query = (clean: boolean) => fc.tuple(
+    fc.tuple(...namedQuery(clean)).map((xs) => xs.filter((x): x is string => x !== null)),
+    route.list ? listQueryArb(route, ctx, clean) : fc.constant([] as string[]),
+    clean ? fc.constant([] as string[]) : pick({ weight: 8, arbitrary: fc.constant([] as string[]) }, { weight: 1, arbitrary: fc.array(junkQuery, { minLength: 1, maxLength: 2 }) }),
+  ).map((parts) => parts.flat().join('&'));
+
+  // headers the credentials fill in at send time (the OpenAPI document lists the partner signature's
+  // as parameters): generated values would only clobber them; junk copies come from `extraHeader`
+  const managed = new Set(['authorization', 'cookie', 'x-csrf-token', 'kami-signature', 'kami-key-id', 'kami-timestamp', 'kami-nonce']);
+  const namedHeaders = (clean: boolean) => inputs.headers.filter(({ name }) => !managed.has(name.toLowerCase())).map(({ name, schema }) => {
+    const valid = arbitraryOf(schema, ctx, name).map((v) => [name, typeof v === 'string' ? v : encodeJson(v)] as [string, string]);
+    return fc.option(clean ? valid : pick({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: headerValue.map((v) => [name, v] as [string, string]) }), { freq: 2 });
+  });
+  const headers = (clean: boolean) => fc.tuple(
+    fc.tuple(...namedHeaders(clean)).map((xs) => xs.filter((x): x is [string, string] => x !== null)),
+    clean ? fc.constant([] as [string, string][]) : pick({ weight: 6, arbitrary: fc.constant([] as [string, string][]) }, { weight: 1, arbitrary: fc.array(extraHeader, { minLength: 1, maxLength: 2 }) }),
+  ).map(([a, b]) => [...a, ...b]);
+
+  const clean = fc.record({
+    method: fc.constant(route.method),
+    params: fc.tuple(...kinds.map((k) => cleanParamArb(k, pools))) as fc.Arbitrary<Segment[]>,
+    suffix: fc.constant(''),
+    query: query(true),
+    headers: headers(true),
+    body: hasBody ? cleanBody.map((v): GenBody | undefined => ({ kind: 'text', text: encodeJson(v), encoding: 'utf8', contentType: 'application/json' })) : fc.constant(undefined),
+    auth: fc.constant(primaryAuth(route)),
+  });
+  const broken = fc.record({
+    method: pick({ weight: 18, arbitrary: fc.constant(route.method) }, { weight: 1, arbitrary: fc.constantFrom(...ODD_METHODS) }),
+    params: fc.tuple(...kinds.map((k) => paramArb(k, pools))) as fc.Arbitrary<Segment[]>,
+    suffix: pick({ weight: 24, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom(...PATH_SUFFIXES) }),
+    query: query(false),
+    headers: headers(false),
+    body: hasBody
+      ? pick({ weight: 12, arbitrary: bodyArb(validBody) }, { weight: 1, arbitrary: fc.constant(undefined) })
+      : pick({ weight: 12, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: bodyArb(validBody) }),
+    auth: authArb(route),
+  });
+
+  return pick({ weight: 2, arbitrary: clean }, { weight: 3, arbitrary: broken }).map(({ method: m, params: ps, suffix: sfx, query: q, headers: hs, body: b, auth }) => {
     let i = 0;
     const path = route.path.replace(/:(\w+)/g, () => seg(ps[i++]!)) + sfx;
-    const orderIndex = names.findIndex((n) => (route.params?.[n] ?? 'orderId') === 'orderId');
+    const orderIndex = kinds.indexOf('orderId');
     const orderSeg = orderIndex >= 0 ? ps[orderIndex] : undefined;
     return { method: m, path, query: q, headers: hs, body: b, auth, orderId: typeof orderSeg === 'string' ? orderSeg : undefined };
   });

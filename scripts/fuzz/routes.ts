@@ -5,6 +5,9 @@ import { IDENTITY_KINDS } from '../../domain/identity.js';
 import { ORDER_STATUSES } from '../../domain/order-status.js';
 import { RuleSettingsSchema } from '../../domain/rules-schema.js';
 import { REASON_CODES } from '../../domain/rules.js';
+import { ChannelCreateInput, ChannelUpdateInput, LEDGER_KINDS, LedgerEntryInput, RotateCredentialInput } from '../../domain/channels.js';
+import { WEBHOOK_EVENT_TYPES, WebhookEndpointInput, WebhookEndpointUpdate } from '../../domain/events.js';
+import { PriceTiersSchema } from '../../domain/pricing.js';
 import { SandboxNotification } from '../../infra/payments/sandbox.js';
 
 /**
@@ -16,7 +19,8 @@ import { SandboxNotification } from '../../infra/payments/sandbox.js';
  */
 
 /** How a path parameter is generated: which seeded ids it draws from, next to junk. */
-export type ParamKind = 'orderId' | 'provider' | 'productId' | 'operatorId' | 'ruleId' | 'keyId' | 'batchId' | 'auditId' | 'buyerId' | 'refundId';
+export type ParamKind = 'orderId' | 'provider' | 'productId' | 'operatorId' | 'ruleId' | 'keyId' | 'batchId' | 'auditId' | 'buyerId' | 'refundId'
+  | 'channelId' | 'channelKeyId' | 'webhookEndpointId' | 'webhookDeliveryId' | 'secret' | 'partnerOrderId';
 
 /** Who the request claims to be. */
 export type AuthKind =
@@ -28,7 +32,9 @@ export type AuthKind =
   /** `?token=<accessToken>` of the order in the path (buyer pages). */
   | 'token-query'
   /** Operator panel session cookie and X-CSRF-Token. */
-  | 'session';
+  | 'session'
+  /** A partner channel's signed request: Kami-Key-Id, Kami-Timestamp, Kami-Nonce, Kami-Signature over the exact bytes. */
+  | 'partner';
 
 export interface ListSpec { sortable: readonly string[]; filter: z.ZodType }
 
@@ -58,6 +64,11 @@ export interface RouteSpec {
    * changes nothing". Keep them few and explained.
    */
   refusedMayWrite?: { tables: string[]; why: string };
+  /**
+   * Served only when Kami is configured for it (the OpenAPI document lists it regardless): the
+   * inventory does not expect it, and it is fuzzed only where it is served.
+   */
+  onlyWhen?: string;
 }
 
 export const routeId = (r: Pick<RouteSpec, 'method' | 'path'>) => `${r.method} ${r.path}`;
@@ -152,6 +163,24 @@ const EpayQuery = z.object({
 /** Gateways' notifications are kept raw, verified or not, for disputes (infra/payment-store.ts keepNotification). */
 const KEPT_NOTIFICATIONS = { tables: ['payment_notification'], why: 'every notification is kept raw, refused ones too, for disputes' };
 
+const ChannelListFilter = z.strictObject({ id: z.union([z.string().min(1).max(40), z.array(z.string().min(1).max(40)).max(1000)]).optional(), kind: z.string().max(16).optional(), q: z.string().min(1).max(120).optional() });
+const LedgerListFilter = z.strictObject({ channelId: z.string().min(1).max(40).optional(), currency: z.string().max(8).optional(), kind: z.enum(LEDGER_KINDS).optional() });
+const WebhookEndpointFilter = z.strictObject({ id: oneOrMany(z.int().positive()).optional(), channelId: z.string().min(1).max(40).optional(), disabled: z.boolean().optional() });
+const WebhookDeliveryFilter = z.strictObject({
+  id: oneOrMany(z.int().positive()).optional(), endpointId: z.int().positive().optional(), channelId: z.string().min(1).max(40).optional(),
+  status: oneOrMany(z.enum(['queued', 'retrying', 'delivered', 'failed'])).optional(), eventType: z.enum([...WEBHOOK_EVENT_TYPES, 'webhook.test']).optional(),
+  orderId: z.string().min(1).max(40).optional(),
+});
+const PriceTiersBody = z.strictObject({ tiers: PriceTiersSchema });
+/** What Telegram posts to the bot's webhook (api/telegram.ts keeps its copy private). */
+const TelegramUpdate = z.object({
+  update_id: z.int(),
+  message: z.object({ message_id: z.int(), from: z.object({ id: z.int().positive(), username: z.string().max(64).optional() }).optional(), chat: z.object({ id: z.int(), type: z.string() }), text: z.string().max(4096).optional() }).optional(),
+  callback_query: z.object({ id: z.string().min(1).max(100), from: z.object({ id: z.int().positive() }), data: z.string().max(64).optional() }).optional(),
+});
+/** The partner API's nonces (and a key's last use) are remembered once a request passed its signature, whatever comes after. */
+const PARTNER_NONCES = { tables: ['channel_nonce', 'channel_credential'], why: 'a signed request uses up its nonce (replays refused) before the body is judged' };
+
 // ---- the table ------------------------------------------------------------------------------------
 
 const pub = (method: RouteSpec['method'], path: string, o: Partial<RouteSpec> = {}): RouteSpec => ({ method, path, area: 'public', auth: 'none', ...o });
@@ -175,6 +204,14 @@ export const ROUTES: RouteSpec[] = [
   pub('POST', '/pay/:orderId/:provider', { auth: 'token-query', params: { orderId: 'orderId', provider: 'provider' }, html: true }),
   pub('GET', '/sandbox/pay/:orderId', { auth: 'token-query', params: { orderId: 'orderId' }, html: true }),
   pub('POST', '/sandbox/pay/:orderId', { auth: 'token-query', params: { orderId: 'orderId' }, html: true }),
+  // the partner API (signed requests of a channel) and Telegram's webhook
+  pub('POST', '/api/v1/partner/orders', { openapi: true, auth: 'partner', refusedMayWrite: PARTNER_NONCES, longPoll: true }),
+  pub('GET', '/api/v1/partner/orders', { openapi: true, auth: 'partner', refusedMayWrite: PARTNER_NONCES }),
+  pub('GET', '/api/v1/partner/orders/:orderId', { openapi: true, auth: 'partner', params: { orderId: 'partnerOrderId' }, refusedMayWrite: PARTNER_NONCES, longPoll: true }),
+  pub('GET', '/api/v1/partner/orders/:orderId/keys', { openapi: true, auth: 'partner', params: { orderId: 'partnerOrderId' }, refusedMayWrite: PARTNER_NONCES }),
+  pub('GET', '/api/v1/partner/balance', { openapi: true, auth: 'partner', refusedMayWrite: PARTNER_NONCES }),
+  pub('GET', '/api/v1/partner/products', { openapi: true, auth: 'partner', refusedMayWrite: PARTNER_NONCES }),
+  pub('POST', '/api/v1/telegram/updates/:secret', { openapi: true, params: { secret: 'secret' }, body: TelegramUpdate, onlyWhen: 'a Telegram bot is configured (KAMI_TELEGRAM_BOT_TOKEN)' }),
 
   // admin: sign-in
   adm('POST', '/auth/login', { auth: 'none', body: LoginBody, refusedMayWrite: { tables: ['operator'], why: 'a failed sign-in counts against the account (failed_logins, locked_until)' } }),
@@ -232,6 +269,29 @@ export const ROUTES: RouteSpec[] = [
   adm('GET', '/buyers', { list: LISTS.buyers }),
   adm('GET', '/buyers/:id', { params: { id: 'buyerId' } }),
   adm('PUT', '/buyers/:id', { params: { id: 'buyerId' }, body: BlacklistBody, probe: true }),
+  // partner channels, their keys, balances and price lists
+  adm('GET', '/channels', { list: { sortable: ['id', 'name', 'kind', 'disabled', 'createdAt', 'updatedAt'], filter: ChannelListFilter } }),
+  adm('GET', '/channels/:id', { params: { id: 'channelId' } }),
+  adm('POST', '/channels', { body: ChannelCreateInput }),
+  adm('PUT', '/channels/:id', { params: { id: 'channelId' }, body: ChannelUpdateInput, probe: true }),
+  adm('POST', '/channels/:id/credentials', { params: { id: 'channelId' }, body: RotateCredentialInput }),
+  adm('POST', '/channels/:id/credentials/:keyId/revoke', { params: { id: 'channelId', keyId: 'channelKeyId' } }),
+  adm('GET', '/channel-ledger', { list: { sortable: ['id', 'createdAt', 'amountMinor'], filter: LedgerListFilter } }),
+  adm('POST', '/channels/:id/ledger', { params: { id: 'channelId' }, body: LedgerEntryInput }),
+  adm('GET', '/channels/:id/prices', { params: { id: 'channelId' } }),
+  adm('PUT', '/channels/:id/prices/:productId', { params: { id: 'channelId', productId: 'productId' }, body: PriceTiersBody, probe: true }),
+  // webhooks to partners, and the operator's Telegram link
+  adm('GET', '/webhook-endpoints', { list: { sortable: ['id', 'channelId', 'createdAt', 'url'], filter: WebhookEndpointFilter } }),
+  adm('GET', '/webhook-endpoints/:id', { params: { id: 'webhookEndpointId' } }),
+  adm('POST', '/webhook-endpoints', { body: WebhookEndpointInput }),
+  adm('PUT', '/webhook-endpoints/:id', { params: { id: 'webhookEndpointId' }, body: WebhookEndpointUpdate }),
+  adm('POST', '/webhook-endpoints/:id/test', { params: { id: 'webhookEndpointId' } }),
+  adm('GET', '/webhook-deliveries', { list: { sortable: ['id', 'createdAt', 'updatedAt', 'status', 'attempts'], filter: WebhookDeliveryFilter } }),
+  adm('GET', '/webhook-deliveries/:id', { params: { id: 'webhookDeliveryId' } }),
+  adm('POST', '/webhook-deliveries/:id/redeliver', { params: { id: 'webhookDeliveryId' } }),
+  adm('GET', '/telegram'),
+  adm('POST', '/telegram/link'),
+  adm('DELETE', '/telegram/link'),
 ];
 
 // ---- inventory: what the express app really serves ----------------------------------------------
@@ -269,7 +329,14 @@ export function routeInventory(app: express.Express): string[] {
 export function compareInventory(app: express.Express, routes: RouteSpec[] = ROUTES) {
   const served = routeInventory(app);
   const known = new Set(routes.map(routeId));
-  return { served, unknown: served.filter((r) => !known.has(r)), stale: [...known].filter((r) => !served.includes(r)) };
+  const optional = new Set(routes.filter((r) => r.onlyWhen).map(routeId));
+  return {
+    served,
+    unknown: served.filter((r) => !known.has(r)),
+    stale: [...known].filter((r) => !served.includes(r) && !optional.has(r)),
+    /** Routes served only when configured, and not served here: not fuzzed in this run. */
+    notHere: [...optional].filter((r) => !served.includes(r)),
+  };
 }
 
 /** OpenAPI paths (`/api/v1/orders/{orderId}`) as express paths, with their methods. */
