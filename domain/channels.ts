@@ -80,12 +80,14 @@ export const ChannelCreateInput = z.strictObject({
   settings: ChannelSettingsSchema.optional(),
 });
 
-/** What an owner may change on a channel (the retail channel takes only its name: its rules are the global ones). */
+/**
+ * What an owner may change on a channel (the retail channel takes only its name). Its rule overrides
+ * are edited as `rules` record `channel:<id>`, beside the global settings and the products'.
+ */
 export const ChannelUpdateInput = z.strictObject({
   name: z.string().trim().min(1).max(120).optional(),
   disabled: z.boolean().optional(),
   settings: ChannelSettingsSchema.optional(),
-  rules: ChannelRuleOverridesSchema.optional(),
 });
 
 /** Longest overlap of a rotation: the old key keeps working this long while the partner switches. */

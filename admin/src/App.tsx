@@ -4,6 +4,7 @@ import { BrowserRouter, Route } from 'react-router-dom';
 import audit from './audit/index.js';
 import { createAuthProvider } from './authProvider.js';
 import buyers from './buyers/index.js';
+import channels from './channels/index.js';
 import { createDataProvider } from './dataProvider.js';
 import { createHttpClient, type Session } from './http.js';
 import { i18nProvider } from './i18n/index.js';
@@ -62,6 +63,8 @@ export const App = () => (
       <Resource name="payment-attempts" />
       <Resource name="webhook-endpoints" {...webhookEndpoints} />
       <Resource name="webhook-deliveries" {...webhookDeliveries} />
+      <Resource name="channels" {...channels} />
+      <Resource name="channel-ledger" />
       <CustomRoutes>
         <Route path="/dashboard" element={<Later><Dashboard /></Later>} />
         <Route path="/keys/import" element={<Later><KeyImportPage /></Later>} />

@@ -2,8 +2,8 @@ import simpleRestProvider from 'ra-data-simple-rest';
 import { HttpError, type DataProvider, type Identifier, type UpdateParams } from 'react-admin';
 import type { HttpClient } from './http.js';
 import type {
-  BulkDecisionResult, ConfirmPaymentResult, Decision, ImportPreview, ImportResult, OrderRecord, PaymentProviderForm, RefundRecord, Stats,
-  TelegramLinkCode, TelegramLinkState,
+  BulkDecisionResult, ChannelLedgerRecord, ChannelPriceRow, ChannelRecord, ConfirmPaymentResult, Decision, ImportPreview, ImportResult,
+  IssuedChannelKey, OrderRecord, PaymentProviderForm, RefundRecord, Stats, TelegramLinkCode, TelegramLinkState,
 } from './types.js';
 
 export const API_URL = '/admin/api';
@@ -36,6 +36,13 @@ export interface KamiDataProvider extends DataProvider {
   redeliverWebhook(deliveryId: Identifier): Promise<{ id: number; status: string }>;
   /** The signed-in operator's own Telegram link, a new one-time link code, and unlinking. */
   getTelegramLink(): Promise<TelegramLinkState>;
+  /** A new key for the channel (its secret shown this once); its other keys end after `overlap`. */
+  rotateChannelKey(id: Identifier, overlap: string): Promise<IssuedChannelKey>;
+  revokeChannelKey(id: Identifier, keyId: string): Promise<ChannelRecord>;
+  /** A deposit, or an adjustment either way; 409 insufficient_balance below zero. */
+  postLedgerEntry(id: Identifier, body: { amountCents: number; currency: string; kind?: 'deposit' | 'adjustment'; note?: string }): Promise<ChannelLedgerRecord>;
+  getChannelPrices(id: Identifier): Promise<ChannelPriceRow[]>;
+  setChannelPrices(id: Identifier, productId: string, tiers: { minQuantity: number; unitPriceMinor: number }[]): Promise<unknown>;
   createTelegramLinkCode(): Promise<TelegramLinkCode>;
   unlinkTelegram(): Promise<void>;
 }
@@ -97,6 +104,14 @@ async function updatePaymentProvider(http: HttpClient, apiUrl: string, params: U
   }
 }
 
+/** A channel takes its name, switch and settings (the retail channel only its name); keys, money and prices have commands of their own. */
+async function updateChannel(http: HttpClient, apiUrl: string, params: UpdateParams<ChannelRecord>) {
+  const { name, disabled, settings } = params.data;
+  const body = params.id === 'retail' ? { name } : { name, disabled, settings };
+  const { json } = await http(`${apiUrl}/channels/${encodeURIComponent(params.id)}`, { method: 'PUT', body: JSON.stringify(body) });
+  return { data: json };
+}
+
 export function createDataProvider(http: HttpClient, apiUrl = API_URL): KamiDataProvider {
   const post = async <T>(path: string, body: unknown = {}): Promise<T> =>
     (await http(`${apiUrl}/${path}`, { method: 'POST', body: JSON.stringify(body) })).json as T;
@@ -108,7 +123,14 @@ export function createDataProvider(http: HttpClient, apiUrl = API_URL): KamiData
     ...rest,
     update: ((resource: string, params: UpdateParams) => (resource === 'payment-providers'
       ? updatePaymentProvider(http, apiUrl, params as UpdateParams<PaymentProviderForm>)
-      : rest.update(resource, params))) as DataProvider['update'],
+      : resource === 'channels' ? updateChannel(http, apiUrl, params as UpdateParams<ChannelRecord>)
+        : rest.update(resource, params))) as DataProvider['update'],
+    rotateChannelKey: (id, overlap) => post(`channels/${encodeURIComponent(id)}/credentials`, { overlap }),
+    revokeChannelKey: (id, keyId) => post(`channels/${encodeURIComponent(id)}/credentials/${encodeURIComponent(keyId)}/revoke`),
+    postLedgerEntry: (id, body) => post(`channels/${encodeURIComponent(id)}/ledger`, body),
+    getChannelPrices: async (id) => (await http(`${apiUrl}/channels/${encodeURIComponent(id)}/prices`)).json as ChannelPriceRow[],
+    setChannelPrices: async (id, productId, tiers) =>
+      (await http(`${apiUrl}/channels/${encodeURIComponent(id)}/prices/${encodeURIComponent(productId)}`, { method: 'PUT', body: JSON.stringify({ tiers }) })).json,
     approveOrder: (id, body = {}) => order(id, 'approve', body),
     rejectOrder: (id, body = {}) => order(id, 'reject', body),
     bulkDecide: async (body) => (await post<{ results: BulkDecisionResult[] }>('orders/bulk-decide', body)).results,

@@ -28,6 +28,9 @@ const LEAST_ROLE: Record<string, Record<string, Role>> = {
   // webhooks: everyone reads deliveries; owners manage endpoints (they may send keys to a partner)
   'webhook-endpoints': { list: 'viewer', create: 'owner', edit: 'owner', test: 'owner' },
   'webhook-deliveries': { list: 'viewer', show: 'viewer', redeliver: 'owner' },
+  // partner channels: everyone reads them; only owners create them, hold their keys, move their money or set their prices
+  channels: { list: 'viewer', show: 'viewer', create: 'owner', edit: 'owner', keys: 'owner', ledger: 'owner', prices: 'owner' },
+  'channel-ledger': { list: 'viewer' },
 };
 
 export function roleCan(role: Role | undefined, resource: string, action: string): boolean {

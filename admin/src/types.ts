@@ -1,4 +1,6 @@
+import type { ChannelKind, ChannelSettings } from '../../domain/channels.js';
 import type { ProviderName } from '../../domain/payment-providers.js';
+import type { PriceBreakdown } from '../../domain/pricing.js';
 import type { ReasonCode, RuleSettings } from '../../domain/rules.js';
 import type { OrderStatus } from './orders/statuses.js';
 
@@ -56,6 +58,13 @@ export interface OrderRecord {
   keys?: OrderKey[];
   events?: OrderEvent[];
   temporalUrl?: string;
+  /** `retail`, or the partner channel it came through, with the partner's own order id. */
+  channelId: string;
+  externalOrderId: string | null;
+  /** How a partner's price was reached (domain/pricing.ts); null for retail: list price × quantity. */
+  priceBreakdown: PriceBreakdown | null;
+  splitDelivery: boolean;
+  emailKeys: boolean;
 }
 
 export interface BuyerHistoryEntry {
@@ -134,9 +143,9 @@ export interface BuyerRecord {
 }
 
 export interface RuleRecord {
-  /** 'global', or the id of the product whose overrides these are. */
+  /** 'global', `channel:<id>` for a partner channel's layer, or the id of the product whose overrides these are. */
   id: string;
-  scope: 'global' | 'product';
+  scope: 'global' | 'channel' | 'product';
   name: string;
   /** Global: every setting. Product: only its overrides. */
   settings: Partial<RuleSettings>;
@@ -354,3 +363,60 @@ export interface TelegramLinkState {
 }
 
 export interface TelegramLinkCode { code: string; command: string; deepLink: string | null; expiresAt: string }
+
+/** A partner channel's API key: listed by id and dates only (the secret is shown once, when issued). */
+export interface ChannelCredentialRecord {
+  keyId: string;
+  createdBy: string;
+  createdAt: string;
+  /** Set by a rotation: the key works until then. */
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface ChannelRecord {
+  id: string;
+  name: string;
+  kind: ChannelKind;
+  disabled: boolean;
+  /** With defaults filled in; null for retail (the storefront has no partner settings). */
+  settings: ChannelSettings | null;
+  /** Rule overrides, edited as the rules record `channel:<id>`. */
+  rules: Partial<RuleSettings>;
+  rulesVersion: number;
+  createdAt: string;
+  updatedAt: string;
+  credentials: ChannelCredentialRecord[];
+  balances: { currency: string; balanceMinor: number }[];
+}
+
+/** A key just issued: the one time its secret is shown. */
+export interface IssuedChannelKey { keyId: string; secret: string; othersEndAt?: string }
+
+export interface ChannelLedgerRecord {
+  id: number;
+  channelId: string;
+  currency: string;
+  amountMinor: number;
+  balanceAfter: number;
+  kind: 'deposit' | 'adjustment' | 'order' | 'refund';
+  orderId: string | null;
+  refundId: number | null;
+  note: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface ChannelPriceTier { minQuantity: number; maxQuantity: number | null; unitPriceMinor: number }
+
+/** One product's price list for a channel, in the product's currency. */
+export interface ChannelPriceRow {
+  productId: string;
+  sku: string;
+  name: string;
+  active: boolean;
+  currency: string;
+  listPriceMinor: number;
+  tiers: ChannelPriceTier[];
+}

@@ -94,19 +94,18 @@ export function channelsRouter({ db, vault }: ApiDeps): Router {
   router.put('/channels/:id', requireRole('owner'), async (req, res) => {
     const id = ChannelId.parse(req.params.id);
     const input = ChannelUpdateInput.parse(req.body);
-    if (id === RETAIL_CHANNEL && (input.settings || input.rules || input.disabled !== undefined)) {
+    if (id === RETAIL_CHANNEL && (input.settings || input.disabled !== undefined)) {
       throw new ApiError(400, 'retail_channel', 'the retail channel takes only a name: its rules are the global rules (Rules screen), and it cannot be disabled');
     }
     await db.$transaction(async (tx) => {
       const before = await tx.channel.findUnique({ where: { id } });
       if (!before) throw new ApiError(404, 'channel_not_found', `no channel ${id}`);
-      const layerChanged = input.settings !== undefined || input.rules !== undefined;
       const after = await tx.channel.update({
         where: { id },
         data: {
-          name: input.name, disabled: input.disabled, settings: input.settings, rules: input.rules as Prisma.InputJsonValue | undefined, updatedAt: new Date(),
+          name: input.name, disabled: input.disabled, settings: input.settings, updatedAt: new Date(),
           // settings and rules are one layer, versioned together: cached copies and checkouts in flight notice the change
-          ...(layerChanged ? { rulesVersion: { increment: 1 } } : {}),
+          ...(input.settings !== undefined ? { rulesVersion: { increment: 1 } } : {}),
         },
       });
       const diff = changes(before, after, Object.keys(input));

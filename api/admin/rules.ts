@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { ChannelRuleOverridesSchema, channelSettings, RETAIL_CHANNEL } from '../../domain/channels.js';
 import { ProductRuleOverridesSchema, RuleSettingsSchema } from '../../domain/rules-schema.js';
 import { audit } from '../../infra/audit.js';
 import type { Prisma } from '../../infra/db.js';
@@ -9,12 +10,15 @@ import { ApiError } from '../errors.js';
 import { sendList } from './list-query.js';
 import { actorOf, requireRole } from './session.js';
 
-const RuleId = z.union([z.literal('global'), z.uuid()]);
+/** `global`, a product's id, or `channel:<id>` for a partner channel's layer (between global and product). */
+const RuleId = z.union([z.literal('global'), z.uuid(), z.string().regex(/^channel:[\w-]{1,40}$/, 'global, a product id or channel:<channel id>')]);
+const channelOf = (id: string) => (id.startsWith('channel:') ? id.slice('channel:'.length) : null);
 const json = (v: unknown) => v as Prisma.InputJsonValue;
 
 /**
- * `rules`: id `global` holds the shop-wide settings; id = a product id holds that product's
- * overrides (any subset). Every change bumps the version recorded on later decisions, and is audited.
+ * `rules`: id `global` holds the shop-wide settings; `channel:<id>` a partner channel's overrides
+ * (any subset; retail's are the global ones); a product id that product's overrides (any subset),
+ * applied last. Every change bumps the version recorded on later decisions, and is audited.
  */
 export function rulesRouter({ db }: ApiDeps): Router {
   const router = Router();
@@ -26,6 +30,13 @@ export function rulesRouter({ db }: ApiDeps): Router {
     const row = await db.ruleSettings.findUnique({ where: { id: 'global' }, select: { updatedBy: true, updatedAt: true } });
     return { id: 'global', scope: 'global', name: 'All products', settings: global.settings, effective: global.settings, version: global.version, updatedBy: row?.updatedBy ?? null, updatedAt: row?.updatedAt ?? null };
   };
+  const CHANNEL = { id: true, name: true, rules: true, rulesVersion: true, settings: true, updatedAt: true } as const;
+  type ChannelRow = Prisma.ChannelGetPayload<{ select: typeof CHANNEL }>;
+  const channelRecord = (global: GlobalRules, c: ChannelRow) => ({
+    id: `channel:${c.id}`, scope: 'channel', name: c.name, settings: c.rules,
+    effective: mergeRules(global, null, { id: c.id, rules: c.rules, rulesVersion: c.rulesVersion, countSeparately: channelSettings(c.settings).countSeparately }).settings,
+    version: c.rulesVersion, updatedBy: null, updatedAt: c.updatedAt,
+  });
   const productRecord = (global: GlobalRules, p: ProductRow) => ({
     id: p.id, scope: 'product', name: `${p.name} (${p.sku})`, settings: p.rules, effective: mergeRules(global, p).settings,
     version: p.rulesVersion, updatedBy: null, updatedAt: p.updatedAt,
@@ -34,14 +45,24 @@ export function rulesRouter({ db }: ApiDeps): Router {
   async function record(id: string) {
     const global = await globalRules(db);
     if (id === 'global') return globalRecord(global);
+    const channelId = channelOf(id);
+    if (channelId) {
+      const channel = await db.channel.findUnique({ where: { id: channelId }, select: CHANNEL });
+      if (!channel || channelId === RETAIL_CHANNEL) throw new ApiError(404, 'channel_not_found', `no partner channel ${channelId}`);
+      return channelRecord(global, channel);
+    }
     const product = await db.product.findUnique({ where: { id }, select: PRODUCT });
     if (!product) throw new ApiError(404, 'product_not_found', `no product ${id}`);
     return productRecord(global, product);
   }
 
   router.get('/rules', requireRole('viewer'), async (_req, res) => {
-    const [global, products] = await Promise.all([globalRules(db), db.product.findMany({ orderBy: { name: 'asc' }, select: PRODUCT })]);
-    const rows = [await globalRecord(global), ...products.map((p) => productRecord(global, p))];
+    const [global, channels, products] = await Promise.all([
+      globalRules(db),
+      db.channel.findMany({ where: { id: { not: RETAIL_CHANNEL } }, orderBy: { name: 'asc' }, select: CHANNEL }),
+      db.product.findMany({ orderBy: { name: 'asc' }, select: PRODUCT }),
+    ]);
+    const rows = [await globalRecord(global), ...channels.map((c) => channelRecord(global, c)), ...products.map((p) => productRecord(global, p))];
     sendList(res, 'rules', rows, rows.length, [0, rows.length - 1]);
   });
 
@@ -61,6 +82,14 @@ export function rulesRouter({ db }: ApiDeps): Router {
           update: { settings: json(settings), version: { increment: 1 }, updatedBy: actorOf(req).email, updatedAt: new Date() },
         });
         await audit(tx, actorOf(req), 'rules.update', { type: 'rules', id }, { before: before?.settings ?? null, after: settings, version: row.version });
+      } else if (channelOf(id)) {
+        const channelId = channelOf(id)!;
+        const settings = ChannelRuleOverridesSchema.parse(body.settings ?? {});
+        const before = await tx.channel.findUnique({ where: { id: channelId }, select: { rules: true } });
+        if (!before || channelId === RETAIL_CHANNEL) throw new ApiError(404, 'channel_not_found', `no partner channel ${channelId}`);
+        // the channel's layer is versioned as a whole (its settings too): cached copies and checkouts in flight notice
+        const row = await tx.channel.update({ where: { id: channelId }, data: { rules: json(settings), rulesVersion: { increment: 1 }, updatedAt: new Date() } });
+        await audit(tx, actorOf(req), 'rules.update', { type: 'channel', id: channelId }, { before: before.rules, after: settings, version: row.rulesVersion });
       } else {
         const settings = ProductRuleOverridesSchema.parse(body.settings ?? {});
         const before = await tx.product.findUnique({ where: { id }, select: { rules: true } });

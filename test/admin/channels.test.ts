@@ -48,20 +48,30 @@ describe('channels in the admin API', () => {
     const bad = await adminCall(kami, owner, 'POST', '/channels', { body: { name: 'X', kind: 'bot', settings: { ipAllowList: ['10.1'] } } });
     expectError(bad, 400, 'invalid_request');
     expect(Object.keys(bad.body.error.details)).toEqual(['settings.ipAllowList.0']);
-    expectError(await adminCall(kami, owner, 'PUT', '/channels/retail', { body: { rules: { bulkQuantity: 5 } } }), 400, 'retail_channel');
+    expectError(await adminCall(kami, owner, 'PUT', '/channels/retail', { body: { disabled: true } }), 400, 'retail_channel');
     expect((await adminCall(kami, owner, 'PUT', '/channels/retail', { body: { name: 'Storefront' } })).status).toBe(200);
     expectError(await adminCall(kami, owner, 'PUT', '/channels/ch_nope', { body: { name: 'x' } }), 404, 'channel_not_found');
   });
 
-  it('settings and rules are one versioned layer; every change is audited', async () => {
+  it('settings and rules are one versioned layer (rules edited beside the global and product rules); every change is audited', async () => {
     const c = await createChannel();
-    const res = await adminCall(kami, owner, 'PUT', `/channels/${c.id}`, { body: { settings: { ...c.settings, emailKeys: true }, rules: { bulkQuantity: 500 } } });
+    const res = await adminCall(kami, owner, 'PUT', `/channels/${c.id}`, { body: { settings: { ...c.settings, emailKeys: true } } });
     expect(res.status, res.text).toBe(200);
-    expect(res.body).toMatchObject({ rulesVersion: 1, rules: { bulkQuantity: 500 }, settings: { emailKeys: true } });
-    expectError(await adminCall(kami, owner, 'PUT', `/channels/${c.id}`, { body: { rules: { bulkQuantity: 0 } } }), 400, 'invalid_request');
-    expect((await adminCall(kami, owner, 'PUT', `/channels/${c.id}`, { body: { name: 'Renamed' } })).body.rulesVersion).toBe(1);
-    const audit = await kami.db.auditLog.findFirstOrThrow({ where: { targetId: c.id, action: 'channel.update' }, orderBy: { id: 'asc' } });
-    expect(audit.data).toMatchObject({ changes: { rules: { from: {}, to: { bulkQuantity: 500 } } }, version: 1 });
+    expect(res.body).toMatchObject({ rulesVersion: 1, settings: { emailKeys: true } });
+    const rules = await adminCall(kami, owner, 'PUT', `/rules/channel:${c.id}`, { body: { settings: { bulkQuantity: 500 } } });
+    expect(rules.status, rules.text).toBe(200);
+    expect(rules.body).toMatchObject({ id: `channel:${c.id}`, scope: 'channel', settings: { bulkQuantity: 500 }, effective: { bulkQuantity: 500, velocityMaxOrders: 10 }, version: 2 });
+    expectError(await adminCall(kami, owner, 'PUT', `/rules/channel:${c.id}`, { body: { settings: { bulkQuantity: 0 } } }), 400, 'invalid_request');
+    expectError(await adminCall(kami, owner, 'PUT', '/rules/channel:retail', { body: { settings: {} } }), 404, 'channel_not_found');
+    expectError(await adminCall(kami, operator, 'PUT', `/rules/channel:${c.id}`, { body: { settings: {} } }), 403, 'forbidden');
+    expectError(await adminCall(kami, owner, 'PUT', `/channels/${c.id}`, { body: { rules: {} } }), 400, 'invalid_request');
+    expect((await adminCall(kami, owner, 'PUT', `/channels/${c.id}`, { body: { name: 'Renamed' } })).body.rulesVersion).toBe(2);
+    const listed = (await adminCall(kami, viewer, 'GET', '/rules')).body.map((r: { id: string }) => r.id);
+    expect(listed[0]).toBe('global');
+    expect(listed).toContain(`channel:${c.id}`);
+    expect(listed).not.toContain('channel:retail');
+    const audit = await kami.db.auditLog.findMany({ where: { targetId: c.id, action: { in: ['channel.update', 'rules.update'] } }, orderBy: { id: 'asc' } });
+    expect(audit.map((a) => [a.action, (a.data as { version: number }).version])).toEqual([['channel.update', 1], ['rules.update', 2], ['channel.update', 2]]);
   });
 
   it('rotation: a new secret once, the old key works through the overlap; revocation ends a key at once', async () => {

@@ -213,7 +213,7 @@ describe('per-channel rules', () => {
     const product = await kami.product(30, { priceCents: 100 });
     const first = await partnerCall(kami, channel.key, 'POST', '/api/v1/partner/orders?wait=true', { body: { sku: product.sku, quantity: 2, externalOrderId: ext() } });
     expect(first.body.deliveredQuantity).toBe(2);
-    const saved = await adminCall(kami, owner, 'PUT', `/channels/${channel.id}`, { body: { rules: { bulkQuantity: 1 } } });
+    const saved = await adminCall(kami, owner, 'PUT', `/rules/channel:${channel.id}`, { body: { settings: { bulkQuantity: 1 } } });
     expect(saved.status, saved.text).toBe(200);
     const second = await partnerCall(kami, channel.key, 'POST', '/api/v1/partner/orders?wait=true', { body: { sku: product.sku, quantity: 2, externalOrderId: ext() } });
     expect(second.body.status).toBe('in_review');

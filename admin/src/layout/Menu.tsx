@@ -29,6 +29,7 @@ export const KamiMenu = () => {
       <Menu.ResourceItem name="batches" />
       <Menu.ResourceItem name="buyers" />
       <Menu.ResourceItem name="rules" />
+      <Menu.ResourceItem name="channels" />
       <Divider sx={{ my: 0.5 }} />
       <Menu.ResourceItem name="refunds" />
       <Menu.ResourceItem name="payment-notifications" />

@@ -1,6 +1,7 @@
 import ReceiptIcon from '@mui/icons-material/ReceiptLongOutlined';
+import { Stack } from '@mui/material';
 import {
-  AutocompleteInput, DataTable, DateInput, List, ReferenceInput, SearchInput, SelectInput, TextInput, useTranslate,
+  AutocompleteInput, DataTable, DateInput, List, ReferenceField, ReferenceInput, SearchInput, SelectInput, TextField, TextInput, useTranslate,
 } from 'react-admin';
 import { EmptyState } from '../common/EmptyState.js';
 import { DateTimeField, MoneyField, Mono, StatusField } from '../common/fields.js';
@@ -20,6 +21,10 @@ const useOrderFilters = () => {
     <DateInput key="createdFrom" source="createdFrom" />,
     <DateInput key="createdTo" source="createdTo" />,
     <TextInput key="paymentProvider" source="paymentProvider" />,
+    <ReferenceInput key="channelId" source="channelId" reference="channels">
+      <AutocompleteInput optionText="name" sx={{ minWidth: 200 }} />
+    </ReferenceInput>,
+    <TextInput key="externalOrderId" source="externalOrderId" />,
   ];
 };
 
@@ -40,6 +45,12 @@ export const OrderList = () => (
       <Col source="email" />
       <Col source="status" render={() => <StatusField />} />
       <Col source="paymentProvider" />
+      <Col source="channelId" render={(r) => (r.channelId === 'retail' ? '—' : (
+        <Stack>
+          <ReferenceField source="channelId" reference="channels" link={false}><TextField source="name" variant="body2" /></ReferenceField>
+          {r.externalOrderId && <Mono>{r.externalOrderId}</Mono>}
+        </Stack>
+      ))} />
       <Col source="deliveredAt" render={() => <DateTimeField source="deliveredAt" emptyText="—" />} />
     </DataTable>
   </List>

@@ -1,6 +1,6 @@
 import { Alert, AlertTitle, Box, Card, CardContent, Chip, Grid, Stack, Table, TableBody, TableCell, TableRow, Typography } from '@mui/material';
 import type { ReactNode } from 'react';
-import { Link, Show, useLocaleState, useRecordContext, useTranslate } from 'react-admin';
+import { Link, ReferenceField, Show, TextField, useLocaleState, useRecordContext, useTranslate } from 'react-admin';
 import { formatDateTime, formatMoney } from '../common/format.js';
 import { maskHint } from '../common/maskHint.js';
 import { Mono, ReasonChips, StatusChip } from '../common/fields.js';
@@ -52,12 +52,54 @@ const Details = () => {
         <Row label="resources.orders.fields.email">{record.email}</Row>
         <Row label="resources.orders.fields.amountCents">{formatMoney(record.amountCents, record.currency, locale)}</Row>
         <Row label="resources.orders.fields.paymentProvider">{record.paymentProvider ? <ProviderName provider={record.paymentProvider} /> : '—'}</Row>
+        {record.channelId !== 'retail' && <ChannelRows />}
         <Row label="resources.orders.fields.createdAt">{when(record.createdAt)}</Row>
         <Row label="resources.orders.fields.expiresAt">{when(record.expiresAt)}</Row>
         <Row label="resources.orders.fields.paidAt">{when(record.paidAt)}</Row>
         <Row label="resources.orders.fields.deliveredAt">{when(record.deliveredAt)}</Row>
       </TableBody>
     </Table>
+  );
+};
+
+/** A partner's order: its channel, the partner's own order id, how its price was reached, how it is delivered. */
+const ChannelRows = () => {
+  const record = useRecordContext<OrderRecord>()!;
+  const translate = useTranslate();
+  const [locale] = useLocaleState();
+  const money = (minor: number) => formatMoney(minor, record.currency, locale);
+  const b = record.priceBreakdown;
+  return (
+    <>
+      <Row label="resources.orders.fields.channelId">
+        <ReferenceField source="channelId" reference="channels" link="edit"><TextField source="name" /></ReferenceField> <Mono>({record.channelId})</Mono>
+      </Row>
+      <Row label="resources.orders.fields.externalOrderId"><Mono>{record.externalOrderId ?? '—'}</Mono></Row>
+      {b && (
+        <Row label="resources.orders.fields.priceBreakdown">
+          <Stack spacing={0.25} data-testid="price-breakdown">
+            <Typography variant="body2">{translate('kami.orders.price_list', { unit: money(b.list.unitMinor), quantity: b.quantity, total: money(b.list.totalMinor) })}</Typography>
+            {b.adjustments.map((a, i) => (
+              <Typography key={i} variant="body2" data-adjustment={a.kind}>
+                {translate('kami.orders.price_tier', {
+                  range: a.maxQuantity === null ? `${a.minQuantity}+` : `${a.minQuantity}–${a.maxQuantity}`, unit: money(a.unitMinor),
+                  amount: `${a.amountMinor > 0 ? '+' : ''}${money(a.amountMinor)}`,
+                })}
+              </Typography>
+            ))}
+            <Typography variant="body2" sx={{ fontWeight: 600 }}>{translate('kami.orders.price_final', { total: money(b.totalMinor) })}</Typography>
+          </Stack>
+        </Row>
+      )}
+      {(record.splitDelivery || !record.emailKeys) && (
+        <Row label="kami.orders.delivery_terms">
+          <Stack direction="row" spacing={0.5}>
+            {record.splitDelivery && <Chip size="small" variant="outlined" label={translate('kami.orders.split')} />}
+            {!record.emailKeys && <Chip size="small" variant="outlined" label={translate('kami.orders.not_emailed')} />}
+          </Stack>
+        </Row>
+      )}
+    </>
   );
 };
 

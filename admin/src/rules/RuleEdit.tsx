@@ -41,7 +41,7 @@ function settingText(key: Key, value: unknown, currency: string | undefined, tra
 /** The currency of the product whose rules these are (none for the global rules: they apply to every currency). */
 const useRuleCurrency = () => {
   const record = useRecordContext<RuleRecord>();
-  const isProduct = !!record && record.id !== 'global';
+  const isProduct = record?.scope === 'product';
   const { data: product } = useGetOne<ProductRecord>('products', { id: record?.id ?? '' }, { enabled: isProduct });
   return isProduct ? product?.currency : undefined;
 };
@@ -122,7 +122,8 @@ const validate = (values: object) => {
 const RuleTitle = () => {
   const record = useRecordContext<RuleRecord>();
   const translate = useTranslate();
-  return <span>{record?.id === 'global' ? translate('kami.rules.title_global') : translate('kami.rules.title_product', { name: record?.name ?? '' })}</span>;
+  const title = record?.scope === 'global' ? 'kami.rules.title_global' : record?.scope === 'channel' ? 'kami.rules.title_channel' : 'kami.rules.title_product';
+  return <span>{translate(title, { name: record?.name ?? '' })}</span>;
 };
 
 export const RuleEdit = () => {

@@ -6,8 +6,9 @@ const Col = DataTable.Col<RuleRecord>;
 
 const Scope = ({ record }: { record: RuleRecord }) => {
   const translate = useTranslate();
-  return record.id === 'global'
-    ? <Chip size="small" color="primary" label={translate('kami.rules.global')} />
+  if (record.scope === 'global') return <Chip size="small" color="primary" label={translate('kami.rules.global')} />;
+  return record.scope === 'channel'
+    ? <Typography variant="body2"><Chip size="small" variant="outlined" sx={{ mr: 1 }} label={translate('kami.rules.channel')} />{record.name}</Typography>
     : <Typography variant="body2">{record.name}</Typography>;
 };
 
@@ -20,7 +21,7 @@ const Overrides = ({ record }: { record: RuleRecord }) => {
     : <Typography variant="body2" color="text.secondary">{translate('kami.rules.inherits')}</Typography>;
 };
 
-/** Global settings first, then each product's overrides; everything a product leaves unset comes from global. */
+/** Global settings first, then each partner channel's and each product's overrides; what a layer leaves unset comes from the one before. */
 export const RuleList = () => {
   const { canAccess: canEdit } = useCanAccess({ resource: 'rules', action: 'edit' });
   return (
