@@ -75,7 +75,8 @@ const SIGNATURE_RECIPE = `Every partner request is signed with the channel's sec
 
 PATH is the request target as sent, query string included (/api/v1/partner/orders?wait=true); an empty body hashes as the empty string.
 Example (secret cs_test): POST /api/v1/partner/orders at 1767225600 with nonce 0123456789abcdef and body {"sku":"X","quantity":1,"externalOrderId":"o-1"}
-signs "POST\\n/api/v1/partner/orders\\n1767225600\\n0123456789abcdef\\n" + sha256 hex of that body.
+(SHA-256 a458ac8b5154bca868bc51394c53b4877644acbc98269202bc42ef92c66048b4) is signed
+Kami-Signature: 76dc715b8087f7304546af23fdd02241d484b3802565bcc58c580e7c1262fa33
 Refusals: 401 missing_signature | stale_timestamp | invalid_nonce | unknown_key | invalid_signature | nonce_reused, 403 ip_not_allowed, 429 rate_limited.`;
 
 registry.registerComponent('securitySchemes', 'kamiSignature', { type: 'apiKey', in: 'header', name: 'Kami-Signature', description: SIGNATURE_RECIPE });

@@ -147,7 +147,11 @@ describe('signed partner requests', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([
       '/api/v1/partner/orders', '/api/v1/partner/orders/{orderId}', '/api/v1/partner/orders/{orderId}/keys', '/api/v1/partner/balance', '/api/v1/partner/products',
     ]));
-    expect(doc.components.securitySchemes.kamiSignature.description).toMatch(/HMAC-SHA256/);
+    const recipe: string = doc.components.securitySchemes.kamiSignature.description;
+    expect(recipe).toMatch(/HMAC-SHA256/);
+    // the documented example is what Kami computes
+    const example = sign('cs_test', { method: 'POST', path: '/api/v1/partner/orders', timestamp: '1767225600', nonce: '0123456789abcdef', body: '{"sku":"X","quantity":1,"externalOrderId":"o-1"}' });
+    expect(recipe).toContain(`Kami-Signature: ${example}`);
     expect(doc.paths['/api/v1/partner/orders'].post.responses).toHaveProperty('402');
   });
 });
