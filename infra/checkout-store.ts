@@ -38,6 +38,10 @@ export interface PlaceOrderRequest {
   provider: string | null;
   /** A partner channel's order (absent for retail). */
   partner?: PartnerTerms;
+  /** The product's own checkout fields, already validated against its schema (stored as given). */
+  buyerInput?: Record<string, unknown>;
+  /** Hash of the query password the buyer chose for finding the order again (never the password). */
+  lookupSecret?: string;
 }
 
 /** What a partner's order adds to checkout (see kami_place_order's partner path). */
@@ -78,6 +82,8 @@ export async function placeOrder(db: Db, o: PlaceOrderRequest, productId: string
     limit: s.purchaseLimit, limitWindowMs: durationMs(s.purchaseLimitWindow), limitBy: s.purchaseLimitBy, notCounted: NOT_COUNTED,
     ...holds,
     ...(o.partner ? partnerFields(o.partner, rules) : {}),
+    ...(o.buyerInput ? { buyerInput: o.buyerInput } : {}),
+    ...(o.lookupSecret ? { lookupSecret: o.lookupSecret } : {}),
   };
   try {
     const [row] = await run(db, PLACE, request);
