@@ -36,8 +36,11 @@ export const createEventActivities = ({ db, vault, mailer, log, publicUrl, outbo
         result = { ok: false, statusCode: null, error: 'the channel has no live API key to sign webhooks with; issue one', excerpt: null, durationMs: 0 };
       } else {
         const data = { ...(d.event.data as Record<string, unknown>) };
-        if (d.endpoint.includeKeys && d.event.type === 'order.delivered' && d.event.orderId) {
-          data.keys = (await readOrderSecrets(db, vault, d.event.orderId)).map((k) => k.secret);
+        if (d.endpoint.includeKeys && d.event.orderId && (d.event.type === 'order.delivered' || d.event.type === 'order.part_delivered')) {
+          const keys = await readOrderSecrets(db, vault, d.event.orderId);
+          // a part carries the keys it sold (their ids, never their text, are in the stored event)
+          const part = d.event.type === 'order.part_delivered' ? new Set(data.keyIds as number[]) : undefined;
+          data.keys = keys.filter((k) => !part || part.has(k.id)).map((k) => k.secret);
         }
         const body = JSON.stringify({ id: d.event.id, type: d.event.type, createdAt: d.event.occurredAt.toISOString(), data });
         result = await postWebhook(d.endpoint.url, body, { 'kami-event-id': d.event.id, 'kami-event-type': d.event.type }, key, outbound.timeoutMs);

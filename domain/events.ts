@@ -8,7 +8,7 @@ import type { Reason, ReasonCode } from './rules.js';
  */
 
 /** What a channel's endpoint may subscribe to. */
-export const WEBHOOK_EVENT_TYPES = ['order.paid', 'order.delivered', 'order.in_review', 'order.rejected', 'order.refunded', 'stock.low'] as const;
+export const WEBHOOK_EVENT_TYPES = ['order.paid', 'order.part_delivered', 'order.delivered', 'order.in_review', 'order.rejected', 'order.refunded', 'stock.low'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** The event an owner sends from the panel to try an endpoint; never sent otherwise. */
@@ -25,12 +25,15 @@ export const DECIDABLE_NOTICES: readonly NoticeKind[] = ['review_waiting', 'revi
 export const PAYMENT_ANOMALY_REASONS: readonly ReasonCode[] = ['payment_amount_low', 'payment_amount_high', 'payment_currency', 'payment_late', 'second_payment'];
 
 /**
- * order_event types → what each one becomes. `paid` and `delivered` happen to every routine order:
- * the outbox trigger queues them only for a channel with an endpoint subscribed to them, so a routine
+ * order_event types → what each one becomes. `paid` and `delivered` happen to every routine order
+ * (`part_delivered` to every split one): the outbox trigger queues them only for a channel with an
+ * endpoint subscribed to them, so a routine
  * order nobody listens to costs nothing. The rest are exceptions the merchant hears about.
  */
 const FROM_FACT = {
   paid: { webhook: 'order.paid' },
+  /** a split order's part (split delivery): the keys sold now, numbered; `delivered` follows the last one */
+  part_delivered: { webhook: 'order.part_delivered' },
   delivered: { webhook: 'order.delivered' },
   in_review: { webhook: 'order.in_review', notice: 'review_waiting' },
   rejected: { webhook: 'order.rejected' },

@@ -41,6 +41,10 @@ function webhookData(r: FactRow, type: string) {
     data.refundMinor = Number(r.refund_cents);
   }
   if (type === 'order.in_review') data.reasons = ((r.data.reasons ?? []) as { code: string }[]).map((x) => x.code);
+  if (type === 'order.part_delivered') {
+    const d = r.data as { part?: number; quantity?: number; delivered?: number; of?: number; keyIds?: number[] };
+    Object.assign(data, { part: d.part, partQuantity: d.quantity, deliveredSoFar: d.delivered, keyIds: d.keyIds });
+  }
   return data;
 }
 

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import { issueCredential } from '../../infra/channels/credentials.js';
 import { outboundWorkflowId } from '../../infra/events/runs.js';
 import { adminCall, loginAs } from '../helpers/admin.js';
 import { freshDatabase } from '../helpers/fresh-db.js';
 import { startKami, type Kami } from '../helpers/kami.js';
+import { partnerCall, partnerChannel } from '../helpers/partner.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js';
 
 // This file's Kamis relay the events of their own database: no other test file's Kami takes its facts.
@@ -109,6 +111,31 @@ describe('webhooks out', () => {
       expect(tries).not.toContain(secret);
       for (const h of histories) expect(h).not.toContain(secret);
     }
+  });
+
+  it('a split order\'s parts each reach the partner as order.part_delivered, with that part\'s keys where opted in, then order.delivered', async () => {
+    const channel = await partnerChannel(kami, { balance: { USD: 5_000 }, settings: { allowSplit: true }, rules: { bulkQuantity: 100 } });
+    const r = await startWebhookReceiver({ secrets: { [channel.key.keyId]: channel.key.secret } });
+    receivers.push(r);
+    await kami.db.webhookEndpoint.create({
+      data: { channelId: channel.id, url: `${r.url}/hooks/kami`, events: ['order.part_delivered', 'order.delivered'], includeKeys: true },
+    });
+    const product = await kami.product(2, { priceCents: 100 });
+    const placed = await partnerCall(kami, channel.key, 'POST', '/api/v1/partner/orders?wait=true', { body: { sku: product.sku, quantity: 3, externalOrderId: `split-${randomUUID()}` } });
+    expect(placed.status, placed.text).toBe(202);
+    const orderId = placed.body.orderId as string;
+    const operator = await loginAs(kami, 'operator');
+    const restock = await adminCall(kami, operator, 'POST', '/keys/import', { body: { productId: product.id, label: 'restock', lines: ['SPLIT-REST-1'] } });
+    expect(restock.body.backordersReleased, restock.text).toBe(1);
+    const mine = () => r.received.filter((x) => x.firstAccepted && x.body?.data?.orderId === orderId);
+    await r.until(() => mine().some((x) => x.type === 'order.delivered'));
+    const parts = mine().filter((x) => x.type === 'order.part_delivered').sort((a, b) => a.body.data.part - b.body.data.part);
+    expect(parts.map((x) => [x.body.data.part, x.body.data.partQuantity, x.body.data.deliveredSoFar])).toEqual([[1, 2, 2], [2, 1, 3]]);
+    expect(parts.every((x) => x.signatureValid)).toBe(true);
+    expect(parts[1]!.body.data.keys).toEqual(['SPLIT-REST-1']);
+    const all = (await partnerCall(kami, channel.key, 'GET', `/api/v1/partner/orders/${orderId}`)).body.keys as string[];
+    expect([...parts[0]!.body.data.keys, ...parts[1]!.body.data.keys].sort()).toEqual([...all].sort());
+    expect(mine().find((x) => x.type === 'order.delivered')!.body.data.keys.sort()).toEqual([...all].sort());
   });
 
   it('a slow endpoint never slows an order: orders deliver while every webhook is still held open, then it is given up and shown failed', async () => {

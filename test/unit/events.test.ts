@@ -3,15 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { EVENT_SOURCES, outgoingOf, webhookTypeOf, WebhookUrl } from '../../domain/events.js';
 import { eventId } from '../../infra/events/stream.js';
 
-const MIGRATION = readFileSync(new URL('../../prisma/migrations/20261129200000_events_out/migration.sql', import.meta.url), 'utf8');
+// the newest migration that (re)defines the outbox trigger
+const MIGRATION = readFileSync(new URL('../../prisma/migrations/20261129250000_part_delivered_webhook/migration.sql', import.meta.url), 'utf8');
 
 describe('the event stream table', () => {
   it('the outbox trigger queues exactly the facts the stream reads', () => {
     const when = /CREATE TRIGGER "order_event_outbox"[\s\S]*?WHEN \(NEW\."type" IN \(([^)]*)\)\)/.exec(MIGRATION)?.[1];
     expect(when?.split(',').map((t) => t.trim().replace(/'/g, '')).sort()).toEqual([...EVENT_SOURCES].sort());
-    // the routine facts it filters by subscription are the two whose webhook type is `order.<type>`
-    expect(MIGRATION).toContain(`NEW."type" IN ('paid', 'delivered') AND NOT EXISTS`);
-    expect(['paid', 'delivered'].map(webhookTypeOf)).toEqual(['order.paid', 'order.delivered']);
+    // the routine facts it filters by subscription are those whose webhook type is `order.<type>`
+    expect(MIGRATION).toContain(`NEW."type" IN ('paid', 'delivered', 'part_delivered') AND NOT EXISTS`);
+    expect(['paid', 'delivered', 'part_delivered'].map(webhookTypeOf)).toEqual(['order.paid', 'order.delivered', 'order.part_delivered']);
   });
 
   it('maps facts to webhook events and notices with keys stable per fact', () => {

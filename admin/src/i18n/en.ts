@@ -277,7 +277,7 @@ const kami = {
   },
   webhooks: {
     event: {
-      'order.paid': 'Order paid', 'order.delivered': 'Order delivered', 'order.in_review': 'Order in review', 'order.rejected': 'Order rejected',
+      'order.paid': 'Order paid', 'order.part_delivered': 'Order part delivered', 'order.delivered': 'Order delivered', 'order.in_review': 'Order in review', 'order.rejected': 'Order rejected',
       'order.refunded': 'Order refunded', 'stock.low': 'Stock low', 'webhook.test': 'Test event',
     },
     status: { queued: 'Queued', retrying: 'Retrying', delivered: 'Delivered', failed: 'Failed' },

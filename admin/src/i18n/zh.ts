@@ -276,7 +276,7 @@ const kamiZh: KamiMessages = {
     },
     webhooks: {
       event: {
-        'order.paid': '订单已支付', 'order.delivered': '订单已发货', 'order.in_review': '订单待审核', 'order.rejected': '订单已拒绝',
+        'order.paid': '订单已支付', 'order.part_delivered': '订单部分发货', 'order.delivered': '订单已发货', 'order.in_review': '订单待审核', 'order.rejected': '订单已拒绝',
         'order.refunded': '订单已退款', 'stock.low': '库存不足', 'webhook.test': '测试事件',
       },
       status: { queued: '排队中', retrying: '重试中', delivered: '已送达', failed: '失败' },
