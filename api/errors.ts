@@ -54,11 +54,15 @@ function fieldErrors(err: ZodError): Record<string, string> {
 export function toApiError(err: unknown): ApiError | null {
   if (err instanceof ApiError) return err;
   if (err instanceof ZodError) return new ApiError(400, 'invalid_request', 'the request is invalid; see details for each field', fieldErrors(err));
-  const e = err as { type?: string; limit?: number; status?: number; charset?: string; encoding?: string } | null;
+  const e = err as { type?: string; limit?: number; status?: number; charset?: string; encoding?: string; code?: string } | null;
   if (e?.type === 'entity.too.large') return new ApiError(413, 'payload_too_large', `request body exceeds ${e.limit} bytes`);
   if (e?.type === 'entity.parse.failed') return new ApiError(400, 'invalid_json', 'request body is not valid JSON');
   if (e?.type === 'charset.unsupported') return new ApiError(415, 'unsupported_charset', `charset "${e.charset}" is not supported; send the body as UTF-8`);
   if (e?.type === 'encoding.unsupported') return new ApiError(415, 'unsupported_encoding', `content encoding "${e.encoding}" is not supported; send it uncompressed or gzip/deflate`);
+  // zlib's own error inflating a body whose Content-Encoding says gzip/deflate (Z_…) or br (ERR__ERROR_…)
+  if (e?.status === 400 && typeof e.code === 'string' && /^(Z_|ERR__ERROR_)/.test(e.code)) {
+    return new ApiError(400, 'invalid_encoding', 'the body is not valid for its Content-Encoding; send it uncompressed or correctly compressed');
+  }
   // the body parser's and router's own client errors (an aborted body, too many parameters, a path
   // that is not valid percent-encoding) carry a 4xx status
   if (err instanceof URIError || (e?.status !== undefined && e.status >= 400 && e.status < 500 && (e.type !== undefined || err instanceof URIError))) {

@@ -218,6 +218,17 @@ describe('GET /api/v1/orders/:orderId', () => {
     expect(res.text).not.toContain(order.accessToken);
   });
 
+  it('answers 400 invalid_encoding for a body that is not what its Content-Encoding says', async () => {
+    const product = await kami.product(1);
+    const email = uniqueEmail('gzip');
+    await expectNothingChanged(product, email, async () => {
+      for (const encoding of ['gzip', 'deflate', 'br']) {
+        const res = await call(kami, 'POST', '/api/v1/orders', { raw: JSON.stringify({ sku: product.sku, quantity: 1, email }), headers: { 'content-encoding': encoding } });
+        expectError(res, 400, 'invalid_encoding');
+      }
+    });
+  });
+
   it('answers 400 for a malformed order id', async () => {
     const res = await get('not-an-order', { authorization: `Bearer ${order.accessToken}` });
     expectError(res, 400, 'invalid_request');
