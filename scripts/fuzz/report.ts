@@ -45,7 +45,8 @@ export function byCause(failures: Failure[], results: RouteResult[] = []): strin
   for (const f of failures) groups.set(f.key, [...(groups.get(f.key) ?? []), f]);
   const rows = [...groups].map(([key, fs]) => {
     const f = fs[0]!;
-    const cause = f.outcome.logged ? causeOf(f.outcome.logged).slice(0, 220) : f.detail.slice(0, 160);
+    const logged = f.outcome.logged ? causeOf(f.outcome.logged).slice(0, 220) : '';
+    const cause = f.invariant === 'server-error' && logged ? logged : [f.detail.slice(0, 160), logged].filter(Boolean).join(' — ');
     const routes = [...new Set([...fs.map((x) => x.route), ...results.filter((r) => r.alsoSeen.has(key)).map((r) => r.route)])];
     return { routes, f, cause };
   }).sort((a, b) => b.routes.length - a.routes.length).map(({ routes, f, cause }) => {
@@ -57,7 +58,8 @@ export function byCause(failures: Failure[], results: RouteResult[] = []): strin
 const SECRETS_NOTE = [
   'Variables in the curl lines: $OWNER_SESSION / $OWNER_CSRF — sign in as an owner (POST /admin/api/auth/login) and use the',
   'kami_session cookie and the csrfToken it returns ($VIEWER_… the same for a viewer); $ORDER_TOKEN — the accessToken of the',
-  "order in the path; $SIGNATURE — Kami-Signature t=<unix>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" with the sandbox webhook secret>.",
+  "order in the path; $SIGNATURE — Kami-Signature t=<unix>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" with the sandbox webhook secret>;",
+  '$PARTNER_KEY_ID/$TIMESTAMP/$NONCE/$PARTNER_SIGNATURE — a partner channel\'s key and a fresh signature (api/partner/auth.ts recipe).',
   'Order, product, key and batch ids are rows of the fuzzer\'s own database: use ids of the same kind from yours.',
 ].join('\n');
 

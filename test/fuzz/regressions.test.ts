@@ -67,6 +67,11 @@ describe('regressions the fuzzer must keep finding fixed', () => {
       path: '/admin/api/products', auth: owner, body: json({ sku: `RG-${randomUUID().slice(0, 8)}`, name: 'a\u0000b', priceCents: 100, currency: 'USD' }),
     }), 400);
     expectStatus(await send('GET /admin/api/orders', { path: '/admin/api/orders', auth: owner, query: `filter=${encodeURIComponent(JSON.stringify({ q: 'x\u0000' }))}` }), 400);
+    // a signed gateway notification naming a reference with a NUL: refused as malformed, or acknowledged as naming no order
+    expectStatus(await send('POST /api/v1/payments/:provider/notify', {
+      path: '/api/v1/payments/sandbox/notify', auth: { kind: 'signature', sig: 'valid' },
+      body: json({ orderId: 'ord_\u0000', txnId: `txn_${randomUUID()}`, amountCents: 500, currency: 'USD', paidAt: new Date().toISOString() }),
+    }), 200, 400);
   });
 
   it('a malformed percent-encoding in a path is refused with 400', async () => {
