@@ -81,6 +81,14 @@ const Env = z.object({
   KAMI_SESSION_TTL: Duration.default('12h'),
   /** Failed sign-ins allowed per address and email in 15 minutes (0 turns the limit off). */
   KAMI_LOGIN_RATE_LIMIT: z.coerce.number().int().min(0).default(10),
+  /** Failed order lookups (storefront and API) allowed per client address in 15 minutes (0 turns the limit off). */
+  KAMI_LOOKUP_RATE_LIMIT: z.coerce.number().int().min(0).default(10),
+  /** Failed order lookups allowed per buyer email in 15 minutes, from any address (0 turns the limit off). */
+  KAMI_LOOKUP_EMAIL_RATE_LIMIT: z.coerce.number().int().min(0).default(5),
+  /** A buyer's "send my keys again" per order per hour (0 turns the limit off). */
+  KAMI_RESEND_RATE_LIMIT: z.coerce.number().int().min(0).default(3),
+  /** How long after a buyer first rates an order the rating and comment may still be changed. */
+  KAMI_FEEDBACK_EDIT_WINDOW: Duration.default('7d'),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default('Kami <no-reply@kami.localhost>'),
   KAMI_MAIL_CATCHER_PORT: z.coerce.number().int().min(1).max(65535).default(1025),
