@@ -110,6 +110,7 @@ function ruleFacts(f: SettleFacts, payment: PaymentFacts, afterExpiry: boolean):
     amountCents: f.amount_cents,
     currency: f.currency,
     payment: { amountCents: payment.amountCents, currency: payment.currency, afterExpiry },
+    identified: f.identified,
     priorPaidOrders: f.prior,
     recentOrders: f.recent,
     recentUnpaid: f.unpaid,

@@ -66,6 +66,8 @@ export interface RuleFacts {
   amountCents: number;
   currency: string;
   payment: { amountCents: number; currency: string; afterExpiry: boolean } | null;
+  /** Whether the order names a buyer at all (a partner's order may not: then no buyer's history counts). Absent in older records: true. */
+  identified?: boolean;
   /** Paid orders this buyer (any identity) placed before this one, any product. */
   priorPaidOrders: number;
   /** Orders of this buyer (any personal identity) in the velocity window, this one included. */
@@ -110,7 +112,7 @@ export function evaluateRules(f: RuleFacts, s: RuleSettings): RuleDecision {
     review.push({ code: 'velocity_ip', message: `${f.recentOrdersFromIp} orders from this IP address within ${s.velocityWindow} (max ${s.velocityMaxOrdersPerIp})` });
   }
   if (f.recentUnpaid > s.velocityMaxUnpaid) review.push({ code: 'velocity_unpaid', message: `${f.recentUnpaid} unpaid orders from this buyer within ${s.velocityWindow} (max ${s.velocityMaxUnpaid})` });
-  if (f.priorPaidOrders === 0 && f.amountCents > s.newBuyerAmountCents) {
+  if (f.identified !== false && f.priorPaidOrders === 0 && f.amountCents > s.newBuyerAmountCents) {
     review.push({ code: 'new_buyer_amount', message: `first order from this buyer, above ${money(s.newBuyerAmountCents, f.currency)}` });
   }
   if (f.duplicatePaidOrders > 0) review.push({ code: 'duplicate_order', message: `the same buyer paid for the same product and quantity within ${s.duplicateWindow}` });

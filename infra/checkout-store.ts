@@ -79,7 +79,7 @@ export async function placeOrder(db: Db, o: PlaceOrderRequest, productId: string
     phone: o.identities.phone ?? null, deviceId: o.identities.device ?? null, ip: o.identities.ip ?? null,
     idempotencyScope: o.idempotencyScope, idempotencyKey: o.idempotencyKeyHash ?? null, requestHash: o.requestHash, provider: o.provider,
     productId, globalRulesVersion: rules.version.global, productRulesVersion: rules.version.product,
-    limit: s.purchaseLimit, limitWindowMs: durationMs(s.purchaseLimitWindow), limitBy: s.purchaseLimitBy, notCounted: NOT_COUNTED,
+    limit: s.purchaseLimit, limitWindowMs: durationMs(s.purchaseLimitWindow), limitBy: o.identities.email ? s.purchaseLimitBy : s.purchaseLimitBy.filter((k) => k !== 'email'), notCounted: NOT_COUNTED,
     ...holds,
     ...(o.partner ? partnerFields(o.partner, rules) : {}),
     ...(o.buyerInput ? { buyerInput: o.buyerInput } : {}),

@@ -32,6 +32,8 @@ export interface SettleFacts {
   quantity_due: number;
   held_key_ids: number[];
   sold_key_ids: number[];
+  /** The order names a buyer (an email, phone or device); a partner's order without one does not. */
+  identified: boolean;
   prior: number;
   recent: number;
   unpaid: number;
@@ -62,6 +64,7 @@ SELECT o.status, o.product_id, o.quantity, o.amount_cents, o.currency, o.payment
   COALESCE(o.approved_quantity, o.quantity) AS quantity_due,
   ARRAY(SELECT id FROM card_key WHERE order_id = o.id AND status = 'reserved' ORDER BY id) AS held_key_ids,
   ARRAY(SELECT id FROM card_key WHERE order_id = o.id AND status = 'sold' ORDER BY id) AS sold_key_ids,
+  (o.email_normalized <> '' OR o.phone IS NOT NULL OR o.device_id IS NOT NULL) AS identified,
   f.prior, f.recent, f.unpaid, f.dup, f.bought,
   CASE WHEN $8 AND o.buyer_ip IS NOT NULL THEN (SELECT count(*) FROM "order" x
     WHERE x.buyer_ip = o.buyer_ip AND x.created_at > now() - $3${ms} AND ($9::text IS NULL OR x.channel_id = $9)) ELSE 0 END::int AS from_ip,
@@ -77,14 +80,15 @@ LEFT JOIN LATERAL (
     count(*) FILTER (WHERE h.person AND h.created_at > now() - $3${ms} AND h.counted)::int AS recent,
     count(*) FILTER (WHERE h.person AND h.created_at > now() - $3${ms} AND h.counted AND h.status IN ('expired', 'cancelled'))::int AS unpaid,
     count(*) FILTER (WHERE h.id <> o.id AND h.product_id = o.product_id AND h.quantity = o.quantity
-      AND h.email_normalized = o.email_normalized AND h.paid_at > now() - $4${ms} AND h.status <> ALL($7))::int AS dup,
+      AND o.email_normalized <> '' AND h.email_normalized = o.email_normalized AND h.paid_at > now() - $4${ms} AND h.status <> ALL($7))::int AS dup,
     COALESCE(SUM(COALESCE(h.approved_quantity, h.quantity)) FILTER (WHERE h.limited AND h.counted AND h.id <> o.id AND h.product_id = o.product_id
       AND h.created_at > now() - $5${ms} AND h.status <> ALL($7)), 0)::int AS bought
   FROM (
     SELECT x.id, x.product_id, x.quantity, x.approved_quantity, x.status, x.created_at, x.paid_at, x.email_normalized,
       ($9::text IS NULL OR x.channel_id = $9) AS counted, bool_or(m.person) AS person, bool_or(m.limited) AS limited
     FROM (
-      SELECT id, true AS person, 'email' = ANY($6) AS limited FROM "order" WHERE email_normalized = o.email_normalized
+      -- '' is no identity (a partner's order without a buyer): nobody to count
+      SELECT id, true AS person, 'email' = ANY($6) AS limited FROM "order" WHERE o.email_normalized <> '' AND email_normalized = o.email_normalized
       UNION ALL SELECT id, true, 'phone' = ANY($6) FROM "order" WHERE o.phone IS NOT NULL AND phone = o.phone
       UNION ALL SELECT id, true, 'device' = ANY($6) FROM "order" WHERE o.device_id IS NOT NULL AND device_id = o.device_id
       UNION ALL SELECT id, true, 'payment_account' = ANY($6) FROM "order"

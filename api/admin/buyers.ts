@@ -43,7 +43,7 @@ export function buyersRouter({ db, config }: ApiDeps): Router {
 
   const identities = Prisma.sql`
     WITH seen AS (
-      SELECT 'email' AS kind, email_normalized AS value, status, paid_at, amount_cents, created_at FROM "order"
+      SELECT 'email' AS kind, email_normalized AS value, status, paid_at, amount_cents, created_at FROM "order" WHERE email_normalized <> ''
       UNION ALL SELECT 'phone', phone, status, paid_at, amount_cents, created_at FROM "order" WHERE phone IS NOT NULL
       UNION ALL SELECT 'ip', buyer_ip, status, paid_at, amount_cents, created_at FROM "order" WHERE buyer_ip IS NOT NULL
       UNION ALL SELECT 'device', device_id, status, paid_at, amount_cents, created_at FROM "order" WHERE device_id IS NOT NULL

@@ -23,7 +23,13 @@ const requestHash = (body: Body) => createHash('sha256').update(JSON.stringify([
   body.sku, body.quantity, body.email?.toLowerCase() ?? null, body.phone ?? null, body.deviceId ?? null, body.paymentReference ?? null, body.emailKeys ?? null,
 ])).digest('hex');
 
-/** Without a buyer's email the channel itself is the buyer (its orders count together for limits and rules). */
+/**
+ * Without a buyer's email the order is addressed to the channel (shown as this address) and carries
+ * no buyer identity: the rules that count a buyer's orders (velocity, duplicates, purchase limits,
+ * first-order amount) have nobody to count, so they do not apply; the channel answers for its buyers,
+ * within its rate limit and its rule layer (bulk thresholds, amounts).
+ */
+const NO_IDENTITY = '';
 const channelAsBuyer = (channelId: string) => `orders@${channelId.toLowerCase().replace(/[^a-z0-9-]/g, '-')}.channel.invalid`;
 
 /**
@@ -51,7 +57,7 @@ export async function placePartnerOrder(deps: ApiDeps, partner: Partner, body: B
   const email = body.email ?? channelAsBuyer(channelId);
   const request: PlaceOrderRequest = {
     orderId: newOrderId(), sku: body.sku, quantity: body.quantity, email,
-    identities: { email: normalizeEmail(email), phone: body.phone ? normalizePhone(body.phone, config.KAMI_DEFAULT_PHONE_REGION) : undefined, device: body.deviceId },
+    identities: { email: body.email ? normalizeEmail(body.email) : NO_IDENTITY, phone: body.phone ? normalizePhone(body.phone, config.KAMI_DEFAULT_PHONE_REGION) : undefined, device: body.deviceId },
     idempotencyScope: channelId, requestHash: requestHash(body), provider,
   };
 

@@ -77,7 +77,6 @@ describe('POST /api/v1/partner/orders', () => {
   it('50 concurrent orders against a balance for 30: exactly 30 placed, 20 refused 402, never below zero', async () => {
     const channel = await partnerChannel(kami, { balance: { USD: 30 * 250 } });
     const product = await kami.product(60, { priceCents: 250 });
-    // one end buyer each: without an email the channel is the buyer, and 30 orders in an hour would go to review (velocity)
     const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => partnerCall(kami, channel.key, 'POST', '/api/v1/partner/orders', {
       body: { sku: product.sku, quantity: 1, externalOrderId: ext(), email: `buyer${i}-${randomUUID().slice(0, 6)}@example.com` },
     })));
@@ -94,6 +93,21 @@ describe('POST /api/v1/partner/orders', () => {
     expect(await kami.db.order.count({ where: { channelId: channel.id } })).toBe(30);
     expect(await stockState(kami, product.id)).toMatchObject({ orders: 30, available: 30 });
     await expect.poll(() => kami.db.order.count({ where: { channelId: channel.id, status: 'delivered' } }), { timeout: 60_000 }).toBe(30);
+  });
+
+  it('orders without a buyer carry no buyer identity: 15 alike in a row are neither velocity nor duplicates, and deliver', async () => {
+    const channel = await partnerChannel(kami, { balance: { USD: 15 * 100 } });
+    const product = await kami.product(15, { priceCents: 100 });
+    for (let i = 0; i < 15; i++) {
+      const r = await partnerCall(kami, channel.key, 'POST', '/api/v1/partner/orders?wait=true', { body: { sku: product.sku, quantity: 1, externalOrderId: ext() } });
+      expect(r.status, r.text).toBe(201);
+    }
+    const orders = await kami.db.order.findMany({ where: { channelId: channel.id } });
+    expect(orders.map((o) => o.status)).toEqual(Array(15).fill('delivered'));
+    expect(orders.every((o) => o.emailNormalized === '' && o.email.endsWith('.channel.invalid'))).toBe(true);
+    // the facts the rules saw: nobody to count
+    expect(orders.map((o) => (o.ruleDecision as { facts: { recentOrders: number; duplicatePaidOrders: number } }).facts))
+      .toEqual(Array(15).fill(expect.objectContaining({ identified: false, recentOrders: 0, duplicatePaidOrders: 0, priorPaidOrders: 0 })));
   });
 
   it('402 insufficient_balance changes nothing; a balance in another currency does not pay', async () => {

@@ -133,6 +133,9 @@ describe('evaluateRules', () => {
     it('does not fire for a returning buyer at the same amount', () => {
       expect(evaluateRules(facts({ priorPaidOrders: 1, amountCents: 50_001 }), s)).toEqual(DELIVER);
     });
+    it('does not fire for an order that names no buyer (a partner\'s order without one: nobody is new)', () => {
+      expect(evaluateRules(facts({ identified: false, priorPaidOrders: 0, amountCents: 50_001 }), s)).toEqual(DELIVER);
+    });
   });
 
   describe('duplicate order', () => {
