@@ -17,6 +17,8 @@ export const ORDER_COMMANDS = {
   mark_delivered: ['backorder'],
   /** The buyer reports a delivered key as invalid. */
   report_key: ['delivered', 'needs_attention'],
+  /** The buyer rates the order and comments on it (and changes that for a while). */
+  leave_feedback: ['delivered', 'needs_attention'],
   /**
    * Record a payment the order's run has not seen: the gateway's own answer when asked, otherwise the
    * reference a person saw. An order still waiting for its money, or closed unpaid (a late payment then
