@@ -98,7 +98,7 @@ export const createReviewActivities = ({ db, vault, merchantEmail, log }: Activi
       if (extra.length) await tx.cardKey.updateMany({ where: { id: { in: extra } }, data: { status: 'available', orderId: null, reservedUntil: null } });
       const refund = order.unitPriceCents * BigInt(order.quantity - quantity);
       await tx.order.update({ where: { id: orderId }, data: { approvedQuantity: quantity, refundCents: refund } });
-      if (order.paymentId !== null && refund > 0n) await oweRefund(tx, order.paymentId, `approved ${quantity} of ${order.quantity} keys`, Number(refund));
+      if (order.paymentId !== null && refund > 0n) await oweRefund(tx, order.paymentId, `approved ${quantity} of ${order.quantity} keys`, { step: 'approved_fewer', minor: Number(refund) });
       await appendEvent(tx, orderId, 'partially_approved', { quantity, of: order.quantity, releasedKeys: extra.length });
     });
   },

@@ -52,9 +52,11 @@ export async function closeSplitRemainder(db: Db, orderId: string, reason: strin
   return db.$transaction(async (tx) => {
     const { order, want, sold } = await sellHeld(tx, orderId);
     if (sold.length < want) {
+      // owed now: the keys still due of what was approved (a partial approval owed its own part before)
+      const rest = order.unit_price_cents * BigInt(want - sold.length);
       const refund = order.unit_price_cents * BigInt(order.quantity - sold.length);
       await tx.order.update({ where: { id: orderId }, data: { approvedQuantity: sold.length, refundCents: refund } });
-      if (order.payment_id !== null && refund > 0n) await oweRefund(tx, order.payment_id, reason, Number(refund));
+      if (order.payment_id !== null) await oweRefund(tx, order.payment_id, reason, { step: 'split_rest', minor: Number(rest) });
       await appendEvent(tx, orderId, 'split_closed', { delivered: sold.length, of: want, refundCents: refund, reason });
     }
     if (claimable.includes(order.status)) await setOrderStatus(tx, orderId, 'delivering', { data: { keyIds: sold } });

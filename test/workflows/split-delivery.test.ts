@@ -78,6 +78,30 @@ describe('split delivery', () => {
     expect(await balanceOf(kami, channel.id, 'USD')).toEqual({ balance: 5_000 - 1_000, ledgerSum: 5_000 - 1_000 });
   });
 
+  it('approved for fewer, then the rest refunded: each step owed back once, the two parts adding up', async () => {
+    const channel = await partnerChannel(kami, { balance: { USD: 5_000 }, settings: { allowSplit: true }, rules: { bulkQuantity: 5 } });
+    const product = await kami.product(3, { priceCents: 100 });
+    const res = await partnerCall(kami, channel.key, 'POST', '/api/v1/partner/orders', { body: { sku: product.sku, quantity: 10, externalOrderId: ext() } });
+    expect(res.status, res.text).toBe(202);
+    const { orderId } = res.body as { orderId: string };
+    const row = () => kami.db.order.findUniqueOrThrow({ where: { id: orderId } });
+    await expect.poll(async () => (await row()).status, { timeout: 20_000 }).toBe('in_review');
+
+    const approved = await adminCall(kami, operator, 'POST', `/orders/${orderId}/approve`, { body: { note: 'six will do', quantity: 6, reviewSeq: (await row()).reviewSeq } });
+    expect(approved.status, approved.text).toBe(200);
+    await expect.poll(async () => (await read(channel.key, orderId)).body.deliveredQuantity, { timeout: 20_000 }).toBe(3);
+    await expect.poll(async () => (await row()).status, { timeout: 20_000 }).toBe('backorder');
+
+    const rejected = await adminCall(kami, operator, 'POST', `/orders/${orderId}/reject`, { body: { note: 'no more coming', reviewSeq: (await row()).reviewSeq } });
+    expect(rejected.status, rejected.text).toBe(200);
+    await expect.poll(async () => (await row()).status, { timeout: 20_000 }).toBe('delivered');
+    await expect.poll(async () => (await kami.db.refund.findMany({ where: { orderId }, orderBy: { id: 'asc' } })).map((r) => [r.step, r.amountMinor, r.status]), { timeout: 20_000 })
+      .toEqual([['approved_fewer', 400n, 'succeeded'], ['split_rest', 300n, 'succeeded']]);
+    expect(await row()).toMatchObject({ approvedQuantity: 3, refundCents: 700n });
+    // paid 10 × 1.00 from the balance, 7 × 1.00 back: the three keys delivered are what it cost
+    expect(await balanceOf(kami, channel.id, 'USD')).toEqual({ balance: 5_000 - 300, ledgerSum: 5_000 - 300 });
+  });
+
   it('a channel that does not split refuses an order larger than the stock, and changes nothing', async () => {
     const channel = await partnerChannel(kami, { balance: { USD: 5_000 } });
     const product = await kami.product(4, { priceCents: 100 });
