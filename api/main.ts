@@ -20,7 +20,7 @@ export async function runApi(config = loadConfig()) {
   const log = createLogger(config.LOG_LEVEL, 'api');
   warnIfUnsafe(config, log);
   const db = createDb(config.DATABASE_URL, 20);
-  const temporal = createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
+  const temporal = createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE, config.temporalTls);
   const vault = createKeyVault(resolveMasterKey(config).key);
   // for the person starting Kami: a generated password goes to a terminal, or else to a 0600 file in KAMI_DATA_DIR
   const owner = firstOwnerNotice(await ensureFirstOwner(db, config), { tty: Boolean(process.stdout.isTTY), dataDir: config.KAMI_DATA_DIR });

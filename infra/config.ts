@@ -25,6 +25,15 @@ const Env = z.object({
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   /** Where operators open workflows; defaults to the dev server's Web UI. */
   TEMPORAL_UI_URL: z.url().optional(),
+  /**
+   * mTLS to a Temporal cluster (PEM file paths): this process's client certificate and key, the CA
+   * that signed the server's certificate (unset: the system's CAs), and the name the server's
+   * certificate carries when it differs from TEMPORAL_ADDRESS's host.
+   */
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   KAMI_TASK_QUEUE: z.string().min(1).default('kami-orders'),
   KAMI_DATA_DIR: z.string().default('.kami'),
   /** A prebuilt workflow bundle (`npm run bundle:workflows`); unset, production uses dist/ and development bundles at start. */
@@ -139,6 +148,19 @@ function gatewayEnv(env: Record<string, string | undefined>): Record<string, Rec
 }
 
 /** Reads the environment once; every other module receives the result. Bad values stop the process. */
+/** The mTLS settings as file paths, or undefined (plain TCP, as to the embedded dev server). */
+function temporalTls(e: z.infer<typeof Env>): TemporalTls | undefined {
+  if (!e.TEMPORAL_TLS_CERT && !e.TEMPORAL_TLS_KEY && !e.TEMPORAL_TLS_CA && !e.TEMPORAL_TLS_SERVER_NAME) return undefined;
+  if (!e.TEMPORAL_TLS_CERT !== !e.TEMPORAL_TLS_KEY) {
+    throw new Error('Invalid configuration:\n✖ TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (the client certificate and its key)');
+  }
+  if (!e.TEMPORAL_ADDRESS) throw new Error('Invalid configuration:\n✖ TEMPORAL_TLS_* need TEMPORAL_ADDRESS (the embedded dev server speaks plain TCP on loopback)');
+  return { certPath: e.TEMPORAL_TLS_CERT, keyPath: e.TEMPORAL_TLS_KEY, caPath: e.TEMPORAL_TLS_CA, serverName: e.TEMPORAL_TLS_SERVER_NAME };
+}
+
+/** Paths to PEM files for mTLS to Temporal (read by infra/temporal.ts when connecting). */
+export interface TemporalTls { certPath?: string; keyPath?: string; caPath?: string; serverName?: string }
+
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   const parsed = Env.safeParse(env);
   if (!parsed.success) throw new Error(`Invalid configuration:\n${z.prettifyError(parsed.error)}`);
@@ -157,6 +179,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     production,
     publicUrl,
     temporalAddress: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`,
+    temporalTls: temporalTls(e),
     temporalUiUrl: (e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).replace(/\/$/, ''),
     sandboxPayments,
     /** Gateways configured at start; a provider configured here is read-only in the panel. */

@@ -30,7 +30,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.exit(2);
   }
   const config = loadConfig();
-  const client = await createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
+  const client = await createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE, config.temporalTls);
   try {
     console.log(`wrote ${await captureHistory(client, workflowId, name)}`);
   } finally {

@@ -29,13 +29,13 @@ export async function runWorker(config = loadConfig()) {
   const db = createDb(config.DATABASE_URL);
   const mailer = createMailer(config.smtpUrl, config.MAIL_FROM);
   const vault = createKeyVault(resolveMasterKey(config).key);
-  const connection = await createWorkerConnection(config.temporalAddress, log);
+  const connection = await createWorkerConnection(config.temporalAddress, log, config.temporalTls);
   // production runs a prebuilt bundle (npm run bundle:workflows); development bundles on start
   const bundle = config.KAMI_WORKFLOW_BUNDLE ?? (config.production && existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
   if (bundle && !existsSync(bundle)) throw new Error(`KAMI_WORKFLOW_BUNDLE=${bundle} does not exist; run npm run bundle:workflows`);
   // the order worker and the events worker run the same bundle, built once
   const workflowBundle = bundle ? { codePath: bundle } : await bundleOnce(fileURLToPath(new URL('../workflows/index.ts', import.meta.url)));
-  const temporal = createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
+  const temporal = createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE, config.temporalTls);
   const merchantEmail = config.KAMI_MERCHANT_EMAIL ?? config.KAMI_ADMIN_EMAIL;
   const activityDeps = createActivityDeps({ config, db, vault, mailer, log, temporal, merchantEmail });
   const activities = createActivities(activityDeps);

@@ -97,7 +97,7 @@ export async function startTarget(o: TargetOptions) {
   const log = tap.logger;
   const db: Db = createDb(config.DATABASE_URL, 20);
   const vault: KeyVault = createKeyVault(Buffer.from(masterKey, 'hex'));
-  const temporal = createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
+  const temporal = createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE, config.temporalTls);
   const server: Server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as AddressInfo).port;

@@ -76,7 +76,7 @@ export async function startKami(opts: KamiOptions = {}) {
   const log = opts.log ?? createLogger(config.LOG_LEVEL, 'test');
   const db = createDb(config.DATABASE_URL, 20);
   const vault = createKeyVault(Buffer.from(masterKey, 'hex'));
-  const temporal = await createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE);
+  const temporal = await createTemporalClient(config.temporalAddress, config.TEMPORAL_NAMESPACE, config.temporalTls);
   // listen first: payment links and emails must point at the real port
   const server: Server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -90,7 +90,7 @@ export async function startKami(opts: KamiOptions = {}) {
   let events: Awaited<ReturnType<typeof createEventsWorker>> | undefined;
   let running: Promise<void> | undefined;
   if (opts.worker !== false) {
-    const connection = await createWorkerConnection(config.temporalAddress);
+    const connection = await createWorkerConnection(config.temporalAddress, undefined, config.temporalTls);
     const activities = createActivities(createActivityDeps({ config, db, vault, mailer, log, temporal, merchantEmail: MERCHANT_EMAIL }));
     const interceptors = { activity: [activityLogging(log)] };
     worker = await Worker.create({ connection, taskQueue: config.KAMI_TASK_QUEUE, workflowBundle: sharedBundle(), interceptors, activities });

@@ -25,3 +25,17 @@ describe('production configuration', () => {
     expect(loadConfig({ KAMI_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).KAMI_TRUST_PROXY).toBe('loopback, 10.0.0.0/8');
   });
 });
+
+describe('Temporal mTLS settings', () => {
+  const cluster = { TEMPORAL_ADDRESS: 'temporal.internal:7233' };
+  it('are off unless set, and taken as file paths when set', () => {
+    expect(loadConfig(cluster).temporalTls).toBeUndefined();
+    expect(loadConfig({ ...cluster, TEMPORAL_TLS_CERT: '/s/kami.crt', TEMPORAL_TLS_KEY: '/s/kami.key', TEMPORAL_TLS_CA: '/s/ca.crt' }).temporalTls)
+      .toEqual({ certPath: '/s/kami.crt', keyPath: '/s/kami.key', caPath: '/s/ca.crt', serverName: undefined });
+  });
+  it('refuse a certificate without its key (or the reverse), or TLS without a cluster address', () => {
+    expect(() => loadConfig({ ...cluster, TEMPORAL_TLS_CERT: '/s/kami.crt' })).toThrow(/TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together/);
+    expect(() => loadConfig({ ...cluster, TEMPORAL_TLS_KEY: '/s/kami.key' })).toThrow(/go together/);
+    expect(() => loadConfig({ TEMPORAL_TLS_CA: '/s/ca.crt' })).toThrow(/need TEMPORAL_ADDRESS/);
+  });
+});
