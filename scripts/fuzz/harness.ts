@@ -427,8 +427,11 @@ export class Harness {
     const violations = checkAnswer(answer, { method: gen.method, html: route.html, longPoll });
     const reqId = String(answer.headers['x-request-id'] ?? wire.headers.find(([k]) => k.toLowerCase() === 'x-request-id')?.[1] ?? '');
     const logged = reqId ? this.target.tap.find(reqId) : undefined;
-    // the class and message say which bug it is; codes vary with the input (brotli's ERR__ERROR_FORMAT_…)
-    const cause = logged ? normalise(`${logged.type ?? ''} ${logged.message ?? logged.msg}`) : '';
+    // the class, the message and where in Kami it was thrown say which bug it is (codes vary with the
+    // input, brotli's ERR__ERROR_FORMAT_…; and one message from two call sites is two fixes)
+    const site = logged?.stack?.split('\n').find((l) => /^\s+at /.test(l) && !/node_modules|node:|\(<anonymous>\)/.test(l))
+      ?.match(/([\w-]+\/[\w.-]+\.ts):(\d+)/)?.slice(1, 3).join(':') ?? '';
+    const cause = logged ? `${normalise(`${logged.type ?? ''} ${logged.message ?? logged.msg}`)}${site ? ` @${site}` : ''}` : '';
     for (const v of violations) if (v.invariant === 'server-error' || v.invariant === 'no-answer') v.key += `|${cause}`;
 
     const refused = answer.error !== undefined || answer.status >= 400;
