@@ -15,6 +15,8 @@ export interface DeliveryEmailInput {
 
 /** The email a buyer receives: the keys, the product's usage guide and a link back to the order page. */
 export function renderDeliveryEmail(d: DeliveryEmailInput): { subject: string; text: string; html: string } {
+  // the order page's feedback form (ratings and comments go to the shop; "a key did not work" sits beside it)
+  const feedbackUrl = `${d.orderUrl}#feedback`;
   const subject = d.replacement
     ? `Replacement key for your ${d.productName} — order ${d.orderId}`
     : `Your ${d.productName} key${d.quantity > 1 ? 's' : ''} — order ${d.orderId}`;
@@ -26,6 +28,9 @@ export function renderDeliveryEmail(d: DeliveryEmailInput): { subject: string; t
     '',
     d.guide ? `How to use:\n${d.guide}\n` : '',
     `Your order page: ${d.orderUrl}`,
+    '',
+    `How was it? Rate your order and tell the shop: ${feedbackUrl}`,
+    'A key did not work? Report it on the order page and the shop replaces it.',
   ].join('\n');
   const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;background:#f6f7fb;padding:24px">
 <div style="max-width:560px;margin:auto;background:#fff;border-radius:12px;padding:24px;border:1px solid #e3e6ef">
@@ -36,6 +41,8 @@ ${d.secrets.map((s) => `<li>${escapeHtml(s)}</li>`).join('\n')}
 </ol>
 ${d.guide ? `<h3>How to use</h3>${renderGuide(d.guide)}` : ''}
 <p><a href="${escapeHtml(d.orderUrl)}">Open your order page</a> to see the keys again at any time.</p>
+<p style="background:#eef0f7;border-radius:8px;padding:12px 16px"><b>How was it?</b> <a href="${escapeHtml(feedbackUrl)}">Rate your order</a> and tell the shop.
+A key did not work? Report it on the order page and the shop replaces it.</p>
 <p style="color:#8a90a2;font-size:12px">Sent by Kami · 卡密自动发货</p>
 </div></body></html>`;
   return { subject, text, html };

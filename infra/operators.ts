@@ -17,7 +17,12 @@ export type OperatorRecord = Prisma.OperatorGetPayload<{ select: typeof OPERATOR
 /** argon2id with the library's defaults (19 MiB, 2 passes, 1 lane): OWASP's recommended minimum. */
 export const hashPassword = (password: string) => hash(password);
 
+export const verifyPassword = (passwordHash: string, password: string) => verify(passwordHash, password);
+
 let dummyHash: Promise<string> | undefined;
+
+/** A hash of a random password: verifying against it costs what a real check costs, so timing tells nothing. */
+export const decoyHash = () => (dummyHash ??= hashPassword(randomBytes(16).toString('hex')));
 
 /**
  * The active operator with this email and password, or null. An unknown email still costs one argon2
@@ -25,7 +30,7 @@ let dummyHash: Promise<string> | undefined;
  */
 export async function authenticate(db: Db, email: string, password: string): Promise<OperatorRecord | null> {
   const op = await db.operator.findUnique({ where: { email: email.toLowerCase() } });
-  const ok = await verify(op?.passwordHash ?? await (dummyHash ??= hashPassword(randomBytes(16).toString('hex'))), password);
+  const ok = await verify(op?.passwordHash ?? await decoyHash(), password);
   if (!op || !ok || op.disabled) return null;
   const { passwordHash: _, updatedAt: __, ...record } = op;
   return record as OperatorRecord;

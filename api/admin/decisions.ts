@@ -5,6 +5,7 @@ import type { Decision, OrderView } from '../../domain/order.js';
 import { audit } from '../../infra/audit.js';
 import { importKeys } from '../../infra/key-import.js';
 import type { ApiDeps } from '../deps.js';
+import { resendKeys } from '../checkout/resend.js';
 import { ApiError, errorBody, toApiError } from '../errors.js';
 import { actorOf, requireRole } from './session.js';
 import { INT4_MAX } from '../../domain/ids.js';
@@ -90,17 +91,9 @@ export function decisionsRouter(deps: ApiDeps): Router {
   /** Mails the order's keys again (a buyer lost the email, or it kept failing): an after-sales run. */
   router.post('/orders/:id/resend', requireRole('operator'), async (req, res) => {
     const id = OrderId.parse(req.params.id);
-    const order = await db.order.findUnique({ where: { id }, include: { product: { select: { sku: true } }, deliveries: { select: { id: true } } } });
-    if (!order) throw new ApiError(404, 'order_not_found', `no order ${id}`);
-    if (!accepts('resend', order)) {
-      throw new ApiError(409, 'order_not_delivered', `order is ${order.status}; only delivered orders can be resent`);
-    }
-    const channel = `resend-${order.deliveries.length}`;
-    const started = await runs.startAfterSales({ id, productId: order.productId, sku: order.product.sku, expiresAt: order.expiresAt },
-      { kind: 'resend', channel, by: decider(req).email });
-    if (!started) throw new ApiError(409, 'order_busy', 'this order is already being worked on; try again once that is settled');
+    const { status, channel } = await resendKeys(deps, id, decider(req).email);
     await audit(db, actorOf(req), 'order.resend', { type: 'order', id }, { channel });
-    res.status(202).json({ id, status: order.status, channel });
+    res.status(202).json({ id, status, channel });
   });
 
   /**

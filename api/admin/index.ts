@@ -5,6 +5,7 @@ import { auditRouter } from './audit-log.js';
 import { buyersRouter } from './buyers.js';
 import { channelsRouter } from './channels.js';
 import { decisionsRouter } from './decisions.js';
+import { feedbackRouter } from './feedback.js';
 import { authRouter } from './auth.js';
 import { adminJson } from './body.js';
 import { keyCommandsRouter } from './key-commands.js';
@@ -16,6 +17,7 @@ import { ordersRouter } from './orders.js';
 import { productsRouter } from './products.js';
 import { reviewsRouter } from './reviews.js';
 import { rulesRouter } from './rules.js';
+import { shopRouter } from './shop.js';
 import { csrfCheck, noStore, requireSession } from './session.js';
 import { statsRouter } from './stats.js';
 import { telegramAdminRouter } from './telegram.js';
@@ -52,5 +54,7 @@ export function adminRouter(deps: ApiDeps): Router {
   router.use(webhooksRouter(deps));
   router.use(telegramAdminRouter(deps));
   router.use(channelsRouter(deps));
+  router.use(feedbackRouter(deps));
+  router.use(shopRouter(deps));
   return router;
 }

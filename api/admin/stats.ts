@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { AWAITING_PERSON } from '../../domain/order-status.js';
 import { Prisma } from '../../infra/db.js';
+import { jumpedBatches } from '../../infra/feedback-store.js';
 import type { ApiDeps } from '../deps.js';
 import { requireRole } from './session.js';
 
@@ -30,7 +31,7 @@ export function statsRouter({ db }: ApiDeps): Router {
   router.get('/stats', requireRole('viewer'), async (req, res) => {
     const { tz } = StatsQuery.parse(req.query);
     const dayStart = Prisma.sql`(date_trunc('day', now() AT TIME ZONE ${tz}) AT TIME ZONE ${tz})`;
-    const [sales, [today], perHour, [automation], [inbox], [latency], lowStock] = await Promise.all([
+    const [sales, [today], perHour, [automation], [inbox], [latency], lowStock, jumped] = await Promise.all([
       db.$queryRaw<{ currency: string; salesCents: number }[]>`
         SELECT currency, sum(${NET_SALES})::float8 AS "salesCents" FROM "order"
         WHERE paid_at >= ${dayStart} GROUP BY currency ORDER BY 2 DESC`,
@@ -64,6 +65,7 @@ export function statsRouter({ db }: ApiDeps): Router {
         WHERE p.active AND p.delivery_mode = 'auto'
         GROUP BY p.id HAVING count(k.id) < p.low_stock_threshold
         ORDER BY count(k.id), p.name`,
+      jumpedBatches(db),
     ]);
     res.json({
       today: {
@@ -78,6 +80,11 @@ export function statsRouter({ db }: ApiDeps): Router {
       inbox: inbox!,
       deliveryLatencyMs: latency!,
       lowStock,
+      // key batches whose invalid-report rate jumped (domain/feedback.ts batchJumped)
+      jumpedBatches: jumped.map((b) => ({
+        id: b.id, label: b.label, productId: b.productId, productName: b.productName, reports: b.reports, sold: b.sold,
+        reportRate: b.reportRate, productReportRate: b.productReportRate,
+      })),
     });
   });
 

@@ -19,15 +19,18 @@ interface Row {
   id: string; status: OrderStatus; quantity: number; amount_cents: number; currency: string; created_at: Date; expires_at: Date;
   paid_at: Date | null; delivered_at: Date | null; product_id: string; sku: string; name: string; guide: string;
   email_status: string | null; email_attempts: number | null; keys: string[];
+  rating: number | null; comment: string | null; feedback_at: Date | null; feedback_updated_at: Date | null;
 }
 
-/** The order, its product, its first email and its sold keys (ciphertext), in one statement. */
+/** The order, its product, its first email, its sold keys (ciphertext) and the buyer's feedback, in one statement. */
 const READ = statement<Row, [orderId: string]>('kami_buyer_order', `
 SELECT o.id, o.status, o.quantity, o.amount_cents, o.currency, o.created_at, o.expires_at, o.paid_at, o.delivered_at,
   p.id AS product_id, p.sku, p.name, p.guide, d.status AS email_status, d.attempts AS email_attempts,
+  f.rating, f.comment, f.created_at AS feedback_at, f.updated_at AS feedback_updated_at,
   ARRAY(SELECT encode(ciphertext, 'base64') FROM card_key WHERE order_id = o.id AND status = 'sold' ORDER BY id) AS keys
 FROM "order" o JOIN product p ON p.id = o.product_id
 LEFT JOIN delivery d ON d.order_id = o.id AND d.channel = 'email'
+LEFT JOIN order_feedback f ON f.order_id = o.id
 WHERE o.id = $1`);
 
 async function read(deps: { db: Db; vault: ApiDeps['vault'] }, orderId: string): Promise<BuyerOrder> {
@@ -52,6 +55,8 @@ async function read(deps: { db: Db; vault: ApiDeps['vault'] }, orderId: string):
     keys,
     email: o.email_status ? { status: o.email_status, attempts: o.email_attempts! } : null,
     guide: readable ? o.guide : '',
+    feedback: o.rating === null ? null
+      : { rating: o.rating, comment: o.comment!, createdAt: o.feedback_at!.toISOString(), updatedAt: o.feedback_updated_at!.toISOString() },
   };
 }
 

@@ -8,9 +8,11 @@ import { DEFAULT_RULES, type RuleSettings } from '../../domain/rules.js';
 import { placeOrder as placeOrderSql, type PlaceOrderResult } from '../../infra/checkout-store.js';
 import { sha256Hex } from '../../infra/crypto.js';
 import { newOrderId } from '../../infra/ids.js';
+import { hashPassword } from '../../infra/operators.js';
+import { openAttempt, type AttemptView } from '../../infra/payments/attempts.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
-import type { CreateOrderBody } from './schemas.js';
+import type { CreateOrderBody, OrderCreated, OrderReplayed } from './schemas.js';
 
 type Body = z.infer<typeof CreateOrderBody>;
 
@@ -26,6 +28,7 @@ export interface PlacedOrder {
   foreignReplay: boolean;
 }
 
+// the query password stays out: a fast hash of it next to the order would undo its slow one
 const requestHash = (body: Body) =>
   createHash('sha256').update(JSON.stringify([body.sku, body.quantity, body.email.toLowerCase(), body.phone ?? null, body.deviceId ?? null, body.provider ?? null])).digest('hex');
 
@@ -48,6 +51,8 @@ export async function placeOrder(deps: ApiDeps, body: Body, idempotencyKey: stri
     // anonymous buyers share one key space; the key is kept only as a hash (it opens the order's replay)
     idempotencyScope: PUBLIC_SCOPE, idempotencyKeyHash: idempotencyKey === undefined ? undefined : sha256Hex(idempotencyKey),
     requestHash: requestHash(body), provider,
+    // argon2id, like operators' passwords: only a buyer who set one pays for the hash
+    lookupSecret: body.queryPassword === undefined ? undefined : await hashPassword(body.queryPassword),
   };
 
   const notFound = refusal({ outcome: 'product_not_found' }, body, DEFAULT_RULES);
@@ -102,4 +107,57 @@ export function refusal(r: Exclude<PlaceOrderResult, { outcome: 'created' | 'exi
     case 'stale_price':
       return new Error(`the settings or price of ${body.sku} kept changing during checkout`);
   }
+}
+
+/**
+ * The gateway an order is placed with: the one the buyer named (it must be enabled), the only one
+ * enabled, or none yet (several are: the payment page lets the buyer pick).
+ */
+async function chooseGateway(deps: ApiDeps, named: string | undefined): Promise<string | null> {
+  if (named) {
+    if (!(await deps.gateways.get(named))) throw new ApiError(400, 'invalid_request', `payment provider "${named}" is not enabled here`, { provider: 'not enabled' });
+    return named;
+  }
+  const enabled = await deps.gateways.enabled();
+  if (!enabled.length) throw new ApiError(503, 'payments_unavailable', 'no payment provider is enabled; the shop cannot take orders');
+  return enabled.length === 1 ? enabled[0]!.name : null;
+}
+
+/**
+ * Retail checkout, for the public API and the storefront alike: places the order (placeOrder), opens
+ * its payment at the chosen gateway and answers with where to pay and the order's access token — or,
+ * for a key replayed from another address, the order without its token.
+ */
+export async function checkout(deps: ApiDeps, body: Body, idempotencyKey: string | undefined, buyerIp: string | undefined):
+  Promise<z.infer<typeof OrderCreated> | z.infer<typeof OrderReplayed>> {
+  const { config, vault } = deps;
+  const provider = await chooseGateway(deps, body.provider);
+  const order = await placeOrder(deps, body, idempotencyKey, buyerIp, provider);
+  if (order.foreignReplay) {
+    return {
+      orderId: order.id, status: order.status, replayed: true,
+      message: 'this Idempotency-Key placed an order from another address; its access token goes only to that address (and to the buyer by email)',
+    };
+  }
+  const accessToken = vault.orderAccessToken(order.id);
+  const pay = `${config.publicUrl}/${provider === 'sandbox' ? 'sandbox/pay' : 'pay'}/${order.id}?token=${encodeURIComponent(accessToken)}`;
+  let payment: AttemptView | undefined;
+  if (provider === 'sandbox') {
+    // the sandbox needs no call out: its attempt is the one checkout opened
+    payment = { provider, status: 'open', url: pay, amount: formatMinor(order.amountCents, order.currency), currency: order.currency, expiresAt: order.expiresAt.toISOString() };
+  } else if (provider && order.status === 'awaiting_payment') {
+    payment = await openAttempt(deps, order.id, provider, buyerIp);
+  }
+  return {
+    orderId: order.id,
+    status: order.status,
+    amountDue: formatMinor(order.amountCents, order.currency),
+    amountDueCents: order.amountCents,
+    currency: order.currency,
+    expiresAt: order.expiresAt.toISOString(),
+    paymentUrl: pay,
+    ...(payment ? { payment } : {}),
+    orderUrl: `${config.publicUrl}/orders/${order.id}?token=${accessToken}`,
+    accessToken,
+  };
 }

@@ -23,32 +23,42 @@ registry.registerPath({
 /** Reports a buyer may file on one order: each one puts it in front of a person, so they are not free. */
 const MAX_REPORTS_PER_ORDER = 3;
 
+/**
+ * A buyer's "this key did not work" (the public API and the order page alike): opens a review on the
+ * order's own workflow, and records the report against the key's product and import batch, where the
+ * panel counts report rates.
+ */
+export async function reportInvalidKey(deps: Pick<ApiDeps, 'db' | 'vault' | 'runs'>, orderId: string, token: string | undefined, input: unknown) {
+  const { db, vault, runs } = deps;
+  authorizeBuyer(vault, orderId, token);
+  const body = KeyReportBody.parse(input);
+  const order = await db.order.findUnique({ where: { id: orderId }, include: { product: { select: { sku: true } } } });
+  if (!order) throw new ApiError(404, 'order_not_found', `no order ${orderId}`);
+  if (!accepts('report_key', order)) {
+    throw new ApiError(409, 'order_not_delivered', `order is ${order.status}; only delivered keys can be reported`);
+  }
+  const [{ reports } = { reports: 0 }] = await db.$queryRaw<{ reports: number }[]>`
+    SELECT count(*)::int AS reports FROM order_event
+    WHERE order_id = ${orderId} AND type = 'in_review' AND data->'reasons' @> '[{"code":"invalid_key_report"}]'`;
+  if (reports >= MAX_REPORTS_PER_ORDER) {
+    throw new ApiError(429, 'too_many_reports', `this order's keys were reported ${reports} times already; contact the shop directly`);
+  }
+  const key = await db.cardKey.findFirst({ where: { orderId, status: 'sold', fingerprint: vault.fingerprint(body.key) }, select: { id: true, batchId: true } });
+  if (!key) throw new ApiError(404, 'key_not_found', 'that key is not one of the keys this order holds (a replaced key cannot be reported again)');
+  const started = await runs.startAfterSales({ id: orderId, productId: order.productId, sku: order.product.sku, expiresAt: order.expiresAt },
+    { kind: 'invalid_key', keyId: key.id, reason: body.reason });
+  if (!started) throw new ApiError(409, 'order_busy', 'this order is already being looked at; try again once that is settled');
+  await db.keyReport.create({ data: { orderId, cardKeyId: key.id, productId: order.productId, batchId: key.batchId, reason: body.reason } });
+  return { orderId, status: 'in_review' as const, keyId: key.id };
+}
+
 /** After-sales for buyers: an invalid-key report opens a review on the order's own workflow. */
 export function reportsRouter(deps: ApiDeps): Router {
   const router = Router();
-  const { db, vault, runs } = deps;
 
   router.post('/orders/:orderId/reports', async (req, res) => {
     const { orderId } = OrderParams.parse(req.params);
-    authorizeBuyer(vault, orderId, bearerToken(req.get('authorization')));
-    const body = KeyReportBody.parse(req.body);
-    const order = await db.order.findUnique({ where: { id: orderId }, include: { product: { select: { sku: true } } } });
-    if (!order) throw new ApiError(404, 'order_not_found', `no order ${orderId}`);
-    if (!accepts('report_key', order)) {
-      throw new ApiError(409, 'order_not_delivered', `order is ${order.status}; only delivered keys can be reported`);
-    }
-    const [{ reports } = { reports: 0 }] = await db.$queryRaw<{ reports: number }[]>`
-      SELECT count(*)::int AS reports FROM order_event
-      WHERE order_id = ${orderId} AND type = 'in_review' AND data->'reasons' @> '[{"code":"invalid_key_report"}]'`;
-    if (reports >= MAX_REPORTS_PER_ORDER) {
-      throw new ApiError(429, 'too_many_reports', `this order's keys were reported ${reports} times already; contact the shop directly`);
-    }
-    const key = await db.cardKey.findFirst({ where: { orderId, status: 'sold', fingerprint: vault.fingerprint(body.key) }, select: { id: true } });
-    if (!key) throw new ApiError(404, 'key_not_found', 'that key is not one of the keys this order holds (a replaced key cannot be reported again)');
-    const started = await runs.startAfterSales({ id: orderId, productId: order.productId, sku: order.product.sku, expiresAt: order.expiresAt },
-      { kind: 'invalid_key', keyId: key.id, reason: body.reason });
-    if (!started) throw new ApiError(409, 'order_busy', 'this order is already being looked at; try again once that is settled');
-    res.status(202).json({ orderId, status: 'in_review', keyId: key.id });
+    res.status(202).json(await reportInvalidKey(deps, orderId, bearerToken(req.get('authorization')), req.body));
   });
 
   return router;

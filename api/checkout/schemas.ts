@@ -3,6 +3,7 @@ import { ORDER_STATUSES } from '../../domain/order-status.js';
 import { errorResponses, registry } from '../openapi.js';
 import { INT4_MAX } from '../../domain/ids.js';
 import { PROVIDER_NAMES } from '../../domain/payment-providers.js';
+import { QueryPassword } from '../../domain/order-lookup.js';
 
 export const Money = z.string().regex(/^\d+(\.\d+)?$/).meta({ example: '12.50', description: 'an amount in major units, with the currency\'s own number of decimals' });
 
@@ -28,6 +29,7 @@ export const CreateOrderBody = z.strictObject({
   deviceId: z.string().trim().min(8).max(128).optional().meta({ description: 'an optional device fingerprint from the shop front' }),
   provider: z.enum(PROVIDER_NAMES).optional()
     .meta({ description: 'the payment gateway to pay with; without one, the only enabled gateway, or the buyer picks on the payment page' }),
+  queryPassword: QueryPassword.optional(),
 }).meta({ id: 'CreateOrder' });
 
 /**
@@ -88,6 +90,8 @@ export const OrderOut = z.object({
   keys: z.array(z.string()).meta({ description: 'the card keys, present once the order is paid and delivered' }),
   email: z.object({ status: z.string(), attempts: z.int() }).nullable(),
   guide: z.string(),
+  feedback: z.object({ rating: z.int(), comment: z.string(), createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() }).nullable()
+    .meta({ description: 'the buyer\'s rating (1–5) and comment, once left (PUT /api/v1/orders/{orderId}/feedback)' }),
 }).meta({ id: 'Order' });
 
 registry.registerPath({
