@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { INT4_MAX } from './ids.js';
+import { SmsSettingsInput } from './sms.js';
 
 /**
  * Request bodies of the operator panel's API. Pure zod, no Node imports: the server parses with
@@ -51,6 +52,8 @@ export const ProductInput = z.object({
   deliveryMode: z.enum(['auto', 'manual']).optional(),
   /** The dashboard lists the product once fewer keys than this are available. */
   lowStockThreshold: z.int().min(0).max(1_000_000).optional(),
+  /** SMS delivery beside the email; which combinations can be saved is domain/sms.ts smsSettingsProblems. */
+  ...SmsSettingsInput,
 });
 export const ProductUpdate = ProductInput.partial();
 

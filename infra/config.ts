@@ -4,6 +4,7 @@ import { DEFAULT_PHONE_REGION, isPhoneRegion, type PhoneRegion } from '../domain
 import { passwordVerdict } from '../domain/password-strength.js';
 import { INT4_MAX } from '../domain/ids.js';
 import { isLoopbackHost, NOTICE_KINDS } from '../domain/events.js';
+import { SMS_PROVIDERS } from '../domain/sms.js';
 
 /** A Temporal/`ms` duration such as `15m`, `24h`, `500ms`. Kept as text: it goes into workflow input as is. */
 const Duration = z.string().transform((v) => v as ms.StringValue).refine((v) => typeof ms(v as ms.StringValue) === 'number' && ms(v as ms.StringValue) > 0, {
@@ -11,6 +12,9 @@ const Duration = z.string().transform((v) => v as ms.StringValue).refine((v) => 
 });
 const unsetIfEmpty = (v: unknown) => (v === '' ? undefined : v);
 const Flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+/** An outside service's base URL: https, or plain http to a loopback address (a local fake in tests). */
+const ProviderBase = z.url({ protocol: /^https?$/ }).transform((v) => v.replace(/\/+$/, ''))
+  .refine((v) => v.startsWith('https:') || isLoopbackHost(new URL(v).hostname), 'use https:// (plain http only to a loopback address)');
 
 const Env = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -128,7 +132,22 @@ const Env = z.object({
     .refine((v) => v.startsWith('https:') || isLoopbackHost(new URL(v).hostname), 'use https:// (plain http only to a loopback address)'),
 }).superRefine((e, ctx) => {
   // the first owner's password is checked like one set in the panel, against the owner's own email
+  /** Who sends buyers' SMS for products that deliver by SMS; unset = none (such products cannot be set up). */
+  KAMI_SMS_PROVIDER: z.preprocess(unsetIfEmpty, z.enum(SMS_PROVIDERS).optional()),
+  /** Alibaba Cloud SMS (dysmsapi): a RAM user's AccessKey allowed SendSms, and the approved signature (签名). The secret is never logged or shown. */
+  KAMI_SMS_ALIYUN_ACCESS_KEY_ID: z.preprocess(unsetIfEmpty, z.string().trim().regex(/^[A-Za-z0-9]{8,64}$/, 'an AccessKey ID such as LTAI5t…').optional()),
+  KAMI_SMS_ALIYUN_ACCESS_KEY_SECRET: z.preprocess(unsetIfEmpty, z.string().trim().min(16, 'an AccessKey secret has at least 16 characters').max(128).optional()),
+  KAMI_SMS_ALIYUN_SIGN_NAME: z.preprocess(unsetIfEmpty, z.string().trim().min(1).max(64).optional()),
+  KAMI_SMS_ALIYUN_ENDPOINT: ProviderBase.default('https://dysmsapi.aliyuncs.com'),
+  /** Twilio: the account's SID and auth token (HTTP basic auth; the token is never logged or shown), and who sends: a number or sender ID, or a Messaging Service. */
+  KAMI_SMS_TWILIO_ACCOUNT_SID: z.preprocess(unsetIfEmpty, z.string().trim().regex(/^AC[0-9a-fA-F]{32}$/, 'an Account SID: AC and 32 hex characters').optional()),
+  KAMI_SMS_TWILIO_AUTH_TOKEN: z.preprocess(unsetIfEmpty, z.string().trim().regex(/^[0-9A-Za-z]{16,128}$/, 'the account\'s auth token (32 characters in the Twilio console)').optional()),
+  KAMI_SMS_TWILIO_FROM: z.preprocess(unsetIfEmpty, z.string().trim()
+    .regex(/^(\+[1-9]\d{6,14}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$/, 'a number in E.164 (+15005550006) or an alphanumeric sender ID (1–11 letters, digits, spaces)').optional()),
+  KAMI_SMS_TWILIO_MESSAGING_SERVICE_SID: z.preprocess(unsetIfEmpty, z.string().trim().regex(/^MG[0-9a-fA-F]{32}$/, 'a Messaging Service SID: MG and 32 hex characters').optional()),
+  KAMI_SMS_TWILIO_API_BASE: ProviderBase.default('https://api.twilio.com'),
   if (!e.KAMI_ADMIN_PASSWORD) return;
+  for (const [name, message] of smsConfigProblems(e)) ctx.addIssue({ code: 'custom', path: [name], message });
   const verdict = passwordVerdict(e.KAMI_ADMIN_PASSWORD, [e.KAMI_ADMIN_EMAIL]);
   if (verdict.problem) ctx.addIssue({ code: 'custom', path: ['KAMI_ADMIN_PASSWORD'], message: verdict.problem });
 });
@@ -214,9 +233,44 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     eventsTaskQueue: `${e.KAMI_TASK_QUEUE}-events`,
   };
 }
+    /** The buyers' SMS provider, or undefined when none is configured (infra/sms/). */
+    sms: smsConfig(e),
 
 export function durationMs(d: string): number {
   return ms(d as ms.StringValue);
+/** An SMS provider's settings, complete (smsConfigProblems checked them). */
+export type SmsConfig =
+  | { provider: 'aliyun'; accessKeyId: string; accessKeySecret: string; signName: string; endpoint: string }
+  | { provider: 'twilio'; accountSid: string; authToken: string; from?: string; messagingServiceSid?: string; apiBase: string };
+
+type EnvVars = z.infer<typeof Env>;
+type SmsEnv = Pick<EnvVars, Extract<keyof EnvVars, `KAMI_SMS_${string}`>>;
+
+/** What the chosen SMS provider lacks, as [variable, problem]; nothing is said about a provider not chosen. */
+function smsConfigProblems(e: Partial<SmsEnv>): [string, string][] {
+  const missing = (names: (keyof SmsEnv)[]) => names.filter((n) => !e[n]).map((n): [string, string] => [n, `required with KAMI_SMS_PROVIDER=${e.KAMI_SMS_PROVIDER}`]);
+  if (e.KAMI_SMS_PROVIDER === 'aliyun') return missing(['KAMI_SMS_ALIYUN_ACCESS_KEY_ID', 'KAMI_SMS_ALIYUN_ACCESS_KEY_SECRET', 'KAMI_SMS_ALIYUN_SIGN_NAME']);
+  if (e.KAMI_SMS_PROVIDER !== 'twilio') return [];
+  const problems = missing(['KAMI_SMS_TWILIO_ACCOUNT_SID', 'KAMI_SMS_TWILIO_AUTH_TOKEN']);
+  if (!e.KAMI_SMS_TWILIO_FROM === !e.KAMI_SMS_TWILIO_MESSAGING_SERVICE_SID) {
+    problems.push(['KAMI_SMS_TWILIO_FROM', 'set either KAMI_SMS_TWILIO_FROM (a number or sender ID) or KAMI_SMS_TWILIO_MESSAGING_SERVICE_SID, not both']);
+  }
+  return problems;
+}
+
+function smsConfig(e: SmsEnv): SmsConfig | undefined {
+  if (e.KAMI_SMS_PROVIDER === 'aliyun') {
+    return { provider: 'aliyun', accessKeyId: e.KAMI_SMS_ALIYUN_ACCESS_KEY_ID!, accessKeySecret: e.KAMI_SMS_ALIYUN_ACCESS_KEY_SECRET!, signName: e.KAMI_SMS_ALIYUN_SIGN_NAME!, endpoint: e.KAMI_SMS_ALIYUN_ENDPOINT };
+  }
+  if (e.KAMI_SMS_PROVIDER === 'twilio') {
+    return {
+      provider: 'twilio', accountSid: e.KAMI_SMS_TWILIO_ACCOUNT_SID!, authToken: e.KAMI_SMS_TWILIO_AUTH_TOKEN!, apiBase: e.KAMI_SMS_TWILIO_API_BASE,
+      ...(e.KAMI_SMS_TWILIO_FROM ? { from: e.KAMI_SMS_TWILIO_FROM } : { messagingServiceSid: e.KAMI_SMS_TWILIO_MESSAGING_SERVICE_SID! }),
+    };
+  }
+  return undefined;
+}
+
 }
 
 /** The loud warning a production process gives at every start when it runs with the sandbox or demo data. */

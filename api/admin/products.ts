@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ProductInput, ProductUpdate } from '../../domain/admin-schemas.js';
+import { smsSettingsProblems, type SmsParam, type SmsProviderName, type SmsSettings } from '../../domain/sms.js';
 import { audit } from '../../infra/audit.js';
 import { Prisma, type Db } from '../../infra/db.js';
 import type { ApiDeps } from '../deps.js';
@@ -44,9 +45,29 @@ function skuTaken(err: unknown): never {
   throw err;
 }
 
+/** A product's SMS settings as stored, from a row or a form (fields left out are off or empty). */
+const smsSettingsOf = (p: Partial<{ [K in keyof SmsSettings]: SmsSettings[K] | Prisma.JsonValue }>): SmsSettings => ({
+  smsEnabled: p.smsEnabled === true,
+  smsKeysAllowed: p.smsKeysAllowed === true,
+  smsText: typeof p.smsText === 'string' ? p.smsText : null,
+  smsTemplateCode: typeof p.smsTemplateCode === 'string' ? p.smsTemplateCode : null,
+  smsTemplateParams: Array.isArray(p.smsTemplateParams) ? p.smsTemplateParams as unknown as SmsParam[] : null,
+});
+
+/** 400 with each field's problem when the SMS settings do not fit together or the configured provider; nothing is written. */
+function checkSms(settings: SmsSettings, provider: SmsProviderName | null) {
+  const problems = smsSettingsProblems(settings, provider);
+  if (Object.keys(problems).length) throw new ApiError(400, 'invalid_sms_settings', 'the SMS settings cannot be saved; see details for each field', problems);
+}
+
+/** A parsed product body as Prisma stores it: an emptied Aliyun mapping is SQL NULL. */
+const storable = <T extends { smsTemplateParams?: SmsParam[] | null }>(data: T) =>
+  ({ ...data, ...(data.smsTemplateParams === null ? { smsTemplateParams: Prisma.DbNull } : {}) });
+
 /** `products`: read for every role; create, update and delete for operators and up. */
-export function productsRouter({ db }: ApiDeps): Router {
+export function productsRouter({ db, config }: ApiDeps): Router {
   const router = Router();
+  const smsProvider = config.sms?.provider ?? null;
 
   router.get('/products', requireRole('viewer'), async (req, res) => {
     const { filter: f, sort, skip, take, range } = parseListQuery(req.query, LIST);
@@ -71,8 +92,9 @@ export function productsRouter({ db }: ApiDeps): Router {
 
   router.post('/products', requireRole('operator'), async (req, res) => {
     const data = ProductInput.parse(req.body);
+    checkSms(smsSettingsOf(data), smsProvider);
     const product = await db.$transaction(async (tx) => {
-      const created = await tx.product.create({ data }).catch(skuTaken);
+      const created = await tx.product.create({ data: storable(data) }).catch(skuTaken);
       await audit(tx, actorOf(req), 'product.create', { type: 'product', id: created.id }, { sku: created.sku, name: created.name, priceCents: created.priceCents, currency: created.currency });
       return created;
     });
@@ -84,7 +106,10 @@ export function productsRouter({ db }: ApiDeps): Router {
     const data = ProductUpdate.parse(req.body);
     const product = await db.$transaction(async (tx) => {
       const before = await findProduct(tx, id);
-      const after = await tx.product.update({ where: { id }, data }).catch(skuTaken);
+      checkSms(smsSettingsOf({ ...smsSettingsOf(before), ...data }), smsProvider);
+      // checkout caches whether a product needs the buyer's phone under its rules version (infra/rules-cache.ts)
+      const bump = data.smsEnabled !== undefined && data.smsEnabled !== before.smsEnabled ? { rulesVersion: { increment: 1 } } : {};
+      const after = await tx.product.update({ where: { id }, data: { ...storable(data), ...bump } }).catch(skuTaken);
       const diff = changes(before, after, Object.keys(data));
       if (Object.keys(diff).length) await audit(tx, actorOf(req), 'product.update', { type: 'product', id }, { sku: after.sku, changes: diff });
       return after;
