@@ -17,6 +17,8 @@ import { paymentNotifications, paymentProviders, refunds } from './payments/inde
 import products from './products/index.js';
 import reviews from './reviews/index.js';
 import rules from './rules/index.js';
+import { feedback, feedbackBatches, feedbackProducts } from './feedback/index.js';
+import { shopSettings } from './shop/index.js';
 import { kamiTheme } from './theme.js';
 import { webhookDeliveries, webhookEndpoints } from './webhooks/index.js';
 
@@ -65,6 +67,10 @@ export const App = () => (
       <Resource name="webhook-deliveries" {...webhookDeliveries} />
       <Resource name="channels" {...channels} />
       <Resource name="channel-ledger" />
+      <Resource name="feedback-products" {...feedbackProducts} />
+      <Resource name="feedback-batches" {...feedbackBatches} />
+      <Resource name="feedback" {...feedback} />
+      <Resource name="shop-settings" {...shopSettings} />
       <CustomRoutes>
         <Route path="/dashboard" element={<Later><Dashboard /></Later>} />
         <Route path="/keys/import" element={<Later><KeyImportPage /></Later>} />

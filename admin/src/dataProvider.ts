@@ -45,6 +45,9 @@ export interface KamiDataProvider extends DataProvider {
   setChannelPrices(id: Identifier, productId: string, tiers: { minQuantity: number; unitPriceMinor: number }[]): Promise<unknown>;
   createTelegramLinkCode(): Promise<TelegramLinkCode>;
   unlinkTelegram(): Promise<void>;
+  /** The storefront's logo, sent as the file's own bytes (the server reads its type from them). */
+  uploadShopLogo(file: File): Promise<unknown>;
+  removeShopLogo(): Promise<unknown>;
 }
 
 const isEmpty = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && !v.trim());
@@ -157,5 +160,8 @@ export function createDataProvider(http: HttpClient, apiUrl = API_URL): KamiData
     getTelegramLink: async () => (await http(`${apiUrl}/telegram`)).json as TelegramLinkState,
     createTelegramLinkCode: () => post('telegram/link'),
     unlinkTelegram: async () => { await http(`${apiUrl}/telegram/link`, { method: 'DELETE' }); },
+    uploadShopLogo: async (file) =>
+      (await http(`${apiUrl}/shop-settings/shop/logo`, { method: 'PUT', body: file, headers: { 'Content-Type': file.type || 'application/octet-stream' } })).json,
+    removeShopLogo: async () => (await http(`${apiUrl}/shop-settings/shop/logo`, { method: 'DELETE' })).json,
   };
 }

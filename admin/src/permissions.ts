@@ -31,6 +31,11 @@ const LEAST_ROLE: Record<string, Record<string, Role>> = {
   // partner channels: everyone reads them; only owners create them, hold their keys, move their money or set their prices
   channels: { list: 'viewer', show: 'viewer', create: 'owner', edit: 'owner', keys: 'owner', ledger: 'owner', prices: 'owner' },
   'channel-ledger': { list: 'viewer' },
+  // what buyers said: everyone reads it; the storefront's settings are the owners'
+  feedback: { list: 'viewer' },
+  'feedback-products': { list: 'viewer' },
+  'feedback-batches': { list: 'viewer' },
+  'shop-settings': { edit: 'owner' },
 };
 
 export function roleCan(role: Role | undefined, resource: string, action: string): boolean {

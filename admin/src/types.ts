@@ -173,6 +173,8 @@ export interface Stats {
   inbox: { pending: number; oldestWaitSeconds: number | null };
   deliveryLatencyMs: { p50: number | null; p95: number | null };
   lowStock: { id: string; sku: string; name: string; available: number; threshold: number }[];
+  /** Key batches whose invalid-report rate jumped (domain/feedback.ts batchJumped). */
+  jumpedBatches: { id: number; label: string; productId: string; productName: string; reports: number; sold: number; reportRate: number | null; productReportRate: number | null }[];
 }
 
 export type Decision = 'approve' | 'reject';

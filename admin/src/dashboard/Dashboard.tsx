@@ -8,6 +8,7 @@ import { Loading, Title, useLocaleState, useTranslate } from 'react-admin';
 import { formatDuration, formatMoney, formatMs, startOfToday } from '../common/format.js';
 import { useStats } from '../common/useStats.js';
 import { PaymentTasks } from '../payments/PaymentTasks.js';
+import { JumpedBatches } from './JumpedBatches.js';
 import { LowStock } from './LowStock.js';
 import { OrdersChart } from './OrdersChart.js';
 import { StatCard } from './StatCard.js';
@@ -40,6 +41,7 @@ export const Dashboard = () => {
     <Box sx={{ mt: 2 }}>
       <Title title="kami.dashboard.title" />
       <PaymentTasks />
+      <JumpedBatches batches={data.jumpedBatches} />
       <Grid container spacing={2}>
         {cards.map((card) => <Grid key={card.key} size={{ xs: 12, sm: 6, lg: 12 / 5 }}>{card}</Grid>)}
         <Grid size={{ xs: 12, lg: 8 }}><OrdersChart data={data.ordersPerHour} /></Grid>

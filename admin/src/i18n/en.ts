@@ -358,6 +358,23 @@ const kami = {
     },
   },
   draft: { restored: 'Your unsaved changes were restored' },
+  feedback: {
+    menu: 'Feedback', title: 'Buyer feedback', tab_products: 'By product', tab_batches: 'By key batch', tab_comments: 'Ratings and comments',
+    no_ratings: 'No ratings', distribution: 'Ratings', off_sale: 'off sale', batches: 'Batches', comments: 'Comments',
+    jumped: 'Report rate jumped', jumped_batches: '1 batch jumped |||| %{smart_count} batches jumped', pull_batch: 'Pull unsold keys',
+    empty_title: 'No products yet', empty_text: 'Ratings and invalid-key reports appear here per product once buyers leave them.',
+    empty_batches_title: 'No key batches', empty_batches_text: 'Every key import is a batch; its invalid-report rate shows here.',
+    empty_comments_title: 'No feedback yet', empty_comments_text: 'After delivery the order page and the email invite buyers to rate the order.',
+    jumped_title: 'A key batch draws many invalid-key reports |||| %{smart_count} key batches draw many invalid-key reports',
+    jumped_line: '%{reports} reports on %{sold} keys sold (%{rate}; the rest of the product: %{rest})', review_batches: 'Review batches',
+  },
+  shop: {
+    menu: 'Storefront', title: 'Storefront settings', intro: 'What buyers see around every storefront page: the shop\'s name and logo, a notice banner and the footer.',
+    open_storefront: 'Open the storefront', logo: 'Logo', no_logo: 'No logo', upload_logo: 'Upload logo', remove_logo: 'Remove',
+    logo_help: 'PNG, JPEG, WebP or GIF, at most %{kb} KB and 2048 × 2048 pixels.', logo_saved: 'Logo saved', logo_removed: 'Logo removed',
+    name_help: 'Shown in the page header and the browser tab (empty: Kami).', notice_help: 'A banner on every page, e.g. opening hours or a holiday notice (empty: none).',
+    footer_help: 'Contact details, terms, a licence number…',
+  },
   login: {
     headline: 'Every order delivered, every exception decided.',
     tagline: 'Kami hands out card keys the moment a payment lands, and brings you only the orders that need a person.',
@@ -459,6 +476,22 @@ const resources = {
     },
   },
   'channel-ledger': { name: 'Ledger entry |||| Ledger', fields: {} },
+  feedback: {
+    name: 'Feedback |||| Feedback',
+    fields: { createdAt: 'When', rating: 'Rating', comment: 'Comment', productName: 'Product', productId: 'Product', batchIds: 'Key batches', orderId: 'Order', q: 'Search' },
+  },
+  'feedback-products': {
+    name: 'Product feedback |||| Product feedback',
+    fields: { name: 'Product', avgRating: 'Average rating', sold: 'Keys sold', reportRate: 'Invalid-key reports', jumpedBatches: 'Batches' },
+  },
+  'feedback-batches': {
+    name: 'Batch feedback |||| Batch feedback',
+    fields: {
+      id: 'Batch', label: 'Label', productId: 'Product', sold: 'Keys sold', reportRate: 'Invalid-key reports', productReportRate: 'Rest of product',
+      avgRating: 'Average rating', jumped: 'Rate jumped', createdAt: 'Imported',
+    },
+  },
+  'shop-settings': { name: 'Storefront', fields: { name: 'Shop name', notice: 'Notice banner', footer: 'Footer' } },
   'webhook-endpoints': {
     name: 'Webhook endpoint |||| Webhook endpoints',
     fields: { channelId: 'Channel', url: 'URL', events: 'Events', includeKeys: 'Send keys', description: 'Description', disabled: 'Disabled', createdAt: 'Created' },

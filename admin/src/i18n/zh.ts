@@ -357,6 +357,23 @@ const kamiZh: KamiMessages = {
       },
     },
     draft: { restored: '已恢复你未保存的修改' },
+    feedback: {
+      menu: '买家评价', title: '买家评价', tab_products: '按商品', tab_batches: '按卡密批次', tab_comments: '评分与评论',
+      no_ratings: '暂无评分', distribution: '评分分布', off_sale: '已下架', batches: '批次', comments: '评论',
+      jumped: '反馈率骤升', jumped_batches: '%{smart_count} 个批次骤升', pull_batch: '下架未售卡密',
+      empty_title: '暂无商品', empty_text: '买家留下评分或反馈卡密无效后，会按商品显示在这里。',
+      empty_batches_title: '暂无卡密批次', empty_batches_text: '每次导入卡密即为一个批次，其无效反馈率显示在这里。',
+      empty_comments_title: '暂无评价', empty_comments_text: '发货后，订单页和邮件会邀请买家为订单评分。',
+      jumped_title: '%{smart_count} 个卡密批次收到大量无效反馈',
+      jumped_line: '已售 %{sold} 张，反馈无效 %{reports} 次（%{rate}；该商品其余批次：%{rest}）', review_batches: '查看批次',
+    },
+    shop: {
+      menu: '店铺设置', title: '店铺设置', intro: '买家在每个店铺页面看到的内容：店铺名称和标志、公告横幅以及页脚。',
+      open_storefront: '打开店铺', logo: '店铺标志', no_logo: '未设置标志', upload_logo: '上传标志', remove_logo: '移除',
+      logo_help: 'PNG、JPEG、WebP 或 GIF，不超过 %{kb} KB，尺寸不超过 2048 × 2048 像素。', logo_saved: '标志已保存', logo_removed: '标志已移除',
+      name_help: '显示在页头和浏览器标签上（留空则为 Kami）。', notice_help: '显示在每个页面顶部的横幅，例如营业时间或节假日通知（留空则不显示）。',
+      footer_help: '联系方式、服务条款、经营许可证号等。',
+    },
     login: {
       headline: '每笔订单自动发货，每个例外由你决定。',
       tagline: '付款一到账，Kami 立即发放卡密，只把需要人来判断的订单交给你。',
@@ -457,6 +474,22 @@ const kamiZh: KamiMessages = {
       },
     },
     'channel-ledger': { name: '余额流水', fields: {} },
+    feedback: {
+      name: '评价',
+      fields: { createdAt: '时间', rating: '评分', comment: '评论', productName: '商品', productId: '商品', batchIds: '卡密批次', orderId: '订单', q: '搜索' },
+    },
+    'feedback-products': {
+      name: '商品评价',
+      fields: { name: '商品', avgRating: '平均评分', sold: '已售卡密', reportRate: '无效反馈', jumpedBatches: '批次' },
+    },
+    'feedback-batches': {
+      name: '批次评价',
+      fields: {
+        id: '批次', label: '标签', productId: '商品', sold: '已售卡密', reportRate: '无效反馈', productReportRate: '该商品其余批次',
+        avgRating: '平均评分', jumped: '反馈率骤升', createdAt: '导入时间',
+      },
+    },
+    'shop-settings': { name: '店铺设置', fields: { name: '店铺名称', notice: '公告横幅', footer: '页脚' } },
     'webhook-endpoints': {
       name: 'Webhook 地址',
       fields: { channelId: '渠道', url: 'URL', events: '事件', includeKeys: '发送卡密', description: '说明', disabled: '停用', createdAt: '创建时间' },

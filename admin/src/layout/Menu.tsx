@@ -1,6 +1,8 @@
 import DashboardIcon from '@mui/icons-material/SpaceDashboardOutlined';
 import UploadIcon from '@mui/icons-material/UploadFileOutlined';
 import InboxIcon from '@mui/icons-material/MoveToInboxOutlined';
+import StarIcon from '@mui/icons-material/StarBorderOutlined';
+import StorefrontIcon from '@mui/icons-material/StorefrontOutlined';
 import { Badge, Divider } from '@mui/material';
 import { Menu, useCanAccess } from 'react-admin';
 import { useStats } from '../common/useStats.js';
@@ -17,6 +19,7 @@ const InboxMenuIcon = () => {
 /** The inbox leads: it is where a person is needed. Owner-only screens sit last and vanish for other roles. */
 export const KamiMenu = () => {
   const { canAccess: canImport } = useCanAccess({ resource: 'keys', action: 'import' });
+  const { canAccess: canEditShop } = useCanAccess({ resource: 'shop-settings', action: 'edit' });
   return (
     <Menu>
       <Menu.Item to="/reviews" primaryText="kami.menu.inbox" leftIcon={<InboxMenuIcon />} />
@@ -30,6 +33,7 @@ export const KamiMenu = () => {
       <Menu.ResourceItem name="buyers" />
       <Menu.ResourceItem name="rules" />
       <Menu.ResourceItem name="channels" />
+      <Menu.Item to="/feedback-products" primaryText="kami.feedback.menu" leftIcon={<StarIcon />} />
       <Divider sx={{ my: 0.5 }} />
       <Menu.ResourceItem name="refunds" />
       <Menu.ResourceItem name="payment-notifications" />
@@ -39,6 +43,7 @@ export const KamiMenu = () => {
       <Menu.ResourceItem name="audit" />
       <Menu.ResourceItem name="operators" />
       <Menu.ResourceItem name="payment-providers" />
+      {canEditShop && <Menu.Item to="/shop-settings/shop" primaryText="kami.shop.menu" leftIcon={<StorefrontIcon />} />}
     </Menu>
   );
 };
