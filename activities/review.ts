@@ -2,6 +2,7 @@ import type { Duration } from '@temporalio/common';
 import type { ActivityDeps } from './deps.js';
 import { ApplicationFailure } from '@temporalio/activity';
 import { REVIEW_TIMEOUT_POLICY, type Decision } from '../domain/order.js';
+import { shareOfAmount } from '../domain/pricing.js';
 import type { Reason } from '../domain/rules.js';
 import { audit } from '../infra/audit.js';
 import { durationMs } from '../infra/config.js';
@@ -96,7 +97,8 @@ export const createReviewActivities = ({ db, vault, merchantEmail, log }: Activi
       const held = await tx.cardKey.findMany({ where: { orderId, status: 'reserved' }, orderBy: { id: 'asc' }, select: { id: true } });
       const extra = held.slice(quantity).map((k) => k.id);
       if (extra.length) await tx.cardKey.updateMany({ where: { id: { in: extra } }, data: { status: 'available', orderId: null, reservedUntil: null } });
-      const refund = order.unitPriceCents * BigInt(order.quantity - quantity);
+      // its share of what was charged: with a discount on the whole order, not the unit price × keys
+      const refund = shareOfAmount(order.amountCents, order.quantity, order.quantity - quantity);
       await tx.order.update({ where: { id: orderId }, data: { approvedQuantity: quantity, refundCents: refund } });
       if (order.paymentId !== null && refund > 0n) await oweRefund(tx, order.paymentId, `approved ${quantity} of ${order.quantity} keys`, { step: 'approved_fewer', minor: Number(refund) });
       await appendEvent(tx, orderId, 'partially_approved', { quantity, of: order.quantity, releasedKeys: extra.length });

@@ -6,6 +6,7 @@ import type { Logger } from '../infra/logger.js';
 import { createOrderNotices, type OrderNotices } from '../infra/order-notices.js';
 import { orderRuns, type OrderRuns } from '../infra/order-runs.js';
 import { createGatewayRegistry, type GatewayRegistry } from '../infra/payments/registry.js';
+import { createPricingCache, type PricingCache } from '../infra/promotions.js';
 import { createRulesCache, type RulesCache } from '../infra/rules-cache.js';
 import { telegramOf, type TelegramBot } from '../infra/telegram/bot.js';
 import { outboundRuns, type OutboundRuns } from '../infra/events/runs.js';
@@ -18,6 +19,8 @@ export interface ApiDeps {
   runs: OrderRuns;
   /** Effective rule settings per product, cached with a version check. */
   rules: RulesCache;
+  /** What prices are computed from (pricing, stacking policy, coupons), cached with a version check. */
+  pricing: PricingCache;
   /** The enabled payment gateways (sandbox, environment, panel). */
   gateways: GatewayRegistry;
   /** Wakes buyers' long polls when an order changes (PostgreSQL LISTEN). */
@@ -40,6 +43,7 @@ export function createApiDeps(base: Pick<ApiDeps, 'config' | 'db' | 'temporal' |
     ...base,
     runs: orderRuns(base.temporal, config.KAMI_TASK_QUEUE, config.orderTimeouts),
     rules: createRulesCache(base.db),
+    pricing: createPricingCache(base.db),
     gateways: createGatewayRegistry(base),
     notices,
     telegram: telegramOf(config),

@@ -46,6 +46,8 @@ export const ProductInput = z.object({
   description: z.string().max(5000).optional(),
   guide: z.string().max(20_000).optional(),
   priceCents: z.int().min(1, 'price must be at least 1 cent').max(100_000_000),
+  /** What one key costs the shop: the promotions' floor keeps the price at or above it (domain/promotions.ts). */
+  costMinor: z.int().min(0).max(100_000_000).optional(),
   currency: z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'use a three-letter ISO 4217 code such as USD'),
   active: z.boolean().optional(),
   /** `manual` goods have no card keys: an operator delivers them (the order waits in review). */

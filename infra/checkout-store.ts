@@ -14,14 +14,20 @@ export type PlaceOrderResult =
   /** `paymentId`: a partner's order is paid as it is placed (null for retail). */
   | { outcome: 'created'; orderId: string; status: OrderStatus; amountCents: number; currency: string; expiresAt: string; paymentId: number | null; heldKeys: number }
   /** A retried Idempotency-Key (or a partner's external order id): the order it made first, and the address that made it. */
-  | { outcome: 'existing'; orderId: string; status: OrderStatus; amountCents: number; currency: string; expiresAt: string; buyerIp: string | null; paymentId: number | null }
+  | {
+    outcome: 'existing'; orderId: string; status: OrderStatus; amountCents: number; currency: string; expiresAt: string; buyerIp: string | null; paymentId: number | null;
+    quantity: number; priceBreakdown: PriceBreakdown | null;
+  }
   | { outcome: 'idempotency_key_reused' | 'product_not_found' | 'channel_disabled' | 'stale_price' | 'payment_reference_reused' }
   | { outcome: 'insufficient_balance'; balance: number }
   | { outcome: 'stale_rules'; productId: string }
   | { outcome: 'limit_exceeded'; bought: number }
   | { outcome: 'too_many_unpaid'; unpaid: number; perAddress: boolean }
   | { outcome: 'hold_too_large'; allowed: number }
-  | { outcome: 'out_of_stock'; available: number };
+  | { outcome: 'out_of_stock'; available: number }
+  /** The coupon's uses ran out (overall, or for this buyer), or by the database's clock it is not valid now. */
+  | { outcome: 'coupon_used_up'; byBuyer: boolean }
+  | { outcome: 'coupon_expired' };
 
 export interface PlaceOrderRequest {
   orderId: string;
@@ -42,6 +48,23 @@ export interface PlaceOrderRequest {
   buyerInput?: Record<string, unknown>;
   /** Hash of the query password the buyer chose for finding the order again (never the password). */
   lookupSecret?: string;
+  /** How the order was priced (api/checkout/pricing.ts priceCheckout); absent: not checked, list price × quantity. */
+  pricing?: PricingTerms;
+}
+
+/**
+ * What an order's price was computed from, checked in checkout's statement (a mismatch is
+ * `stale_price`: priced again), and the price itself when a promotion was in force.
+ */
+export interface PricingTerms {
+  /** The product's `pricing_version` (list price, cost, sales, tiers). */
+  version: number;
+  /** The price when it is not the list price × quantity: stored as the order's breakdown, charged as its amount. */
+  price?: PriceBreakdown;
+  /** With a promotion in force: the stacking policy's version, the sales applied, and the coupon whose use is reserved. */
+  policyVersion?: number;
+  saleIds?: number[];
+  coupon?: { id: number; version: number; discountMinor: number };
 }
 
 /** What a partner's order adds to checkout (see kami_place_order's partner path). */
@@ -81,6 +104,7 @@ export async function placeOrder(db: Db, o: PlaceOrderRequest, productId: string
     productId, globalRulesVersion: rules.version.global, productRulesVersion: rules.version.product,
     limit: s.purchaseLimit, limitWindowMs: durationMs(s.purchaseLimitWindow), limitBy: o.identities.email ? s.purchaseLimitBy : s.purchaseLimitBy.filter((k) => k !== 'email'), notCounted: NOT_COUNTED,
     ...holds,
+    ...(o.pricing ? pricingFields(o.pricing) : {}),
     ...(o.partner ? partnerFields(o.partner, rules) : {}),
     ...(o.buyerInput ? { buyerInput: o.buyerInput } : {}),
     ...(o.lookupSecret ? { lookupSecret: o.lookupSecret } : {}),
@@ -98,6 +122,15 @@ export async function placeOrder(db: Db, o: PlaceOrderRequest, productId: string
     throw err;
   }
 }
+
+/** The pricing fields of kami_place_order's argument (a routine retail order sends only the version). */
+const pricingFields = (t: PricingTerms) => ({
+  pricingVersion: t.version,
+  ...(t.price ? { unitPriceMinor: t.price.unitMinor, amountMinor: t.price.totalMinor, priceBreakdown: t.price } : {}),
+  ...(t.policyVersion !== undefined ? { policyVersion: t.policyVersion } : {}),
+  ...(t.saleIds?.length ? { saleIds: t.saleIds } : {}),
+  ...(t.coupon ? { coupon: t.coupon } : {}),
+});
 
 /** The partner path's fields of kami_place_order's argument (a retail request carries none of them). */
 const partnerFields = (t: PartnerTerms, rules: EffectiveRules) => ({

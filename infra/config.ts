@@ -100,6 +100,8 @@ const Env = z.object({
   KAMI_LOOKUP_EMAIL_RATE_LIMIT: z.coerce.number().int().min(0).default(5),
   /** A buyer's "send my keys again" per order per hour (0 turns the limit off). */
   KAMI_RESEND_RATE_LIMIT: z.coerce.number().int().min(0).default(3),
+  /** Unknown coupon codes (checkout, partner API, quote) allowed per client address in 15 minutes (0 turns the limit off). */
+  KAMI_COUPON_GUESS_LIMIT: z.coerce.number().int().min(0).default(20),
   /** How long after a buyer first rates an order the rating and comment may still be changed. */
   KAMI_FEEDBACK_EDIT_WINDOW: Duration.default('7d'),
   SMTP_URL: z.string().optional(),

@@ -1,3 +1,4 @@
+import { shareOfAmount } from '../domain/pricing.js';
 import type { Db, Prisma } from './db.js';
 import { ORDER_CHANNEL } from './order-notices.js';
 import { appendEvent, reserveKeys, setOrderStatus } from './order-store.js';
@@ -14,8 +15,8 @@ const BACKORDER_HOLD_MS = 86_400_000;
  * order in one go is no part at all (no event).
  */
 async function sellHeld(tx: Tx, orderId: string) {
-  const [order] = await tx.$queryRaw<{ product_id: string; quantity: number; approved_quantity: number | null; status: string; unit_price_cents: bigint; payment_id: number | null }[]>`
-    SELECT product_id, quantity, approved_quantity, status, unit_price_cents, payment_id FROM "order" WHERE id = ${orderId} FOR UPDATE`;
+  const [order] = await tx.$queryRaw<{ product_id: string; quantity: number; approved_quantity: number | null; status: string; amount_cents: bigint; payment_id: number | null }[]>`
+    SELECT product_id, quantity, approved_quantity, status, amount_cents, payment_id FROM "order" WHERE id = ${orderId} FOR UPDATE`;
   if (!order) throw new Error(`order ${orderId} does not exist`);
   const want = order.approved_quantity ?? order.quantity;
   const fresh = await tx.$queryRaw<{ id: number }[]>`
@@ -53,8 +54,9 @@ export async function closeSplitRemainder(db: Db, orderId: string, reason: strin
     const { order, want, sold } = await sellHeld(tx, orderId);
     if (sold.length < want) {
       // owed now: the keys still due of what was approved (a partial approval owed its own part before)
-      const rest = order.unit_price_cents * BigInt(want - sold.length);
-      const refund = order.unit_price_cents * BigInt(order.quantity - sold.length);
+      // shares of what was charged (a discount on the whole order does not divide by the unit price)
+      const refund = shareOfAmount(order.amount_cents, order.quantity, order.quantity - sold.length);
+      const rest = refund - shareOfAmount(order.amount_cents, order.quantity, order.quantity - want);
       await tx.order.update({ where: { id: orderId }, data: { approvedQuantity: sold.length, refundCents: refund } });
       if (order.payment_id !== null) await oweRefund(tx, order.payment_id, reason, { step: 'split_rest', minor: Number(rest) });
       await appendEvent(tx, orderId, 'split_closed', { delivered: sold.length, of: want, refundCents: refund, reason });

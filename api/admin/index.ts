@@ -15,6 +15,7 @@ import { paymentProvidersRouter } from './payment-providers.js';
 import { paymentsAdminRouter } from './payments.js';
 import { ordersRouter } from './orders.js';
 import { productsRouter } from './products.js';
+import { promotionsRouter } from './promotions.js';
 import { reviewsRouter } from './reviews.js';
 import { rulesRouter } from './rules.js';
 import { shopRouter } from './shop.js';
@@ -54,6 +55,7 @@ export function adminRouter(deps: ApiDeps): Router {
   router.use(webhooksRouter(deps));
   router.use(telegramAdminRouter(deps));
   router.use(channelsRouter(deps));
+  router.use(promotionsRouter(deps));
   router.use(feedbackRouter(deps));
   router.use(shopRouter(deps));
   return router;

@@ -41,6 +41,11 @@ export function buyerGuards(config: Config) {
     /** "Send my keys again" per order per hour; a refused request (wrong token, order busy) does not count. */
     resend: limiter(config.KAMI_RESEND_RATE_LIMIT, 60 * 60_000, 'the keys of this order were sent again several times in the last hour; wait an hour, or check your spam folder',
       { keyGenerator: (req) => String(req.params.orderId), skipFailedRequests: true }),
+    /** Coupon codes that named no coupon, per address: guessing private codes gets slow. Requests without a coupon do not count. */
+    coupon: limiter(config.KAMI_COUPON_GUESS_LIMIT, LOOKUP_WINDOW_MS, 'too many unknown coupon codes from this address; wait 15 minutes and try again', {
+      keyGenerator: address, skip: (req) => typeof req.body?.coupon !== 'string', skipSuccessfulRequests: true,
+      requestWasSuccessful: (_req, res) => res.statusCode !== 404,
+    }),
   };
 }
 export type BuyerGuards = ReturnType<typeof buyerGuards>;

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { formatMinor } from '../../domain/money.js';
+import { priceOrder, type PriceBreakdown } from '../../domain/pricing.js';
 import { KEYS_READABLE, type OrderStatus } from '../../domain/order-status.js';
 import type { Db } from '../../infra/db.js';
 import { run, statement } from '../../infra/sql.js';
@@ -16,7 +17,7 @@ export function authorizeBuyer(vault: Pick<ApiDeps['vault'], 'verifyOrderAccessT
 }
 
 interface Row {
-  id: string; status: OrderStatus; quantity: number; amount_cents: number; currency: string; created_at: Date; expires_at: Date;
+  id: string; status: OrderStatus; quantity: number; amount_cents: number; unit_price_cents: number; price_breakdown: PriceBreakdown | null; currency: string; created_at: Date; expires_at: Date;
   paid_at: Date | null; delivered_at: Date | null; product_id: string; sku: string; name: string; guide: string;
   email_status: string | null; email_attempts: number | null; keys: string[];
   rating: number | null; comment: string | null; feedback_at: Date | null; feedback_updated_at: Date | null;
@@ -24,7 +25,7 @@ interface Row {
 
 /** The order, its product, its first email, its sold keys (ciphertext) and the buyer's feedback, in one statement. */
 const READ = statement<Row, [orderId: string]>('kami_buyer_order', `
-SELECT o.id, o.status, o.quantity, o.amount_cents, o.currency, o.created_at, o.expires_at, o.paid_at, o.delivered_at,
+SELECT o.id, o.status, o.quantity, o.amount_cents, o.unit_price_cents, o.price_breakdown, o.currency, o.created_at, o.expires_at, o.paid_at, o.delivered_at,
   p.id AS product_id, p.sku, p.name, p.guide, d.status AS email_status, d.attempts AS email_attempts,
   f.rating, f.comment, f.created_at AS feedback_at, f.updated_at AS feedback_updated_at,
   ARRAY(SELECT encode(ciphertext, 'base64') FROM card_key WHERE order_id = o.id AND status = 'sold' ORDER BY id) AS keys
@@ -47,6 +48,8 @@ async function read(deps: { db: Db; vault: ApiDeps['vault'] }, orderId: string):
     quantity: o.quantity,
     amountDue: formatMinor(o.amount_cents, o.currency),
     amountDueCents: o.amount_cents,
+    // an order without a breakdown was charged its list price × quantity
+    price: o.price_breakdown ?? priceOrder({ listUnitMinor: Number(o.unit_price_cents), currency: o.currency, quantity: o.quantity }),
     currency: o.currency,
     createdAt: o.created_at.toISOString(),
     expiresAt: o.expires_at.toISOString(),

@@ -3,7 +3,8 @@ import type { z } from 'zod';
 import { normalizeEmail, normalizePhone, type Identities } from '../../domain/identity.js';
 import type { OrderStatus } from '../../domain/order-status.js';
 import { formatMinor } from '../../domain/money.js';
-import type { PriceBreakdown } from '../../domain/pricing.js';
+import { RETAIL_CHANNEL } from '../../domain/channels.js';
+import { priceOrder, type PriceBreakdown } from '../../domain/pricing.js';
 import { DEFAULT_RULES, type RuleSettings } from '../../domain/rules.js';
 import { placeOrder as placeOrderSql, type PlaceOrderResult } from '../../infra/checkout-store.js';
 import { sha256Hex } from '../../infra/crypto.js';
@@ -12,6 +13,7 @@ import { hashPassword } from '../../infra/operators.js';
 import { openAttempt, type AttemptView } from '../../infra/payments/attempts.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
+import { couponRefusedAtCheckout, priceCheckout } from './pricing.js';
 import type { CreateOrderBody, OrderCreated, OrderReplayed } from './schemas.js';
 
 type Body = z.infer<typeof CreateOrderBody>;
@@ -20,6 +22,8 @@ type Body = z.infer<typeof CreateOrderBody>;
 const PUBLIC_SCOPE = 'public';
 export interface PlacedOrder {
   id: string; status: OrderStatus; amountCents: number; currency: string; expiresAt: Date;
+  /** How its amount was reached: the list price, each promotion applied, the total. */
+  price: PriceBreakdown;
   /**
    * A replay of the key from another address than the one that placed the order: the caller gets
    * the order's id and status, never its access token (which opens the keys). A retry from the
@@ -30,7 +34,12 @@ export interface PlacedOrder {
 
 // the query password stays out: a fast hash of it next to the order would undo its slow one
 const requestHash = (body: Body) =>
-  createHash('sha256').update(JSON.stringify([body.sku, body.quantity, body.email.toLowerCase(), body.phone ?? null, body.deviceId ?? null, body.provider ?? null])).digest('hex');
+  createHash('sha256').update(JSON.stringify([body.sku, body.quantity, body.email.toLowerCase(), body.phone ?? null, body.deviceId ?? null, body.provider ?? null,
+    // only when given, so the hash of an order without one stays what it was
+    ...(body.coupon === undefined ? [] : [body.coupon.toLowerCase()])])).digest('hex');
+
+/** Tries of a checkout whose rules or price changed under it (an owner saving meanwhile). */
+const TRIES = 3;
 
 /**
  * Checkout: one SQL round trip creates the order and holds its keys (or finds the order a retried
@@ -58,18 +67,25 @@ export async function placeOrder(deps: ApiDeps, body: Body, idempotencyKey: stri
   const notFound = refusal({ outcome: 'product_not_found' }, body, DEFAULT_RULES);
   let product = await rules.forSku(body.sku);
   if (!product) throw notFound;
-  let r: PlaceOrderResult = await placeOrderSql(db, request, product.productId, product, config.holds);
-  if (r.outcome === 'stale_rules') {
-    // the panel changed this product or the rules (or the SKU moved): reload once and try again
+  const price = () => priceCheckout(deps, { productId: product!.productId, sku: body.sku, quantity: body.quantity, channelId: RETAIL_CHANNEL, coupon: body.coupon });
+  let priced = await price();
+  let r: PlaceOrderResult = await placeOrderSql(db, { ...request, pricing: priced.terms }, product.productId, product, config.holds);
+  for (let i = 1; i < TRIES && (r.outcome === 'stale_rules' || r.outcome === 'stale_price'); i++) {
+    // the panel changed this product, its price or promotions, or the rules (or the SKU moved): reload and try again
     rules.forget(product.productId, body.sku);
+    deps.pricing.forget(product.productId);
     product = await rules.forSku(body.sku);
     if (!product) throw notFound;
-    r = await placeOrderSql(db, request, product.productId, product, config.holds);
+    priced = await price();
+    r = await placeOrderSql(db, { ...request, pricing: priced.terms }, product.productId, product, config.holds);
   }
 
+  if (r.outcome === 'coupon_used_up' || r.outcome === 'coupon_expired') throw couponRefusedAtCheckout(priced.coupon, r);
   if (r.outcome !== 'created' && r.outcome !== 'existing') throw refusal(r, body, product.settings);
   const placed = {
     id: r.orderId, status: r.status, amountCents: r.amountCents, currency: r.currency, expiresAt: new Date(r.expiresAt),
+    // a retried key answers with the price its order was placed at
+    price: r.outcome === 'created' ? priced.price : r.priceBreakdown ?? priceOrder({ listUnitMinor: r.amountCents / r.quantity, currency: r.currency, quantity: r.quantity }),
     foreignReplay: r.outcome === 'existing' && r.buyerIp !== (buyerIp ?? null),
   };
   if (placed.status === 'awaiting_payment') await runs.start({ id: placed.id, productId: product.productId, sku: body.sku, expiresAt: placed.expiresAt });
@@ -77,7 +93,7 @@ export async function placeOrder(deps: ApiDeps, body: Body, idempotencyKey: stri
 }
 
 /** The error for a checkout the SQL refused, for retail buyers and partners alike; it changed nothing. */
-export function refusal(r: Exclude<PlaceOrderResult, { outcome: 'created' | 'existing' }>, body: { sku: string; quantity: number; price?: PriceBreakdown }, s: RuleSettings): Error {
+export function refusal(r: Exclude<PlaceOrderResult, { outcome: 'created' | 'existing' | 'coupon_used_up' | 'coupon_expired' }>, body: { sku: string; quantity: number; price?: PriceBreakdown }, s: RuleSettings): Error {
   switch (r.outcome) {
     case 'product_not_found':
       return new ApiError(404, 'product_not_found', `no product with sku "${body.sku}" is on sale`);
@@ -154,6 +170,7 @@ export async function checkout(deps: ApiDeps, body: Body, idempotencyKey: string
     amountDue: formatMinor(order.amountCents, order.currency),
     amountDueCents: order.amountCents,
     currency: order.currency,
+    price: order.price,
     expiresAt: order.expiresAt.toISOString(),
     paymentUrl: pay,
     ...(payment ? { payment } : {}),

@@ -5,6 +5,7 @@ import { listProducts, productBySku, SkuParams } from './catalogue.js';
 import { readBuyerOrder, readBuyerOrderWhenReady } from './order-view.js';
 import type { BuyerGuards } from './guards.js';
 import { checkout } from './place-order.js';
+import { quote, QuoteBody } from './quote.js';
 import { CreateOrderBody, IdempotencyKey, OrderParams, OrderReadQuery } from './schemas.js';
 
 /** The public v1 checkout API that shops, bots and resellers integrate with. */
@@ -19,7 +20,12 @@ export function checkoutRouter(deps: ApiDeps, guards: BuyerGuards): Router {
     res.json(await productBySku(deps, SkuParams.parse(req.params).sku));
   });
 
-  router.post('/orders', guards.checkout, async (req, res) => {
+  /** The price an order would have now (list price, promotions, total), holding nothing. */
+  router.post('/quote', guards.coupon, async (req, res) => {
+    res.json(await quote(deps, QuoteBody.parse(req.body)));
+  });
+
+  router.post('/orders', guards.checkout, guards.coupon, async (req, res) => {
     const key = req.get('Idempotency-Key');
     const idempotencyKey = key === undefined ? undefined : IdempotencyKey.parse(key);
     const answer = await checkout(deps, CreateOrderBody.parse(req.body), idempotencyKey, req.ip);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ORDER_STATUSES } from '../../domain/order-status.js';
 import { errorResponses, registry } from '../openapi.js';
+import { CouponField, PriceBreakdownOut } from './pricing.js';
 import { INT4_MAX } from '../../domain/ids.js';
 import { PROVIDER_NAMES } from '../../domain/payment-providers.js';
 import { QueryPassword } from '../../domain/order-lookup.js';
@@ -30,6 +31,7 @@ export const CreateOrderBody = z.strictObject({
   provider: z.enum(PROVIDER_NAMES).optional()
     .meta({ description: 'the payment gateway to pay with; without one, the only enabled gateway, or the buyer picks on the payment page' }),
   queryPassword: QueryPassword.optional(),
+  coupon: CouponField,
 }).meta({ id: 'CreateOrder' });
 
 /**
@@ -48,6 +50,7 @@ export const OrderCreated = z.object({
   amountDue: Money,
   amountDueCents: z.int(),
   currency: z.string(),
+  price: PriceBreakdownOut.meta({ description: 'how amountDue was reached: the list price, each promotion applied (a sale, a quantity price, the coupon), the total' }),
   expiresAt: z.iso.datetime(),
   paymentUrl: z.url().meta({ description: 'the page where the buyer pays (or picks a gateway)' }),
   payment: z.object({
@@ -82,6 +85,7 @@ export const OrderOut = z.object({
   quantity: z.int(),
   amountDue: Money,
   amountDueCents: z.int(),
+  price: PriceBreakdownOut,
   currency: z.string(),
   createdAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
@@ -108,7 +112,8 @@ registry.registerPath({
     201: { description: 'order created (or the same order again for a retried Idempotency-Key from the same address)', content: { 'application/json': { schema: OrderCreated } } },
     200: { description: 'the same Idempotency-Key retried from another address: the order, without its access token', content: { 'application/json': { schema: OrderReplayed } } },
     ...errorResponses(400, 404, 409, 413, 429, 503),
-    // 409 codes: out_of_stock, limit_exceeded, hold_too_large, idempotency_key_reused; 429: rate_limited, too_many_unpaid
+    // 404: product_not_found, coupon_not_found; 409 codes: out_of_stock, limit_exceeded, hold_too_large, idempotency_key_reused,
+    // coupon_expired, coupon_used_up, coupon_not_applicable; 429: rate_limited, too_many_unpaid
   },
 });
 registry.registerPath({

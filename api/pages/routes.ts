@@ -18,6 +18,7 @@ import { ApiError } from '../errors.js';
 import { alert, formText, passGuard, refusalOf, type Refusal } from './forms.js';
 import { escapeHtml, pageContext, shopPage, statusBadge, type PageContext } from './html.js';
 import { formatTime } from './i18n.js';
+import { priceTable } from './price.js';
 
 const TokenQuery = z.object({ token: z.string().min(1).max(200) });
 
@@ -92,6 +93,7 @@ ${doneFor('resend', t.resendSent)}${problemFor('resend')}
 <tr><th scope="row">${escapeHtml(t.created)}</th><td>${escapeHtml(formatTime(lang, o.createdAt))}</td></tr>
 ${o.paidAt ? `<tr><th scope="row">${escapeHtml(t.paidAt)}</th><td>${escapeHtml(formatTime(lang, o.paidAt))}</td></tr>` : ''}
 ${o.email ? `<tr><th scope="row">${escapeHtml(t.emailStatus)}</th><td>${escapeHtml(t.emailState(o.email.status))}</td></tr>` : ''}</table>
+${priceTable(t, o.price)}
 ${o.keys.length ? `<h2>${escapeHtml(t.yourKeys(o.keys.length))}</h2><ol class="keys">${o.keys.map((k) => `<li>${escapeHtml(k)}</li>`).join('')}</ol>` : ''}
 ${o.keys.length && o.guide ? `<h2>${escapeHtml(t.howToUse)}</h2><div class="guide">${renderGuide(o.guide)}</div>` : ''}
 ${o.status === 'awaiting_payment' ? `<p><a class="button" href="/pay/${o.orderId}?token=${encodeURIComponent(token)}">${escapeHtml(t.goToPayment)}</a></p>` : ''}
@@ -187,6 +189,7 @@ export function pagesRouter(deps: ApiDeps, guards: BuyerGuards): Router {
       body: `<div class="card">
 <h1>${escapeHtml(t.pay(`${o.amountDue} ${o.currency}`))}</h1>
 <p class="muted">${escapeHtml(o.productName)} × ${o.quantity} · ${escapeHtml(t.order)} <code>${o.orderId}</code> · ${escapeHtml(t.heldFor(minutesLeft))}</p>
+${priceTable(t, o.price)}
 ${current?.status === 'failed' ? alert('bad', `${current.error ?? 'the payment service did not open the payment'}; ${t.attemptFailed}`) : ''}
 ${current?.status === 'open' ? `<div data-provider="${current.provider}">
 ${current.amount ? `<p>${escapeHtml(t.payExactly)} <b data-amount>${current.amount} ${current.currency}</b></p>` : ''}

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { PROVIDER_OF_MODE } from '../../domain/channels.js';
 import { normalizeEmail, normalizePhone } from '../../domain/identity.js';
-import { PriceError, priceOrder, type PriceBreakdown } from '../../domain/pricing.js';
 import { DEFAULT_RULES, type RuleSettings } from '../../domain/rules.js';
 import { placeOrder as placeOrderSql, type PlaceOrderRequest, type PlaceOrderResult } from '../../infra/checkout-store.js';
 import { newOrderId } from '../../infra/ids.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { refusal } from '../checkout/place-order.js';
+import { couponRefusedAtCheckout, priceCheckout, type CheckoutPrice } from '../checkout/pricing.js';
 import type { Partner } from './auth.js';
 import type { PartnerOrderBody } from './schemas.js';
 
@@ -21,6 +21,8 @@ export interface PlacedPartnerOrder { orderId: string; created: boolean }
 
 const requestHash = (body: Body) => createHash('sha256').update(JSON.stringify([
   body.sku, body.quantity, body.email?.toLowerCase() ?? null, body.phone ?? null, body.deviceId ?? null, body.paymentReference ?? null, body.emailKeys ?? null,
+  // only when given, so the hash of an order without one stays what it was
+  ...(body.coupon === undefined ? [] : [body.coupon.toLowerCase()]),
 ])).digest('hex');
 
 /**
@@ -33,7 +35,8 @@ const NO_IDENTITY = '';
 const channelAsBuyer = (channelId: string) => `orders@${channelId.toLowerCase().replace(/[^a-z0-9-]/g, '-')}.channel.invalid`;
 
 /**
- * A partner's order: priced by domain/pricing.ts (list price → the channel's tier), then placed in
+ * A partner's order: priced by domain/pricing.ts (list price → the channel's tier, sales and a coupon
+ * as the stacking policy allows; api/checkout/pricing.ts), then placed in
  * one statement that also pays it (balance debit or the partner's reference) atomically with its
  * stock hold, then its run is woken with that payment (Signal-With-Start), which settles it like any
  * payment. A retry with the same external order id finds the order and places nothing; the run is
@@ -62,30 +65,38 @@ export async function placePartnerOrder(deps: ApiDeps, partner: Partner, body: B
   };
 
   let result: PlaceOrderResult | undefined;
-  let price: PriceBreakdown | undefined;
+  let priced: CheckoutPrice | undefined;
   let placed: { productId: string; settings: RuleSettings } | undefined;
   for (let i = 0; i < TRIES && (!result || result.outcome === 'stale_rules' || result.outcome === 'stale_price'); i++) {
-    if (result) rules.forget(placed!.productId, body.sku);
+    if (result) {
+      rules.forget(placed!.productId, body.sku);
+      deps.pricing.forget(placed!.productId);
+    }
     const product = await rules.forSku(body.sku, channelId);
     if (!product) throw refusal({ outcome: 'product_not_found' }, body, DEFAULT_RULES);
     const listing = await db.product.findUnique({
       where: { id: product.productId },
-      select: { priceCents: true, currency: true, deliveryMode: true, channelPrices: { where: { channelId }, select: { minQuantity: true, unitPriceMinor: true, currency: true } } },
+      select: { currency: true, deliveryMode: true, channelPrices: { where: { channelId }, select: { minQuantity: true, unitPriceMinor: true, currency: true } } },
     });
     if (!listing) throw refusal({ outcome: 'product_not_found' }, body, product.settings);
-    price = priced(listing, channelId, body.quantity);
+    const tiers = listing.channelPrices.filter((t) => t.currency === listing.currency).map((t) => ({ minQuantity: t.minQuantity, unitPriceMinor: Number(t.unitPriceMinor) }));
+    priced = await priceCheckout(deps, { productId: product.productId, sku: body.sku, quantity: body.quantity, channelId, tiers, coupon: body.coupon });
     placed = { productId: product.productId, settings: product.settings };
     result = await placeOrderSql(db, {
       ...request,
+      // the partner path stores the price itself (always: a partner reads its breakdown)
+      pricing: { ...priced.terms, price: undefined },
       partner: {
-        channelId, externalOrderId: body.externalOrderId, keyId: partner.keyId, price, paymentReference: body.paymentReference, emailKeys,
+        channelId, externalOrderId: body.externalOrderId, keyId: partner.keyId, price: priced.price, paymentReference: body.paymentReference, emailKeys,
         split: settings.allowSplit && listing.deliveryMode !== 'manual',
       },
     }, product.productId, product, config.holds);
   }
+  const price = priced?.price;
   if (result!.outcome === 'idempotency_key_reused') {
     throw new ApiError(409, 'external_order_id_reused', `externalOrderId "${body.externalOrderId}" placed a different order; use a new id for a new order`);
   }
+  if (result!.outcome === 'coupon_used_up' || result!.outcome === 'coupon_expired') throw couponRefusedAtCheckout(priced?.coupon, result!);
   if (result!.outcome !== 'created' && result!.outcome !== 'existing') throw refusal(result!, { ...body, price }, placed!.settings);
   const r = result!;
   if (r.outcome === 'created' || (r.status === 'awaiting_payment' && r.paymentId !== null)) {
@@ -95,16 +106,4 @@ export async function placePartnerOrder(deps: ApiDeps, partner: Partner, body: B
     });
   }
   return { orderId: r.orderId, created: r.outcome === 'created' };
-}
-
-/** The order's price from the product's list price and this channel's tiers in the product's currency. */
-function priced(listing: { priceCents: bigint; currency: string; channelPrices: { minQuantity: number; unitPriceMinor: bigint; currency: string }[] },
-  channelId: string, quantity: number): PriceBreakdown {
-  const tiers = listing.channelPrices.filter((t) => t.currency === listing.currency).map((t) => ({ minQuantity: t.minQuantity, unitPriceMinor: Number(t.unitPriceMinor) }));
-  try {
-    return priceOrder({ listUnitMinor: Number(listing.priceCents), currency: listing.currency, quantity, channel: { id: channelId, tiers } });
-  } catch (err) {
-    if (err instanceof PriceError) throw new ApiError(400, 'invalid_request', `this order cannot be priced: ${err.message}`, { quantity: err.message });
-    throw err;
-  }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { INT4_MAX } from '../../domain/ids.js';
 import { CreateOrderBody, Money, OrderParams, OrderStatusSchema } from '../checkout/schemas.js';
 import { errorResponses, registry } from '../openapi.js';
+import { CouponField, PriceBreakdownOut } from '../checkout/pricing.js';
 
 /** A partner's own order id: what makes a retry find its order (unique per channel). */
 export const ExternalOrderId = z.string().trim().min(1).max(64).regex(/^[\w.:#/-]+$/, 'use letters, digits and _ . : # / -')
@@ -18,6 +19,7 @@ export const PartnerOrderBody = z.strictObject({
   paymentReference: z.string().trim().min(1).max(80).regex(/^[\x21-\x7e]+$/, 'printable characters without spaces').optional()
     .meta({ description: "for a channel that confirms its own payments: the payment's reference on the partner's side (one per order)" }),
   emailKeys: z.boolean().optional().meta({ description: "also email the keys to `email` (default: the channel's setting)" }),
+  coupon: CouponField,
 }).meta({ id: 'PartnerOrderRequest' });
 
 /** `wait=true` holds the answer until the keys are there (at most KAMI_PARTNER_WAIT); `wait=N` at most N seconds. */
@@ -29,18 +31,6 @@ export const PartnerWaitQuery = z.object({
 export const PartnerOrderLookup = z.object({ externalOrderId: ExternalOrderId });
 
 export const KeysFormat = z.object({ format: z.enum(['txt', 'csv', 'json']).default('txt') });
-
-const PriceBreakdownOut = z.object({
-  currency: z.string(),
-  quantity: z.int(),
-  list: z.object({ unitMinor: z.int(), totalMinor: z.int() }),
-  adjustments: z.array(z.object({
-    kind: z.literal('channel_tier'), channelId: z.string(), minQuantity: z.int(), maxQuantity: z.int().nullable(), unitMinor: z.int(),
-    amountMinor: z.int().meta({ description: 'what this step changed the total by (negative: a discount)' }),
-  })),
-  unitMinor: z.int(),
-  totalMinor: z.int(),
-}).meta({ id: 'PriceBreakdown', description: 'how the price was reached: the list price, each adjustment applied, the final unit price and total (minor units)' });
 
 export const PartnerOrderOut = z.object({
   orderId: z.string(),
@@ -99,7 +89,7 @@ registry.registerPath({
     200: json(PartnerOrderOut, 'the same externalOrderId again: the order it placed'),
     202: json(PartnerOrderOut, 'placed, but not delivered yet (review, backorder, or longer than the wait): poll GET /api/v1/partner/orders/{orderId}'),
     ...errorResponses(400, 401, 402, 403, 404, 409, 413, 429, 503),
-    // 402 insufficient_balance; 409 out_of_stock, limit_exceeded, external_order_id_reused, payment_reference_reused
+    // 402 insufficient_balance; 404 coupon_not_found; 409 out_of_stock, limit_exceeded, external_order_id_reused, payment_reference_reused, coupon_expired, coupon_used_up, coupon_not_applicable
   },
 });
 registry.registerPath({

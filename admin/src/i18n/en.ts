@@ -92,6 +92,10 @@ const kami = {
     details: 'Details', keys: 'Keys', timeline: 'Timeline', no_keys: 'No keys are held by this order.',
     review_reasons: 'Why this order was held', attention: 'Needs attention', payment: 'Payment',
     price_list: 'List price: %{unit} × %{quantity} = %{total}', price_tier: 'Channel tier %{range}: %{unit} each (%{amount})', price_final: 'Charged: %{total}',
+    price_sale: 'Sale “%{label}”: %{unit} each (%{amount})', price_sale_percent: 'Sale “%{label}”: %{percent}% off (%{amount})',
+    price_coupon_percent: 'Coupon %{code}: %{percent}% off (%{amount})', price_coupon_fixed: 'Coupon %{code}: %{off} off (%{amount})',
+    price_floor_cost: 'Floor: not below cost, %{floor} (%{amount})', price_floor_minimum: 'Floor: not below the set minimum, %{floor} (%{amount})',
+    price_skipped_exclusive: '%{kind} not applied: another promotion applies alone', price_skipped_not_combinable: '%{kind} not applied: it does not combine, and the promotions applied cost the buyer less',
     delivery_terms: 'Delivery', split: 'Delivered in parts when stock is short', not_emailed: 'Keys not emailed (read through the partner API)',
     command: {
       resend: { label: 'Resend email', title: 'Resend the delivery email?', content: 'The buyer receives the keys again at their email address.', confirm: 'Resend', done: 'Delivery email queued', text: '', text_help: '' },
@@ -307,6 +311,9 @@ const kami = {
       make_code: 'Link Telegram', send_this: 'Send this to %{bot} in Telegram:', or_open: 'or open',
       expires: 'The code works once, until %{at}.', check: 'I have sent it',
     },
+  },
+  promotions: {
+    kind: { sale: 'Sale price', tier: 'Quantity tier', coupon: 'Coupon' },
   },
   channels: {
     title: 'Channels', title_one: 'Channel %{name}', create: 'New partner channel', create_title: 'New partner channel',

@@ -91,6 +91,10 @@ const kamiZh: KamiMessages = {
       details: '详情', keys: '卡密', timeline: '时间线', no_keys: '此订单未持有卡密。',
       review_reasons: '订单被暂停的原因', attention: '需处理', payment: '支付',
       price_list: '标价：%{unit} × %{quantity} = %{total}', price_tier: '渠道阶梯 %{range}：每张 %{unit}（%{amount}）', price_final: '实收：%{total}',
+      price_sale: '特价“%{label}”：每张 %{unit}（%{amount}）', price_sale_percent: '特价“%{label}”：减 %{percent}%（%{amount}）',
+      price_coupon_percent: '优惠券 %{code}：减 %{percent}%（%{amount}）', price_coupon_fixed: '优惠券 %{code}：减 %{off}（%{amount}）',
+      price_floor_cost: '底价：不低于成本 %{floor}（%{amount}）', price_floor_minimum: '底价：不低于设定的最低价 %{floor}（%{amount}）',
+      price_skipped_exclusive: '%{kind}未使用：另一项优惠须单独使用', price_skipped_not_combinable: '%{kind}未使用：不可叠加，已用的优惠对买家更便宜',
       delivery_terms: '发货方式', split: '库存不足时分批发货', not_emailed: '卡密不发邮件（通过合作方 API 获取）',
       command: {
         resend: { label: '重发邮件', title: '重发发货邮件？', content: '买家将在邮箱中再次收到卡密。', confirm: '重发', done: '发货邮件已排队', text: '', text_help: '' },
@@ -306,6 +310,9 @@ const kamiZh: KamiMessages = {
         make_code: '绑定 Telegram', send_this: '在 Telegram 中把下面这行发给 %{bot}：', or_open: '或打开',
         expires: '该代码仅可使用一次，有效期至 %{at}。', check: '我已发送',
       },
+    },
+    promotions: {
+      kind: { sale: '特价', tier: '数量阶梯价', coupon: '优惠券' },
     },
     channels: {
       title: '销售渠道', title_one: '渠道 %{name}', create: '新建合作渠道', create_title: '新建合作渠道',

@@ -6,6 +6,7 @@ import { maskHint } from '../common/maskHint.js';
 import { Mono, ReasonChips, StatusChip } from '../common/fields.js';
 import { ProviderName } from '../payments/labels.js';
 import { OrderPayments } from '../payments/OrderPayments.js';
+import { PriceBreakdownView } from '../promotions/PriceBreakdownView.js';
 import type { OrderRecord } from '../types.js';
 import { OrderActions } from './OrderActions.js';
 import { OrderTimeline } from './OrderTimeline.js';
@@ -53,6 +54,7 @@ const Details = () => {
         <Row label="resources.orders.fields.amountCents">{formatMoney(record.amountCents, record.currency, locale)}</Row>
         <Row label="resources.orders.fields.paymentProvider">{record.paymentProvider ? <ProviderName provider={record.paymentProvider} /> : '—'}</Row>
         {record.channelId !== 'retail' && <ChannelRows />}
+        {record.priceBreakdown && <Row label="resources.orders.fields.priceBreakdown"><PriceBreakdownView breakdown={record.priceBreakdown} /></Row>}
         <Row label="resources.orders.fields.createdAt">{when(record.createdAt)}</Row>
         <Row label="resources.orders.fields.expiresAt">{when(record.expiresAt)}</Row>
         <Row label="resources.orders.fields.paidAt">{when(record.paidAt)}</Row>
@@ -62,35 +64,16 @@ const Details = () => {
   );
 };
 
-/** A partner's order: its channel, the partner's own order id, how its price was reached, how it is delivered. */
+/** A partner's order: its channel, the partner's own order id, how it is delivered. */
 const ChannelRows = () => {
   const record = useRecordContext<OrderRecord>()!;
   const translate = useTranslate();
-  const [locale] = useLocaleState();
-  const money = (minor: number) => formatMoney(minor, record.currency, locale);
-  const b = record.priceBreakdown;
   return (
     <>
       <Row label="resources.orders.fields.channelId">
         <ReferenceField source="channelId" reference="channels" link="edit"><TextField source="name" /></ReferenceField> <Mono>({record.channelId})</Mono>
       </Row>
       <Row label="resources.orders.fields.externalOrderId"><Mono>{record.externalOrderId ?? '—'}</Mono></Row>
-      {b && (
-        <Row label="resources.orders.fields.priceBreakdown">
-          <Stack spacing={0.25} data-testid="price-breakdown">
-            <Typography variant="body2">{translate('kami.orders.price_list', { unit: money(b.list.unitMinor), quantity: b.quantity, total: money(b.list.totalMinor) })}</Typography>
-            {b.adjustments.map((a, i) => (
-              <Typography key={i} variant="body2" data-adjustment={a.kind}>
-                {translate('kami.orders.price_tier', {
-                  range: a.maxQuantity === null ? `${a.minQuantity}+` : `${a.minQuantity}–${a.maxQuantity}`, unit: money(a.unitMinor),
-                  amount: `${a.amountMinor > 0 ? '+' : ''}${money(a.amountMinor)}`,
-                })}
-              </Typography>
-            ))}
-            <Typography variant="body2" sx={{ fontWeight: 600 }}>{translate('kami.orders.price_final', { total: money(b.totalMinor) })}</Typography>
-          </Stack>
-        </Row>
-      )}
       {(record.splitDelivery || !record.emailKeys) && (
         <Row label="kami.orders.delivery_terms">
           <Stack direction="row" spacing={0.5}>
