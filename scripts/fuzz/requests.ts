@@ -52,6 +52,9 @@ export interface Pools {
   externalOrderIds: string[];
   /** Orders the fuzzer's partner channel placed (what its own order reads may open). */
   partnerOrderIds: string[];
+  couponIds: number[];
+  couponCodes: string[];
+  saleIds: number[];
   operatorIds: string[];
   operatorEmails: string[];
   operatorPasswords: string[];
@@ -107,6 +110,9 @@ function cleanParamArb(kind: ParamKind, p: Pools): fc.Arbitrary<Segment> {
     case 'webhookDeliveryId': return some(p.webhookDeliveryIds, fc.integer({ min: 1, max: 100 })).map(String);
     case 'secret': return fc.stringMatching(/^[A-Za-z0-9_-]{16,64}$/);
     case 'partnerOrderId': return some(p.partnerOrderIds, orderShaped);
+    case 'sku': return some(p.products.map((x) => x.sku), fc.constant('NO-SUCH-SKU'));
+    case 'couponId': return some(p.couponIds, fc.integer({ min: 1, max: 100 })).map(String);
+    case 'saleId': return some(p.saleIds, fc.integer({ min: 1, max: 100 })).map(String);
   }
 }
 
@@ -132,6 +138,9 @@ function paramArb(kind: ParamKind, p: Pools): fc.Arbitrary<Segment> {
     case 'channelKeyId': return pick({ weight: 6, arbitrary: some(p.channelKeyIds, fc.constant('ck_none')) }, { weight: 3, arbitrary: junkSegment });
     case 'secret': return pick({ weight: 3, arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{16,64}$/) }, { weight: 2, arbitrary: junkSegment });
     case 'partnerOrderId': return pick({ weight: 6, arbitrary: some(p.partnerOrderIds, orderShaped) }, { weight: 2, arbitrary: some(p.orders.map((o) => o.id), orderShaped) }, { weight: 3, arbitrary: junkSegment });
+    case 'sku': return pick({ weight: 6, arbitrary: some(p.products.map((x) => x.sku), fc.constant('NO-SUCH-SKU')) }, { weight: 1, arbitrary: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/) }, { weight: 3, arbitrary: junkSegment });
+    case 'couponId': return ints(p.couponIds);
+    case 'saleId': return ints(p.saleIds);
     case 'buyerId': return pick(
       { weight: 5, arbitrary: some(p.buyerIds, fc.constant('ip:127.0.0.1')) },
       { weight: 2, arbitrary: fc.tuple(fc.constantFrom('email', 'phone', 'ip', 'device', 'payment_account', 'nope', ''), nastyString).map(([k, v]) => `${k}:${v}`) },
@@ -166,6 +175,8 @@ function hintsFor(route: RouteSpec, p: Pools): Hints {
     email: route.path.startsWith('/admin/api/auth') ? some(p.operatorEmails, fc.constant('nobody@fuzz.kami')) : some(p.emails, fc.constant('buyer@example.com')),
     password: some(p.operatorPasswords, fc.constant('wrong-password')),
     channelId: pick(some(p.channelIds, fc.constant('retail')), fc.constant('retail')),
+    coupon: pick(some(p.couponCodes, fc.constant('NOSUCHCODE')), fc.constantFrom('NOSUCHCODE', 'save10', '', ' ')),
+    couponCode: pick(some(p.couponCodes, fc.constant('NOSUCHCODE')), fc.constant('NOSUCHCODE')),
     phone: fc.constantFrom('+86 138 0013 8000', '+1 415 555 0100', '13800138000', '(415) 555-0100', '+44 20 7946 0958'),
     deviceId: fc.stringMatching(/^[A-Za-z0-9-]{8,40}$/),
     externalOrderId: pick(some(p.externalOrderIds, fc.constant('ext-1')), fc.stringMatching(/^[\w.:#/-]{1,64}$/)),
@@ -236,20 +247,43 @@ const formEncode = (v: Value) => (v !== null && typeof v === 'object' && !Array.
   ? Object.entries(v).map(([k, x]) => `${pct(k)}=${pct(typeof x === 'string' ? x : encodeJson(x))}`).join('&')
   : pct(encodeJson(v)));
 
-function bodyArb(valid: fc.Arbitrary<Value>): fc.Arbitrary<GenBody> {
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+const formContentType: fc.Arbitrary<string | undefined> = pick(
+  { weight: 14, arbitrary: fc.constant(FORM_TYPE) },
+  { weight: 3, arbitrary: fc.constantFrom(`${FORM_TYPE}; charset=utf-8`, `${FORM_TYPE}; charset=latin1`, `${FORM_TYPE}; charset=utf-16`, 'multipart/form-data; boundary=x') },
+  { weight: 3, arbitrary: contentType },
+);
+
+function bodyArb(valid: fc.Arbitrary<Value>, form = false): fc.Arbitrary<GenBody> {
   const value = mutated(valid);
   const text = (t: fc.Arbitrary<string>) => fc.record({
-    kind: fc.constant('text' as const), text: t, contentType, contentEncoding,
+    kind: fc.constant('text' as const), text: t, contentType: form ? formContentType : contentType, contentEncoding,
     encoding: pick({ weight: 20, arbitrary: fc.constant('utf8' as const) }, { weight: 1, arbitrary: fc.constantFrom('utf8-bom' as const, 'latin1' as const, 'utf16le' as const) }),
     gzip: pick({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
   });
+  const encode = form ? formEncode : encodeJson;
   return pick(
-    { weight: 16, arbitrary: text(value.map(encodeJson)) },
-    { weight: 1, arbitrary: text(fc.tuple(value.map(encodeJson), fc.nat()).map(([t, n]) => t.slice(0, n % Math.max(1, t.length)))) },
-    { weight: 1, arbitrary: text(value.map(formEncode)) },
+    { weight: 16, arbitrary: text(value.map(encode)) },
+    { weight: 1, arbitrary: text(fc.tuple(value.map(encode), fc.nat()).map(([t, n]) => t.slice(0, n % Math.max(1, t.length)))) },
+    { weight: 1, arbitrary: text(value.map(form ? encodeJson : formEncode)) },
     { weight: 1, arbitrary: text(fc.constantFrom('', ' ', 'null', '"x"', '0', 'true', '[]', '{', '{"a":1}x', '\u0000', 'ÿ', '{"a":"\\ud800"}', '{"a":"\\u0000"}')) },
     { weight: 1, arbitrary: text(fc.constantFrom(16 * 1024 + 1, 64 * 1024 + 1, 1024 * 1024).map((n) => `{"a":"${'x'.repeat(n)}"}`)) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('bytes' as const), bytes: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 96 }), contentType }) },
+  );
+}
+
+/** An upload's body: the sample as its type, or broken (other types, truncated, random bytes, SVG with script, too large). */
+function uploadArb(u: NonNullable<RouteSpec['upload']>, clean: boolean): fc.Arbitrary<GenBody> {
+  const bytes = (b: Buffer) => [...b];
+  const sample = fc.constantFrom(...u.types).map((type): GenBody => ({ kind: 'bytes', bytes: bytes(u.sample), contentType: type }));
+  if (clean) return sample;
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>';
+  return pick(
+    { weight: 4, arbitrary: sample },
+    { weight: 2, arbitrary: fc.tuple(fc.nat({ max: u.sample.length }), contentType).map(([n, type]): GenBody => ({ kind: 'bytes', bytes: bytes(u.sample.subarray(0, n)), contentType: type ?? 'image/png' })) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('bytes' as const), bytes: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 64 }), contentType: pick(fc.constantFrom(...u.types), contentType) }) },
+    { weight: 1, arbitrary: fc.constantFrom('image/svg+xml', 'image/png', 'text/html').map((type): GenBody => ({ kind: 'text', text: svg, encoding: 'utf8', contentType: type })) },
+    { weight: 1, arbitrary: fc.constantFrom(256 * 1024 + 1, 2 * 1024 * 1024 + 1).map((n): GenBody => ({ kind: 'text', text: 'x'.repeat(n), encoding: 'utf8', contentType: 'image/png' })) },
   );
 }
 
@@ -378,7 +412,11 @@ export function requestArb(route: RouteSpec, inputs: RouteInputs, pools: Pools):
     suffix: fc.constant(''),
     query: query(true),
     headers: headers(true),
-    body: hasBody ? cleanBody.map((v): GenBody | undefined => ({ kind: 'text', text: encodeJson(v), encoding: 'utf8', contentType: 'application/json' })) : fc.constant(undefined),
+    body: route.upload ? uploadArb(route.upload, true) : hasBody
+      ? cleanBody.map((v): GenBody | undefined => (route.form
+        ? { kind: 'text', text: formEncode(v), encoding: 'utf8', contentType: FORM_TYPE }
+        : { kind: 'text', text: encodeJson(v), encoding: 'utf8', contentType: 'application/json' }))
+      : fc.constant(undefined),
     auth: fc.constant(primaryAuth(route)),
   });
   const broken = fc.record({
@@ -387,8 +425,8 @@ export function requestArb(route: RouteSpec, inputs: RouteInputs, pools: Pools):
     suffix: pick({ weight: 24, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom(...PATH_SUFFIXES) }),
     query: query(false),
     headers: headers(false),
-    body: hasBody
-      ? pick({ weight: 12, arbitrary: bodyArb(validBody) }, { weight: 1, arbitrary: fc.constant(undefined) })
+    body: route.upload ? pick({ weight: 12, arbitrary: uploadArb(route.upload, false) }, { weight: 1, arbitrary: fc.constant(undefined) }) : hasBody
+      ? pick({ weight: 12, arbitrary: bodyArb(validBody, route.form) }, { weight: 1, arbitrary: fc.constant(undefined) })
       : pick({ weight: 12, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: bodyArb(validBody) }),
     auth: authArb(route),
   });

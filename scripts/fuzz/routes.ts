@@ -8,6 +8,9 @@ import { REASON_CODES } from '../../domain/rules.js';
 import { ChannelCreateInput, ChannelUpdateInput, LEDGER_KINDS, LedgerEntryInput, RotateCredentialInput } from '../../domain/channels.js';
 import { WEBHOOK_EVENT_TYPES, WebhookEndpointInput, WebhookEndpointUpdate } from '../../domain/events.js';
 import { PriceTiersSchema } from '../../domain/pricing.js';
+import { PROVIDER_NAMES } from '../../domain/payment-providers.js';
+import { LOGO_TYPES, ShopSettingsInput } from '../../domain/shop.js';
+import { CouponInput, CouponUpdate, SaleInput, SaleUpdate, StackingPolicySchema } from '../../domain/promotions.js';
 import { SandboxNotification } from '../../infra/payments/sandbox.js';
 
 /**
@@ -20,7 +23,7 @@ import { SandboxNotification } from '../../infra/payments/sandbox.js';
 
 /** How a path parameter is generated: which seeded ids it draws from, next to junk. */
 export type ParamKind = 'orderId' | 'provider' | 'productId' | 'operatorId' | 'ruleId' | 'keyId' | 'batchId' | 'auditId' | 'buyerId' | 'refundId'
-  | 'channelId' | 'channelKeyId' | 'webhookEndpointId' | 'webhookDeliveryId' | 'secret' | 'partnerOrderId';
+  | 'channelId' | 'channelKeyId' | 'webhookEndpointId' | 'webhookDeliveryId' | 'secret' | 'partnerOrderId' | 'sku' | 'couponId' | 'saleId';
 
 /** Who the request claims to be. */
 export type AuthKind =
@@ -53,6 +56,10 @@ export interface RouteSpec {
   list?: ListSpec;
   /** May answer errors as an HTML page (buyer pages in a browser). */
   html?: boolean;
+  /** An HTML form: its body is sent form-encoded (`application/x-www-form-urlencoded`) when clean. */
+  form?: boolean;
+  /** A file upload: the body is raw bytes of the given types (a logo), not JSON. */
+  upload?: { types: readonly string[]; sample: Buffer };
   /** `?wait=` holds the answer up to 30 s by design. */
   longPoll?: boolean;
   /** After it succeeds, check the shop still lists and sells the products it touched. */
@@ -181,6 +188,22 @@ const TelegramUpdate = z.object({
 /** The partner API's nonces (and a key's last use) are remembered once a request passed its signature, whatever comes after. */
 const PARTNER_NONCES = { tables: ['channel_nonce', 'channel_credential'], why: 'a signed request uses up its nonce (replays refused) before the body is judged' };
 
+/** What the storefront's forms post (api/pages/storefront.ts, api/pages/routes.ts read them field by field). */
+const ProductForm = z.object({
+  email: z.email().max(254), quantity: z.string().regex(/^\d{1,4}$/), phone: z.string().max(32).optional(), deviceId: z.string().max(128).optional(),
+  provider: z.enum(PROVIDER_NAMES).optional(), password: z.string().min(6).max(64).optional(),
+});
+const LookupForm = z.object({ by: z.enum(['order', 'password']).optional(), email: z.email().max(254), orderId: z.string().max(40).optional(), password: z.string().max(64).optional() });
+const FeedbackForm = z.object({ rating: z.string().regex(/^[1-5]$/), comment: z.string().max(1000).optional() });
+const ReportForm = z.object({ key: z.string().max(500), reason: z.string().max(500) });
+const FeedbackListFilter = z.strictObject({ productId: z.uuid().optional(), batchId: z.int().positive().optional(), rating: oneOrMany(z.int().min(1).max(5)).optional(), q: z.string().min(1).max(200).optional() });
+const CouponFilter = z.strictObject({ id: oneOrMany(z.int().positive()).optional(), q: z.string().min(1).max(32).optional(), active: z.boolean().optional() });
+const CouponUseFilter = z.strictObject({ couponId: z.int().positive().optional(), orderId: z.string().min(1).max(40).optional() });
+const SaleFilter = z.strictObject({ id: oneOrMany(z.int().positive()).optional(), productId: z.uuid().optional(), active: z.boolean().optional() });
+const PolicyBody = z.object({ policy: StackingPolicySchema });
+/** A 1×1 PNG: the smallest logo the shop accepts. */
+const PNG_1X1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
 // ---- the table ------------------------------------------------------------------------------------
 
 const pub = (method: RouteSpec['method'], path: string, o: Partial<RouteSpec> = {}): RouteSpec => ({ method, path, area: 'public', auth: 'none', ...o });
@@ -192,6 +215,11 @@ export const ROUTES: RouteSpec[] = [
   pub('GET', '/readyz'),
   pub('GET', '/openapi.json'),
   pub('GET', '/api/v1/products', { openapi: true }),
+  pub('GET', '/api/v1/products/:sku', { openapi: true, params: { sku: 'sku' } }),
+  pub('POST', '/api/v1/lookup', { openapi: true }),
+  pub('POST', '/api/v1/quote', { openapi: true }),
+  pub('POST', '/api/v1/orders/:orderId/resend', { openapi: true, auth: 'bearer', params: { orderId: 'orderId' } }),
+  pub('PUT', '/api/v1/orders/:orderId/feedback', { openapi: true, auth: 'bearer', params: { orderId: 'orderId' } }),
   pub('POST', '/api/v1/orders', { openapi: true, probe: false }),
   pub('GET', '/api/v1/orders/:orderId', { openapi: true, auth: 'bearer', params: { orderId: 'orderId' }, longPoll: true }),
   pub('POST', '/api/v1/orders/:orderId/reports', { openapi: true, auth: 'bearer', params: { orderId: 'orderId' } }),
@@ -202,6 +230,16 @@ export const ROUTES: RouteSpec[] = [
   pub('GET', '/orders/:orderId/return', { params: { orderId: 'orderId' }, html: true }),
   pub('GET', '/pay/:orderId', { auth: 'token-query', params: { orderId: 'orderId' }, html: true }),
   pub('POST', '/pay/:orderId/:provider', { auth: 'token-query', params: { orderId: 'orderId', provider: 'provider' }, html: true }),
+  // the storefront: pages and their forms
+  pub('GET', '/', { html: true }),
+  pub('GET', '/p/:sku', { params: { sku: 'sku' }, html: true }),
+  pub('POST', '/p/:sku', { params: { sku: 'sku' }, html: true, form: true, body: ProductForm }),
+  pub('GET', '/lookup', { html: true }),
+  pub('POST', '/lookup', { html: true, form: true, body: LookupForm }),
+  pub('GET', '/shop/logo'),
+  pub('POST', '/orders/:orderId/feedback', { auth: 'token-query', params: { orderId: 'orderId' }, html: true, form: true, body: FeedbackForm }),
+  pub('POST', '/orders/:orderId/report', { auth: 'token-query', params: { orderId: 'orderId' }, html: true, form: true, body: ReportForm }),
+  pub('POST', '/orders/:orderId/resend', { auth: 'token-query', params: { orderId: 'orderId' }, html: true, form: true }),
   pub('GET', '/sandbox/pay/:orderId', { auth: 'token-query', params: { orderId: 'orderId' }, html: true }),
   pub('POST', '/sandbox/pay/:orderId', { auth: 'token-query', params: { orderId: 'orderId' }, html: true }),
   // the partner API (signed requests of a channel) and Telegram's webhook
@@ -289,6 +327,30 @@ export const ROUTES: RouteSpec[] = [
   adm('GET', '/webhook-deliveries', { list: { sortable: ['id', 'createdAt', 'updatedAt', 'status', 'attempts'], filter: WebhookDeliveryFilter } }),
   adm('GET', '/webhook-deliveries/:id', { params: { id: 'webhookDeliveryId' } }),
   adm('POST', '/webhook-deliveries/:id/redeliver', { params: { id: 'webhookDeliveryId' } }),
+  // promotions: coupons, sale prices, how they stack; SMS delivery
+  adm('GET', '/coupons', { list: { sortable: ['id', 'code', 'createdAt', 'startsAt', 'endsAt', 'active'], filter: CouponFilter } }),
+  adm('GET', '/coupons/:id', { params: { id: 'couponId' } }),
+  adm('POST', '/coupons', { body: CouponInput, probe: true }),
+  adm('PUT', '/coupons/:id', { params: { id: 'couponId' }, body: CouponUpdate, probe: true }),
+  adm('DELETE', '/coupons/:id', { params: { id: 'couponId' }, probe: true }),
+  adm('GET', '/coupon-uses', { list: { sortable: ['createdAt', 'orderId'], filter: CouponUseFilter } }),
+  adm('GET', '/sale-prices', { list: { sortable: ['id', 'productId', 'startsAt', 'endsAt', 'active', 'createdAt'], filter: SaleFilter } }),
+  adm('GET', '/sale-prices/:id', { params: { id: 'saleId' } }),
+  adm('POST', '/sale-prices', { body: SaleInput, probe: true }),
+  adm('PUT', '/sale-prices/:id', { params: { id: 'saleId' }, body: SaleUpdate, probe: true }),
+  adm('DELETE', '/sale-prices/:id', { params: { id: 'saleId' }, probe: true }),
+  adm('GET', '/promotion-policy'),
+  adm('PUT', '/promotion-policy', { body: PolicyBody, probe: true }),
+  adm('GET', '/sms'),
+  adm('POST', '/orders/:id/resend-sms', { params: { id: 'orderId' } }),
+  // the storefront's settings, buyers' feedback
+  adm('GET', '/shop-settings/shop'),
+  adm('PUT', '/shop-settings/shop', { body: ShopSettingsInput }),
+  adm('PUT', '/shop-settings/shop/logo', { upload: { types: LOGO_TYPES, sample: PNG_1X1 } }),
+  adm('DELETE', '/shop-settings/shop/logo'),
+  adm('GET', '/feedback', { list: { sortable: ['createdAt', 'updatedAt', 'rating'], filter: FeedbackListFilter } }),
+  adm('GET', '/feedback-products', { list: { sortable: ['name', 'sold', 'reports', 'reportRate', 'ratings', 'avgRating'], filter: z.strictObject({ id: oneOrMany(z.uuid()).optional() }) } }),
+  adm('GET', '/feedback-batches', { list: { sortable: ['id', 'createdAt', 'sold', 'reports', 'reportRate', 'ratings', 'avgRating'], filter: z.strictObject({ id: oneOrMany(z.int().positive()).optional(), productId: z.uuid().optional(), jumped: z.boolean().optional() }) } }),
   adm('GET', '/telegram'),
   adm('POST', '/telegram/link'),
   adm('DELETE', '/telegram/link'),
