@@ -7,6 +7,7 @@ import type { Logger } from '../infra/logger.js';
 import { orderRuns, type OrderRuns } from '../infra/order-runs.js';
 import { createGatewayRegistry, type GatewayRegistry } from '../infra/payments/registry.js';
 import { createRulesCache, type RulesCache } from '../infra/rules-cache.js';
+import { createSmsProvider, type SmsProvider } from '../infra/sms/index.js';
 import { telegramOf, type TelegramBot } from '../infra/telegram/bot.js';
 
 export interface ActivityDeps {
@@ -28,6 +29,8 @@ export interface ActivityDeps {
   outbound: { timeoutMs: number };
   /** The Telegram bot, when KAMI_TELEGRAM_BOT_TOKEN is set. */
   telegram?: TelegramBot;
+  /** The buyers' SMS provider, when KAMI_SMS_PROVIDER is set. */
+  sms?: SmsProvider;
 }
 
 /** The activities' dependencies over a process's connections (the worker's, or a test's). */
@@ -40,5 +43,6 @@ export function createActivityDeps(base: { config: Config; db: Db; vault: KeyVau
     runs: orderRuns(base.temporal, config.KAMI_TASK_QUEUE, config.orderTimeouts),
     outbound: { timeoutMs: config.outbound.timeoutMs },
     telegram: telegramOf(config),
+    sms: createSmsProvider(config.sms),
   };
 }

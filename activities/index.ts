@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps.js';
 import { createDeliveryActivities } from './delivery.js';
+import { createSmsDeliveryActivities } from './delivery-sms.js';
 import { createEventActivities } from './events.js';
 import { createGatewayActivities } from './gateways.js';
 import { createLegacyActivities } from './legacy.js';
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderActivities(deps),
     ...createStockActivities(deps),
     ...createDeliveryActivities(deps),
+    ...createSmsDeliveryActivities(deps),
     ...createReviewActivities(deps),
     ...createLegacyActivities(deps),
     ...createEventActivities(deps),

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
 import { RETAIL_CHANNEL } from '../domain/channels.js';
-import type { DeliveryTerms, PaymentFacts, Settlement, Verdict } from '../domain/order.js';
+import type { DeliveryExtras, DeliveryTerms, PaymentFacts, Settlement, Verdict } from '../domain/order.js';
 import { KEYS_READABLE, type OrderStatus } from '../domain/order-status.js';
 import { evaluateRules, timeoutOutcome, type Reason, type RuleFacts, type RuleSettings } from '../domain/rules.js';
 import type { IdentityKind } from '../domain/identity.js';
@@ -41,7 +41,7 @@ export const createPaymentActivities = ({ db, rules }: ActivityDeps) => ({
       f = await settleFacts(db, orderId, paymentId, effective.settings, effective.countIn ?? null);
     }
     if (!f) throw ApplicationFailure.nonRetryable(`order ${orderId} does not exist`, 'OrderNotFound');
-    const terms = termsOf(f);
+    const delivery = deliveryOf(f);
     if (f.pay_order_id !== orderId) {
       return { outcome: 'unverified', reason: f.pay_order_id === null ? `no stored payment #${paymentId}` : `payment #${paymentId} belongs to another order` };
     }
@@ -49,7 +49,7 @@ export const createPaymentActivities = ({ db, rules }: ActivityDeps) => ({
       provider: f.pay_provider!, txnId: f.pay_txn_id!, amountCents: f.pay_amount_cents!, currency: f.pay_currency!, ...(f.pay_account ? { account: f.pay_account } : {}),
     };
     const s = effective.settings;
-    if (f.payment_id === paymentId) return answerAgain(f, payment, s, terms);
+    if (f.payment_id === paymentId) return answerAgain(f, payment, s, delivery);
     if (f.payment_id !== null || !PAYABLE.includes(f.status)) {
       await flagExtraPayment(db, orderId, paymentId, payment);
       return { outcome: 'extra', payment };
@@ -70,10 +70,10 @@ export const createPaymentActivities = ({ db, rules }: ActivityDeps) => ({
     if (deliver) {
       // the keys are readable now: time since the payment was stored (the database's clock, then this worker's)
       if (f.pay_received_at) paymentToReadable.observe(Math.max(0, Date.now() - f.pay_received_at.getTime()) / 1000);
-      return { outcome: 'deliver', payment, quantity: f.quantity, keyIds, ...terms };
+      return { outcome: 'deliver', payment, quantity: f.quantity, keyIds, ...delivery };
     }
-    if (decision.action === 'deliver') return { outcome: 'claim', payment, quantity: f.quantity, ...terms };
-    return { outcome: decision.action, payment, quantity: f.quantity, verdict: verdictOf(s, decision.action, decision.reasons, f.amount_cents), ...terms };
+    if (decision.action === 'deliver') return { outcome: 'claim', payment, quantity: f.quantity, ...delivery };
+    return { outcome: decision.action, payment, quantity: f.quantity, verdict: verdictOf(s, decision.action, decision.reasons, f.amount_cents), ...delivery };
   }),
 });
 
@@ -93,16 +93,21 @@ function timed<A extends unknown[]>(step: (...args: A) => Promise<Settlement>): 
 }
 
 /** The settle step already ran for this payment (a retry, or a new run): the stored decision answers. */
-function answerAgain(f: SettleFacts, payment: PaymentFacts, s: RuleSettings, terms: { terms?: DeliveryTerms }): Settlement {
-  if (KEYS_READABLE.includes(f.status)) return { outcome: 'deliver', payment, quantity: f.quantity, keyIds: f.sold_key_ids, ...terms };
+function answerAgain(f: SettleFacts, payment: PaymentFacts, s: RuleSettings, delivery: { terms?: DeliveryTerms } & DeliveryExtras): Settlement {
+  if (KEYS_READABLE.includes(f.status)) return { outcome: 'deliver', payment, quantity: f.quantity, keyIds: f.sold_key_ids, ...delivery };
   const action = f.rule_decision?.action ?? 'deliver';
-  if (action === 'deliver') return { outcome: 'claim', payment, quantity: f.quantity, ...terms };
-  return { outcome: action, payment, quantity: f.quantity, verdict: verdictOf(s, action, (f.rule_decision?.reasons ?? []) as Reason[], f.amount_cents), ...terms };
+  if (action === 'deliver') return { outcome: 'claim', payment, quantity: f.quantity, ...delivery };
+  return { outcome: action, payment, quantity: f.quantity, verdict: verdictOf(s, action, (f.rule_decision?.reasons ?? []) as Reason[], f.amount_cents), ...delivery };
 }
 
-/** A partner's order tells the workflow how it is delivered; a retail order carries nothing extra (its history stays as it was). */
-const termsOf = (f: SettleFacts): { terms?: DeliveryTerms } =>
-  (f.channel_id === RETAIL_CHANNEL ? {} : { terms: { split: f.split_delivery, emailKeys: f.email_keys } });
+/**
+ * A partner's order tells the workflow how it is delivered, and an order whose buyer is texted says
+ * so; a routine retail order carries nothing extra (its history stays as it was).
+ */
+const deliveryOf = (f: SettleFacts): { terms?: DeliveryTerms } & DeliveryExtras => ({
+  ...(f.channel_id === RETAIL_CHANNEL ? {} : { terms: { split: f.split_delivery, emailKeys: f.email_keys } }),
+  ...(f.sms ? { sms: true as const } : {}),
+});
 
 function ruleFacts(f: SettleFacts, payment: PaymentFacts, afterExpiry: boolean): RuleFacts {
   return {

@@ -13,6 +13,8 @@ export const ORDER_COMMANDS = {
   reject: ['in_review', 'backorder'],
   /** Mail the keys again. */
   resend: ['delivered', 'needs_attention'],
+  /** Text the buyer again (the keys or the order page's link, as the product says): orders that had an SMS delivery. */
+  resend_sms: ['delivered', 'needs_attention'],
   /** Enter the goods of a manual-delivery product by hand. */
   mark_delivered: ['backorder'],
   /** The buyer reports a delivered key as invalid. */
@@ -29,12 +31,16 @@ export const ORDER_COMMANDS = {
 
 export type OrderCommand = keyof typeof ORDER_COMMANDS;
 
-/** What the command needs besides the status: goods are entered only for manual-delivery products. */
-export interface CommandContext { status: OrderStatus | string; deliveryMode?: string }
+/**
+ * What the command needs besides the status: goods are entered only for manual-delivery products,
+ * an SMS is resent only for an order whose delivery included one (`smsDelivered`: it has an `sms` delivery).
+ */
+export interface CommandContext { status: OrderStatus | string; deliveryMode?: string; smsDelivered?: boolean }
 
 export function accepts(command: OrderCommand, order: CommandContext): boolean {
   if (!(ORDER_COMMANDS[command] as readonly string[]).includes(order.status)) return false;
   if (command === 'mark_delivered') return order.deliveryMode === 'manual';
+  if (command === 'resend_sms') return order.smsDelivered === true;
   return true;
 }
 

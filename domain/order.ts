@@ -79,6 +79,13 @@ export interface PaymentSignal extends PaymentFacts {
  */
 export interface DeliveryTerms { split: boolean; emailKeys: boolean }
 
+/**
+ * How a paid order is delivered besides the email: `sms` when its product texts its buyers and the
+ * order has their phone (retail orders; infra/settle-store.ts decides). Absent for every other order,
+ * whose history stays as it was.
+ */
+export interface DeliveryExtras { sms?: true }
+
 /** What the settle step found and did with one payment (all of it proven by database rows). */
 export type Settlement =
   /** No stored payment of this order by that reference: nothing happened. */
@@ -86,11 +93,11 @@ export type Settlement =
   /** The order was already paid by another payment (or had moved on): this one is flagged for a refund. */
   | { outcome: 'extra'; payment: PaymentFacts }
   /** Paid and the rules passed: the held keys are sold and readable. */
-  | { outcome: 'deliver'; payment: PaymentFacts; quantity: number; keyIds: number[]; terms?: DeliveryTerms }
+  | ({ outcome: 'deliver'; payment: PaymentFacts; quantity: number; keyIds: number[]; terms?: DeliveryTerms } & DeliveryExtras)
   /** Paid and the rules passed, but the hold fell short (keys voided while held, or a split order's stock): claim tops it up. */
-  | { outcome: 'claim'; payment: PaymentFacts; quantity: number; terms?: DeliveryTerms }
+  | ({ outcome: 'claim'; payment: PaymentFacts; quantity: number; terms?: DeliveryTerms } & DeliveryExtras)
   /** Paid; a rule sent it to a person, or rejects it. */
-  | { outcome: 'review' | 'reject'; payment: PaymentFacts; quantity: number; verdict: Verdict; terms?: DeliveryTerms };
+  | ({ outcome: 'review' | 'reject'; payment: PaymentFacts; quantity: number; verdict: Verdict; terms?: DeliveryTerms } & DeliveryExtras);
 
 export interface OrderView {
   orderId: string;

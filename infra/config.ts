@@ -132,8 +132,6 @@ const Env = z.object({
   /** The Bot API's base URL; plain http only to a loopback address (a local fake in tests). */
   KAMI_TELEGRAM_API_BASE: z.url({ protocol: /^https?$/ }).default('https://api.telegram.org')
     .refine((v) => v.startsWith('https:') || isLoopbackHost(new URL(v).hostname), 'use https:// (plain http only to a loopback address)'),
-}).superRefine((e, ctx) => {
-  // the first owner's password is checked like one set in the panel, against the owner's own email
   /** Who sends buyers' SMS for products that deliver by SMS; unset = none (such products cannot be set up). */
   KAMI_SMS_PROVIDER: z.preprocess(unsetIfEmpty, z.enum(SMS_PROVIDERS).optional()),
   /** Alibaba Cloud SMS (dysmsapi): a RAM user's AccessKey allowed SendSms, and the approved signature (签名). The secret is never logged or shown. */
@@ -148,8 +146,10 @@ const Env = z.object({
     .regex(/^(\+[1-9]\d{6,14}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$/, 'a number in E.164 (+15005550006) or an alphanumeric sender ID (1–11 letters, digits, spaces)').optional()),
   KAMI_SMS_TWILIO_MESSAGING_SERVICE_SID: z.preprocess(unsetIfEmpty, z.string().trim().regex(/^MG[0-9a-fA-F]{32}$/, 'a Messaging Service SID: MG and 32 hex characters').optional()),
   KAMI_SMS_TWILIO_API_BASE: ProviderBase.default('https://api.twilio.com'),
-  if (!e.KAMI_ADMIN_PASSWORD) return;
+}).superRefine((e, ctx) => {
   for (const [name, message] of smsConfigProblems(e)) ctx.addIssue({ code: 'custom', path: [name], message });
+  // the first owner's password is checked like one set in the panel, against the owner's own email
+  if (!e.KAMI_ADMIN_PASSWORD) return;
   const verdict = passwordVerdict(e.KAMI_ADMIN_PASSWORD, [e.KAMI_ADMIN_EMAIL]);
   if (verdict.problem) ctx.addIssue({ code: 'custom', path: ['KAMI_ADMIN_PASSWORD'], message: verdict.problem });
 });
@@ -233,13 +233,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     /** Webhook deliveries and notices run on their own task queue: a slow endpoint never takes an order's worker slot. */
     eventsTaskQueue: `${e.KAMI_TASK_QUEUE}-events`,
-  };
-}
     /** The buyers' SMS provider, or undefined when none is configured (infra/sms/). */
     sms: smsConfig(e),
+  };
+}
 
-export function durationMs(d: string): number {
-  return ms(d as ms.StringValue);
 /** An SMS provider's settings, complete (smsConfigProblems checked them). */
 export type SmsConfig =
   | { provider: 'aliyun'; accessKeyId: string; accessKeySecret: string; signName: string; endpoint: string }
@@ -273,6 +271,8 @@ function smsConfig(e: SmsEnv): SmsConfig | undefined {
   return undefined;
 }
 
+export function durationMs(d: string): number {
+  return ms(d as ms.StringValue);
 }
 
 /** The loud warning a production process gives at every start when it runs with the sandbox or demo data. */

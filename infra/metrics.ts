@@ -37,6 +37,13 @@ export const deliveryEmails = new Counter({
   registers: [registry],
 });
 
+export const deliverySms = new Counter({
+  name: 'kami_delivery_sms_total',
+  help: 'Buyers\' SMS by provider and result: sent, retrying (the provider did not send it), failed (refused for good), unknown (no answer: not sent again).',
+  labelNames: ['provider', 'result'] as const,
+  registers: [registry],
+});
+
 export const webhookNotifications = new Counter({
   name: 'kami_webhook_notifications_total',
   help: 'Payment gateway notifications: recorded, duplicate (changed nothing) or refused.',

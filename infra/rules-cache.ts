@@ -11,24 +11,31 @@ export interface RuleVersions { global: number; product: number; channel?: numbe
  * SQL), and a mismatch drops the entry, so an edit in the panel takes effect on the next order
  * without a query per order. Retail entries are the product's alone: no channel layer, no cost.
  */
+/**
+ * A product's cached entry: its effective rules, and what checkout enforces besides them (a product
+ * that delivers by SMS needs the buyer's phone). The product's rules version covers both: the panel
+ * bumps it when the SMS switch changes, so a stale entry is caught like stale rules.
+ */
+export type CachedProduct = EffectiveRules & { productId: string; smsDelivery: boolean };
+
 export function createRulesCache(db: Db) {
-  const entries = new Map<string, Promise<EffectiveRules & { productId: string }>>();
+  const entries = new Map<string, Promise<CachedProduct>>();
   const skuToId = new Map<string, string>();
   const keyOf = (productId: string, channelId: string) => (channelId === RETAIL_CHANNEL ? productId : `${channelId}|${productId}`);
 
   async function load(where: { id: string } | { sku: string }, channelId: string) {
     const [global, product, channel] = await Promise.all([
       globalRules(db),
-      db.product.findUnique({ where, select: { id: true, sku: true, rules: true, rulesVersion: true } }),
+      db.product.findUnique({ where, select: { id: true, sku: true, rules: true, rulesVersion: true, smsEnabled: true } }),
       channelLayer(db, channelId),
     ]);
     if (!product) return null;
     skuToId.set(product.sku, product.id);
-    return { ...mergeRules(global, product, channel), productId: product.id };
+    return { ...mergeRules(global, product, channel), productId: product.id, smsDelivery: product.smsEnabled };
   }
 
   return {
-    async forProduct(productId: string, channelId: string = RETAIL_CHANNEL): Promise<EffectiveRules> {
+    async forProduct(productId: string, channelId: string = RETAIL_CHANNEL): Promise<CachedProduct> {
       const key = keyOf(productId, channelId);
       let entry = entries.get(key);
       if (!entry) {
@@ -42,7 +49,7 @@ export function createRulesCache(db: Db) {
       return entry;
     },
     /** The product behind a SKU with its rules (through `channelId`'s layer); null when no such product exists. */
-    async forSku(sku: string, channelId: string = RETAIL_CHANNEL): Promise<(EffectiveRules & { productId: string }) | null> {
+    async forSku(sku: string, channelId: string = RETAIL_CHANNEL): Promise<CachedProduct | null> {
       const id = skuToId.get(sku);
       if (id) return this.forProduct(id, channelId).then((r) => ({ ...r, productId: id }));
       const loaded = await load({ sku }, channelId);

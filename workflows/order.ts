@@ -16,7 +16,8 @@ const gateway = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry:
  * One order: payment → rules and key claim → (a person, when a rule or stock says so) → delivery.
  * Checkout starts the run with a start delay that ends with the payment hold, so an unpaid order
  * costs nothing until then; the payment's Signal-With-Start wakes it, and a routine order then
- * finishes in that one workflow task: settle (rules + claim) and deliver, two local activities.
+ * finishes in that one workflow task: settle (rules + claim) and deliver, two local activities
+ * (a product that texts its buyers adds the SMS, a durable activity beside the email).
  */
 export async function orderWorkflow(input: OrderInput | LegacyOrderInput): Promise<OrderResult> {
   // Runs started before the lean spine carry the old input (with `sku`) and replay the frozen code.
@@ -33,6 +34,7 @@ export async function orderWorkflow(input: OrderInput | LegacyOrderInput): Promi
   o.s.payment = settled.payment;
   o.s.quantity = 'quantity' in settled ? settled.quantity : 0;
   o.s.terms = 'terms' in settled ? settled.terms : undefined;
+  o.s.sms = 'sms' in settled && settled.sms === true;
 
   switch (settled.outcome) {
     case 'extra':
@@ -41,7 +43,7 @@ export async function orderWorkflow(input: OrderInput | LegacyOrderInput): Promi
     case 'deliver':
       o.s.keyIds = settled.keyIds;
       o.setStatus('delivering');
-      await o.deliver('email');
+      await o.deliverFirst();
       return o.finish();
     case 'reject':
       o.setStatus('paid');
@@ -64,7 +66,7 @@ export async function orderWorkflow(input: OrderInput | LegacyOrderInput): Promi
     case 'claim':
       o.setStatus('paid');
   }
-  if (await o.claim()) await o.deliver('email');
+  if (await o.claim()) await o.deliverFirst();
   return o.finish();
 }
 

@@ -3,6 +3,7 @@ import {
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { SMS_CHANNEL } from '../domain/delivery-channels.js';
 import { accepts } from '../domain/order-commands.js';
 import { REVIEW_TIMEOUT_POLICY, type Decision, type DeliveryTerms, type OrderTimeouts, type OrderView, type PaymentFacts, type Verdict } from '../domain/order.js';
 import type { OrderStatus } from '../domain/order-status.js';
@@ -35,6 +36,12 @@ export const REFUNDS_PATCH = 'kami-2026-11-refunds';
  * such orders, so no other order's history carries its marker.
  */
 export const SPLIT_DELIVERY_PATCH = 'kami-2026-11-split-delivery';
+
+/**
+ * From this patch on, an order whose product texts its buyers (the settle step says `sms`) gets an
+ * SMS beside the email. Asked only for such orders, so no routine order's history carries its marker.
+ */
+export const SMS_DELIVERY_PATCH = 'kami-2026-11-sms-delivery';
 
 /** Statuses of the routine path: an order that only passes through them never upserts a search attribute. */
 const ROUTINE: readonly OrderStatus[] = ['awaiting_payment', 'paid', 'delivering', 'delivered', 'expired', 'cancelled'];
@@ -69,6 +76,8 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
     payment: undefined as PaymentFacts | undefined,
     /** A partner's order: how it is delivered (from its row, through the settle step); undefined for retail. */
     terms: undefined as DeliveryTerms | undefined,
+    /** The buyer is texted too (from the settle step); false for every other order. */
+    sms: false,
     emailAttempts: 0,
     /** Stored payments signalled (or found) and not yet settled, in arrival order. */
     payments: [] as { paymentId: number }[],
@@ -270,6 +279,33 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
     }
   }
 
+  /** The order's first delivery: the email, and for an order whose buyer is texted an SMS beside it (neither waits for the other). */
+  async function deliverFirst() {
+    if (s.sms && patched(SMS_DELIVERY_PATCH)) await Promise.all([deliver('email'), deliverSms(SMS_CHANNEL)]);
+    else await deliver('email');
+  }
+
+  /**
+   * Texts the order's keys (or its page's link) on `channel` (`sms`, `sms-resend-n`). A durable
+   * activity from the first attempt: the provider's "not sent" is retried with backoff for the same
+   * period as the email; a refusal for good, or a send whose outcome is unknown, is recorded by the
+   * activity and not retried (at most once). The order's status is the email's: keys stay readable.
+   */
+  async function deliverSms(channel: string) {
+    const sms = proxyActivities<Activities>({
+      // longer than the SMS lease (activities/delivery-sms.ts): a retry never starts while an attempt may still be sending
+      startToCloseTimeout: '30s',
+      scheduleToCloseTimeout: timeouts.emailGiveUpAfter,
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: timeouts.emailRetryMaxInterval },
+    });
+    try {
+      await sms.deliverSms(orderId, channel);
+    } catch {
+      // refused or unsure (recorded already), or still failing at the give-up period: recorded now
+      await db.recordSmsGaveUp(orderId, channel);
+    }
+  }
+
   /**
    * Ends a run: lets running handlers answer, then settles payments that arrived for an order that
    * had been paid already (the settle step finds them extra and flags them for a refund). A payment
@@ -285,6 +321,6 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
     return view();
   }
 
-  return { orderId, s, view, setStatus, settle, awaitPerson, close, refund, claim, deliver, finish };
+  return { orderId, s, view, setStatus, settle, awaitPerson, close, refund, claim, deliver, deliverFirst, deliverSms, finish };
 }
 export type OrderSteps = ReturnType<typeof orderSteps>;

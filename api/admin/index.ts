@@ -20,6 +20,7 @@ import { reviewsRouter } from './reviews.js';
 import { rulesRouter } from './rules.js';
 import { shopRouter } from './shop.js';
 import { csrfCheck, noStore, requireSession } from './session.js';
+import { smsAdminRouter } from './sms.js';
 import { statsRouter } from './stats.js';
 import { telegramAdminRouter } from './telegram.js';
 import { webhooksRouter } from './webhooks.js';
@@ -56,6 +57,7 @@ export function adminRouter(deps: ApiDeps): Router {
   router.use(telegramAdminRouter(deps));
   router.use(channelsRouter(deps));
   router.use(promotionsRouter(deps));
+  router.use(smsAdminRouter(deps));
   router.use(feedbackRouter(deps));
   router.use(shopRouter(deps));
   return router;

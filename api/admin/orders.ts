@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
+import { SMS_CHANNEL } from '../../domain/delivery-channels.js';
 import { orderWorkflowId } from '../../domain/ids.js';
 import { ORDER_STATUSES } from '../../domain/order-status.js';
 import type { Prisma } from '../../infra/db.js';
@@ -36,6 +37,10 @@ const INCLUDE = {
 } satisfies Prisma.OrderInclude;
 
 type OrderRow = Prisma.OrderGetPayload<{ include: typeof INCLUDE }>;
+
+const DELIVERY = {
+  channel: true, recipient: true, status: true, attempts: true, provider: true, messageId: true, lastError: true, sentAt: true, updatedAt: true,
+} satisfies Prisma.DeliverySelect;
 
 /** `orders` (read-only; decisions are commands on the order's workflow). */
 export function ordersRouter({ db, config }: ApiDeps): Router {
@@ -77,11 +82,16 @@ export function ordersRouter({ db, config }: ApiDeps): Router {
     const id = OrderId.parse(req.params.id);
     const order = await db.order.findUnique({
       where: { id },
-      include: { ...INCLUDE, events: { select: { type: true, actor: true, data: true, createdAt: true }, orderBy: { id: 'asc' } } },
+      include: {
+        ...INCLUDE,
+        events: { select: { type: true, actor: true, data: true, createdAt: true }, orderBy: { id: 'asc' } },
+        // how each channel went (never what was sent: an SMS's text may hold keys and is not stored)
+        deliveries: { select: DELIVERY, orderBy: { id: 'asc' } },
+      },
     });
     if (!order) throw new ApiError(404, 'order_not_found', `no order ${id}`);
-    const { events, ...rest } = order;
-    res.json({ ...record(req, rest), events });
+    const { events, deliveries, ...rest } = order;
+    res.json({ ...record(req, rest), events, deliveries, smsDelivered: deliveries.some((d) => d.channel === SMS_CHANNEL) });
   });
 
   return router;

@@ -9,6 +9,7 @@ import { DEFAULT_RULES, type RuleSettings } from '../../domain/rules.js';
 import { placeOrder as placeOrderSql, type PlaceOrderResult } from '../../infra/checkout-store.js';
 import { sha256Hex } from '../../infra/crypto.js';
 import { newOrderId } from '../../infra/ids.js';
+import type { CachedProduct } from '../../infra/rules-cache.js';
 import { hashPassword } from '../../infra/operators.js';
 import { openAttempt, type AttemptView } from '../../infra/payments/attempts.js';
 import type { ApiDeps } from '../deps.js';
@@ -67,6 +68,7 @@ export async function placeOrder(deps: ApiDeps, body: Body, idempotencyKey: stri
   const notFound = refusal({ outcome: 'product_not_found' }, body, DEFAULT_RULES);
   let product = await rules.forSku(body.sku);
   if (!product) throw notFound;
+  await requirePhone(rules, product, body.sku, identities);
   const price = () => priceCheckout(deps, { productId: product!.productId, sku: body.sku, quantity: body.quantity, channelId: RETAIL_CHANNEL, coupon: body.coupon });
   let priced = await price();
   let r: PlaceOrderResult = await placeOrderSql(db, { ...request, pricing: priced.terms }, product.productId, product, config.holds);
@@ -76,6 +78,7 @@ export async function placeOrder(deps: ApiDeps, body: Body, idempotencyKey: stri
     deps.pricing.forget(product.productId);
     product = await rules.forSku(body.sku);
     if (!product) throw notFound;
+    await requirePhone(rules, product, body.sku, identities);
     priced = await price();
     r = await placeOrderSql(db, { ...request, pricing: priced.terms }, product.productId, product, config.holds);
   }
@@ -90,6 +93,19 @@ export async function placeOrder(deps: ApiDeps, body: Body, idempotencyKey: stri
   };
   if (placed.status === 'awaiting_payment') await runs.start({ id: placed.id, productId: product.productId, sku: body.sku, expiresAt: placed.expiresAt });
   return placed;
+}
+
+/**
+ * A product that delivers by SMS needs the buyer's phone: refused before anything is written. The
+ * cached product may predate its SMS being turned off, so it is read again before refusing.
+ */
+async function requirePhone(rules: ApiDeps['rules'], product: CachedProduct, sku: string, identities: Identities) {
+  if (identities.phone || !product.smsDelivery) return;
+  rules.forget(product.productId, sku);
+  if ((await rules.forSku(sku))?.smsDelivery) {
+    throw new ApiError(400, 'phone_required', 'this product is also delivered by SMS: give the buyer\'s mobile number (phone)',
+      { phone: 'required for this product: its delivery is also sent by SMS' });
+  }
 }
 
 /** The error for a checkout the SQL refused, for retail buyers and partners alike; it changed nothing. */

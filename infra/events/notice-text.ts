@@ -16,6 +16,8 @@ export interface NoticeData {
   reviewSeq?: number;
   error?: string;
   gaveUp?: boolean;
+  /** A failing SMS to the buyer (not the email), and how it ended when it did: refused for good, given up, or perhaps sent. */
+  sms?: { outcome?: 'permanent' | 'gave_up' | 'unknown' };
   payment?: { txnId?: string; amount?: string };
   available?: number;
   threshold?: number;
@@ -41,9 +43,16 @@ export const DECISION_CALLBACK = /^kd:([ar]):([A-Za-z0-9_-]{1,40}):(\d{1,9})$/;
 
 export const inboxLink = (publicUrl: string, orderId?: string) => (orderId ? `${publicUrl}/admin/orders/${encodeURIComponent(orderId)}/show` : `${publicUrl}/admin/reviews`);
 
+const SMS_ENDED = {
+  permanent: 'The SMS to the buyer could not be sent and will not be retried (see the error).',
+  gave_up: 'The SMS to the buyer kept failing and was given up.',
+  unknown: 'The SMS to the buyer may or may not have arrived (no answer from the provider); Kami does not send it again by itself.',
+} as const;
+
 /** The notice's lines, plain text (Telegram gets no parse mode: nothing a buyer typed can become markup). */
 function lines(kind: NoticeKind, d: NoticeData, publicUrl: string): string[] {
-  const out = [d.orderId ? `${TITLES[kind]}: order ${d.orderId}` : TITLES[kind]];
+  const title = d.sms ? '📮 Delivery SMS failing' : TITLES[kind];
+  const out = [d.orderId ? `${title}: order ${d.orderId}` : title];
   if (kind === 'stock_low') {
     out.push(`${d.productName} (${d.sku}): ${d.available} key${d.available === 1 ? '' : 's'} left (alert at ${d.threshold}).`);
     out.push(`Import keys: ${publicUrl}/admin/keys/import`);
@@ -54,8 +63,13 @@ function lines(kind: NoticeKind, d: NoticeData, publicUrl: string): string[] {
   if (d.reasons?.length) out.push('Why:', ...d.reasons.map((r) => `• ${r.message}`));
   if (d.payment) out.push(`Payment ${d.payment.txnId ?? ''} of ${d.payment.amount ?? '?'} arrived for an order already paid: refund it.`);
   if (kind === 'delivery_failing') {
-    out.push(d.gaveUp ? 'The delivery email gave up; the buyer can still read the keys on the order page. Resend it from the panel.'
-      : 'The delivery email failed; Kami keeps retrying.');
+    if (d.sms) {
+      out.push(d.sms.outcome ? `${SMS_ENDED[d.sms.outcome]} The buyer has the email and the order page; resend the SMS from the panel if needed.`
+        : 'The SMS to the buyer failed; Kami keeps retrying.');
+    } else {
+      out.push(d.gaveUp ? 'The delivery email gave up; the buyer can still read the keys on the order page. Resend it from the panel.'
+        : 'The delivery email failed; Kami keeps retrying.');
+    }
     if (d.error) out.push(`Last error: ${d.error.slice(0, 300)}`);
   }
   out.push(`${DECIDABLE_NOTICES.includes(kind) && d.reviewSeq ? 'Decide here or in the inbox' : 'Open it'}: ${inboxLink(publicUrl, d.orderId)}`);

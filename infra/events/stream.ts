@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { isSmsChannel } from '../../domain/delivery-channels.js';
 import { outgoingOf, stockLowKey, TEST_EVENT_TYPE, type NoticeKind, type Outgoing } from '../../domain/events.js';
 import { formatMinor } from '../../domain/money.js';
 import type { Db, Prisma } from '../db.js';
@@ -60,6 +61,7 @@ function noticeData(r: FactRow): NoticeData {
     ...(seq && Number.isSafeInteger(seq) ? { reviewSeq: seq } : {}),
     ...(typeof d.error === 'string' ? { error: d.error } : typeof d.reason === 'string' ? { error: d.reason } : {}),
     ...(r.type === 'needs_attention' ? { gaveUp: true } : {}),
+    ...(r.type === 'delivery_failing' && typeof d.channel === 'string' && isSmsChannel(d.channel) ? { sms: { outcome: d.outcome as NonNullable<NoticeData['sms']>['outcome'] } } : {}),
     ...(r.type === 'extra_payment' ? { payment: { txnId: d.txnId, amount: typeof d.amountCents === 'number' ? amount(d.amountCents, d.currency ?? r.currency) : undefined } } : {}),
   };
 }

@@ -8,7 +8,7 @@ import { sharedBundle } from '../helpers/kami.js';
 
 // Histories of finished orders recorded with scripts/capture-history.ts. `v1-*` were recorded before
 // the rules-and-review patch, `v2-*` before the lean spine (both replay the frozen legacy code),
-// `v3-*` on the lean spine, `v4-*` with partner channels (split delivery); every later change to
+// `v3-*` on the lean spine, `v4-*` with partner channels (split delivery), `v5-*` with SMS delivery; every later change to
 // workflows/ must still replay all of them.
 const DIR = fileURLToPath(new URL('./histories/', import.meta.url));
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
@@ -85,6 +85,20 @@ describe('recorded order histories', () => {
     expect(claims).toHaveLength(3);
     // only a split order asks for the patch: no routine history carries its marker
     for (const file of FILES.filter((f) => f.startsWith('v3-'))) expect(patches(file)).not.toContain('kami-2026-11-split-delivery');
+  });
+
+  it('cover SMS delivery: beside the email behind its patch (sent, refused for good), and an operator\'s SMS resend', () => {
+    const patches = (file: string) => load(file).events
+      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+      .map((e) => JSON.parse(Buffer.from(e.markerRecordedEventAttributes.details['patch-data'].payloads[0].data, 'base64').toString()).id);
+    const activities = (file: string) => load(file).events.filter((e) => e.activityTaskScheduledEventAttributes)
+      .map((e) => e.activityTaskScheduledEventAttributes.activityType.name);
+    expect(patches('v5-sms-delivered.json')).toEqual(['kami-2026-11-sms-delivery']);
+    expect(activities('v5-sms-delivered.json')).toEqual(['deliverSms']);
+    expect(load('v5-sms-refused.json').events.some((e) => e.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type === 'SmsRefused')).toBe(true);
+    expect(activities('v5-sms-resent.json')).toEqual(['deliverSms']);
+    // only an order whose buyer is texted asks for the patch: no routine history carries its marker
+    for (const file of FILES.filter((f) => /^v[34]-/.test(f))) expect(patches(file)).not.toContain('kami-2026-11-sms-delivery');
   });
 
   it.each(FILES.filter((f) => f.startsWith('v1-')))('%s was recorded before any patch, so it exercises the unpatched branch', (file) => {
