@@ -4,7 +4,10 @@ import { audit, type AuditActor } from './audit.js';
 import type { Db } from './db.js';
 
 /** The shop as pages show it (never the logo's bytes: /shop/logo serves those). */
-export interface Shop { name: string; notice: string; footer: string; hasLogo: boolean; version: number; updatedAt: Date | null }
+export interface Shop {
+  /** As the owner set it ('' for none); `title` is what pages show. */
+  name: string; title: string; notice: string; footer: string; hasLogo: boolean; version: number; updatedAt: Date | null;
+}
 
 const ID = 'shop';
 
@@ -13,8 +16,8 @@ export async function readShop(db: Db): Promise<Shop> {
   const [row] = await db.$queryRaw<{ name: string; notice: string; footer: string; has_logo: boolean; version: number; updated_at: Date }[]>`
     SELECT name, notice, footer, logo IS NOT NULL AS has_logo, version, updated_at FROM shop_settings WHERE id = ${ID}`;
   return row
-    ? { name: row.name || DEFAULT_SHOP_NAME, notice: row.notice, footer: row.footer, hasLogo: row.has_logo, version: row.version, updatedAt: row.updated_at }
-    : { name: DEFAULT_SHOP_NAME, notice: '', footer: '', hasLogo: false, version: 0, updatedAt: null };
+    ? { name: row.name, title: row.name || DEFAULT_SHOP_NAME, notice: row.notice, footer: row.footer, hasLogo: row.has_logo, version: row.version, updatedAt: row.updated_at }
+    : { name: '', title: DEFAULT_SHOP_NAME, notice: '', footer: '', hasLogo: false, version: 0, updatedAt: null };
 }
 
 export async function readLogo(db: Db): Promise<{ bytes: Uint8Array; type: string; version: number } | null> {

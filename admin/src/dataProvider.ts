@@ -1,6 +1,7 @@
 import simpleRestProvider from 'ra-data-simple-rest';
 import { HttpError, type DataProvider, type Identifier, type UpdateParams } from 'react-admin';
 import type { HttpClient } from './http.js';
+import type { ShopSettingsRecord } from './shop/types.js';
 import type {
   BulkDecisionResult, ChannelLedgerRecord, ChannelPriceRow, ChannelRecord, ConfirmPaymentResult, Decision, ImportPreview, ImportResult,
   IssuedChannelKey, OrderRecord, PaymentProviderForm, RefundRecord, Stats, TelegramLinkCode, TelegramLinkState,
@@ -46,8 +47,8 @@ export interface KamiDataProvider extends DataProvider {
   createTelegramLinkCode(): Promise<TelegramLinkCode>;
   unlinkTelegram(): Promise<void>;
   /** The storefront's logo, sent as the file's own bytes (the server reads its type from them). */
-  uploadShopLogo(file: File): Promise<unknown>;
-  removeShopLogo(): Promise<unknown>;
+  uploadShopLogo(file: File): Promise<ShopSettingsRecord>;
+  removeShopLogo(): Promise<ShopSettingsRecord>;
 }
 
 const isEmpty = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && !v.trim());

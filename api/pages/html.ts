@@ -51,13 +51,13 @@ export function shopPage(ctx: PageContext, o: PageOptions): string {
   const nav = (href: string, label: string, name: PageOptions['current']) =>
     `<a href="${href}"${o.current === name ? ' aria-current="page"' : ''}>${escapeHtml(label)}</a>`;
   return `<!doctype html><html lang="${t.htmlLang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(o.title)} · ${escapeHtml(shop.name)}</title>
+<title>${escapeHtml(o.title)} · ${escapeHtml(shop.title)}</title>
 ${o.refreshSeconds ? `<meta http-equiv="refresh" content="${o.refreshSeconds}">` : ''}
 <style>${STOREFRONT_CSS}</style></head><body>
 <a class="skip" href="#main">${escapeHtml(t.skip)}</a>
 <header class="top"><div class="bar">
-<a class="brand" href="/">${shop.hasLogo ? `<img src="/shop/logo?v=${shop.version}" alt="">` : ''}<span>${escapeHtml(shop.name)}</span></a>
-<nav aria-label="${escapeHtml(shop.name)}">${nav('/', t.navProducts, 'products')}${nav('/lookup', t.navLookup, 'lookup')}
+<a class="brand" href="/">${shop.hasLogo ? `<img src="/shop/logo?v=${shop.version}" alt="">` : ''}<span>${escapeHtml(shop.title)}</span></a>
+<nav aria-label="${escapeHtml(shop.title)}">${nav('/', t.navProducts, 'products')}${nav('/lookup', t.navLookup, 'lookup')}
 <a href="${escapeHtml(withLang(self, other.lang))}" lang="${other.lang}" hreflang="${other.lang}" data-lang-switch>${other.label}</a></nav>
 </div></header>
 ${shop.notice ? `<div class="notice" role="note">${escapeHtml(shop.notice)}</div>` : ''}

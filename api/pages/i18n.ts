@@ -62,6 +62,7 @@ const en = {
   soldOut: 'Sold out',
   limit: (q: number, window: string) => `Limit ${q} per buyer per ${windowWords('en', window)}`,
   buy: 'Buy',
+  details: 'Details',
   // product page
   price: 'Price',
   quantity: 'Quantity',
@@ -197,6 +198,7 @@ const zh: Messages = {
   soldOut: '已售罄',
   limit: (q, window) => `每人每 ${windowWords('zh-CN', window)}限购 ${q} 件`,
   buy: '购买',
+  details: '查看',
   price: '价格',
   quantity: '数量',
   quantityHint: (max) => `1 至 ${max} 件`,

@@ -90,7 +90,7 @@ export function storefrontRouter(deps: ApiDeps, guards: BuyerGuards): Router {
 ${p.description ? `<p class="desc">${escapeHtml(p.description.length > 160 ? `${p.description.slice(0, 157)}…` : p.description)}</p>` : '<p class="desc"></p>'}
 <p class="price">${p.price} ${p.currency}</p>
 ${productFacts(ctx, p)}
-<a class="button block buy" href="/p/${encodeURIComponent(p.sku)}" aria-label="${escapeHtml(`${t.buy}: ${p.name}`)}">${escapeHtml(t.buy)}</a>
+<a class="button block buy${p.available > 0 ? '' : ' secondary'}" href="/p/${encodeURIComponent(p.sku)}" aria-label="${escapeHtml(`${p.available > 0 ? t.buy : t.details}: ${p.name}`)}">${escapeHtml(p.available > 0 ? t.buy : t.details)}</a>
 </li>`).join('\n');
     res.setHeader('Cache-Control', BROWSE_CACHE);
     res.type('html').send(shopPage(ctx, {
@@ -112,7 +112,7 @@ ${products.length ? `<ul class="grid">${cards}</ul>` : `<div class="card"><p>${e
 ${state.refusal?.fields.provider ? `<p class="problem">${escapeHtml(state.refusal.fields.provider)}</p>` : ''}</fieldset>`
       : '';
     const form = product.available > 0
-      ? `<form method="post" action="/p/${encodeURIComponent(product.sku)}" novalidate>
+      ? `<form method="post" action="/p/${encodeURIComponent(product.sku)}#checkout" novalidate>
 <input type="hidden" name="idempotencyKey" value="${randomUUID()}">
 ${CHECKOUT_FIELDS.map((f) => f.render(ctx, p, state)).join('\n')}
 ${payment}
@@ -122,14 +122,15 @@ ${payment}
     if (status === 200) res.setHeader('Cache-Control', BROWSE_CACHE);
     res.status(status).type('html').send(shopPage(ctx, {
       title: product.name, self: `/p/${encodeURIComponent(product.sku)}`,
-      body: `<div class="split"><div class="card">
+      // on a phone the form follows what the product is; the usage guide comes last (beside them on a wide screen)
+      body: `<div class="split"><div class="card" id="info">
 <h1>${escapeHtml(product.name)}</h1>
 <p class="price">${product.price} ${product.currency}</p>
 ${productFacts(ctx, product)}
 ${product.description ? `<p>${escapeHtml(product.description)}</p>` : ''}
-${product.guide ? `<h2>${escapeHtml(t.howToUse)}</h2><div class="guide">${renderGuide(product.guide)}</div>` : ''}
 </div>
-<div class="card" id="checkout">${state.refusal ? alert('bad', state.refusal.message, t.checkoutFailed) : ''}${form}</div></div>`,
+<div class="card" id="checkout">${state.refusal ? alert('bad', state.refusal.message, t.checkoutFailed) : ''}${form}</div>
+${product.guide ? `<div class="card" id="guide"><h2>${escapeHtml(t.howToUse)}</h2><div class="guide">${renderGuide(product.guide)}</div></div>` : ''}</div>`,
     }));
   }
 

@@ -67,7 +67,7 @@ h2{font-size:19px;margin:0 0 10px}
 .product h2{font-size:17px;margin:0}
 .product .desc{color:${c.muted};font-size:14px;margin:0;flex:1}
 .product .buy{margin-top:8px}
-.price{font-size:21px;font-weight:700}
+.price{font-size:21px;font-weight:700;margin:8px 0 0}
 .facts{display:flex;flex-wrap:wrap;gap:6px;margin:4px 0}
 .badge{display:inline-block;padding:3px 10px;border-radius:999px;font-size:13px;font-weight:600;background:${c.keysBg};color:${c.text}}
 .badge.ok{background:${c.okBg};color:${c.okText}}.badge.wait{background:${c.waitBg};color:${c.waitText}}.badge.bad{background:${c.badBg};color:${c.badText}}
@@ -83,7 +83,7 @@ textarea{min-height:88px}
 .stars{display:flex;flex-wrap:wrap;gap:4px 14px}
 .hint{font-size:14px;color:${c.muted};margin:4px 0 0}
 .problem{font-size:14px;color:${c.badText};font-weight:600;margin:4px 0 0}
-[aria-invalid=true]{border-color:${c.badText};border-width:2px}
+input[aria-invalid=true],textarea[aria-invalid=true]{border-color:${c.badText};border-width:2px}
 .alert{border-radius:10px;padding:12px 14px;margin:0 0 16px}
 .alert.bad{background:${c.badBg};color:${c.badText}}.alert.ok{background:${c.okBg};color:${c.okText}}
 table.facts-table{width:100%;border-collapse:collapse;margin:12px 0}
@@ -102,5 +102,7 @@ details summary{cursor:pointer;font-weight:600;min-height:32px}
 .orders form{margin:0}
 footer{max-width:1040px;margin:8px auto 24px;padding:0 16px;text-align:center;color:${c.muted};font-size:14px;white-space:pre-line}
 @media (min-width:640px){main{padding:24px}.grid{grid-template-columns:repeat(2,1fr)}.card{padding:20px 24px}}
-@media (min-width:900px){.grid{grid-template-columns:repeat(3,1fr)}.split{display:grid;grid-template-columns:3fr 2fr;gap:24px;align-items:start}.stack.two{grid-template-columns:1fr 1fr}}
+@media (min-width:900px){.grid{grid-template-columns:repeat(3,1fr)}.stack.two{grid-template-columns:1fr 1fr}
+.split{display:grid;grid-template-columns:3fr 2fr;grid-template-areas:"info buy" "guide buy";column-gap:24px;align-items:start}
+.split>#info{grid-area:info}.split>#checkout{grid-area:buy}.split>#guide{grid-area:guide}}
 `;

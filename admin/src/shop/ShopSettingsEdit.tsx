@@ -21,7 +21,8 @@ export const ShopSettingsEdit = () => {
   return (
     <Edit resource="shop-settings" id="shop" redirect={false} mutationMode="pessimistic" title="kami.shop.title" actions={<Actions />}
       mutationOptions={{ onSuccess: () => notify('ra.notification.updated', { type: 'info', messageArgs: { smart_count: 1 } }) }}>
-      <SimpleForm validate={zodValidate(ShopSettingsInput)} sx={{ maxWidth: 720 }}>
+      {/* the record carries more than the settings (id, version, logo): check only the settings */}
+      <SimpleForm validate={zodValidate(ShopSettingsInput.strip())} sx={{ maxWidth: 720 }}>
         <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>{translate('kami.shop.intro')}</Typography>
         <LogoUpload />
         <TextInput source="name" fullWidth helperText="kami.shop.name_help" />
