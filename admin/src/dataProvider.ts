@@ -4,7 +4,7 @@ import type { HttpClient } from './http.js';
 import type { ShopSettingsRecord } from './shop/types.js';
 import type {
   BulkDecisionResult, ChannelLedgerRecord, ChannelPriceRow, ChannelRecord, ConfirmPaymentResult, Decision, ImportPreview, ImportResult,
-  IssuedChannelKey, OrderRecord, PaymentProviderForm, RefundRecord, Stats, TelegramLinkCode, TelegramLinkState,
+  IssuedChannelKey, OrderRecord, PaymentProviderForm, RefundRecord, SmsConfig, Stats, TelegramLinkCode, TelegramLinkState,
 } from './types.js';
 
 export const API_URL = '/admin/api';
@@ -16,6 +16,10 @@ export interface KamiDataProvider extends DataProvider {
   bulkDecide(body: { ids: Identifier[]; decision: Decision; note?: string }): Promise<BulkDecisionResult[]>;
   resendDelivery(id: Identifier): Promise<{ id: string; status: string; channel: string }>;
   cancelOrder(id: Identifier): Promise<OrderRecord>;
+  /** Texts the buyer again on a new channel (`sms-resend-n`); 409 sms_not_resendable for an order that had no SMS. */
+  resendSms(id: Identifier): Promise<{ id: string; status: string; channel: string }>;
+  /** The configured SMS provider (null: none, SMS cannot be turned on) and its limits; never a credential. */
+  getSmsConfig(): Promise<SmsConfig>;
   markDelivered(id: Identifier, body: { goods: string[] }): Promise<{ id: string; status: string }>;
   previewKeyImport(body: { productId: string; lines: string[]; firstLine?: number }): Promise<ImportPreview>;
   importKeys(body: { productId: string; label: string; lines: string[]; batchId?: number }): Promise<ImportResult>;
@@ -140,6 +144,8 @@ export function createDataProvider(http: HttpClient, apiUrl = API_URL): KamiData
     bulkDecide: async (body) => (await post<{ results: BulkDecisionResult[] }>('orders/bulk-decide', body)).results,
     resendDelivery: (id) => post(`orders/${encodeURIComponent(id)}/resend`),
     cancelOrder: (id) => order(id, 'cancel'),
+    resendSms: (id) => post(`orders/${encodeURIComponent(id)}/resend-sms`),
+    getSmsConfig: async () => (await http(`${apiUrl}/sms`)).json as SmsConfig,
     markDelivered: (id, body) => post(`orders/${encodeURIComponent(id)}/mark-delivered`, body),
     previewKeyImport: (body) => post('keys/import/preview', body),
     importKeys: (body) => post('keys/import', body),

@@ -11,7 +11,7 @@ const LEAST_ROLE: Record<string, Record<string, Role>> = {
   dashboard: { list: 'viewer' },
   reviews: { list: 'viewer', show: 'viewer', decide: 'operator' },
   orders: {
-    list: 'viewer', show: 'viewer', decide: 'operator', resend: 'operator', cancel: 'operator', mark_delivered: 'operator', confirm_payment: 'operator',
+    list: 'viewer', show: 'viewer', decide: 'operator', resend: 'operator', resend_sms: 'operator', cancel: 'operator', mark_delivered: 'operator', confirm_payment: 'operator',
   },
   products: { list: 'viewer', show: 'viewer', create: 'operator', edit: 'operator' },
   keys: { list: 'viewer', import: 'operator', void: 'operator', reveal: 'owner', export: 'owner' },

@@ -65,6 +65,39 @@ export interface OrderRecord {
   priceBreakdown: PriceBreakdown | null;
   splitDelivery: boolean;
   emailKeys: boolean;
+  /** The buyer's phone (E.164) when checkout took one, for an SMS product. */
+  phone?: string | null;
+  /** How each channel went (order page only); never what was sent. */
+  deliveries?: OrderDelivery[];
+  /** The order had an SMS delivery (`sms`): with its status, what domain/order-commands.ts reads for `resend_sms`. */
+  smsDelivered?: boolean;
+}
+
+/**
+ * One channel's delivery of an order: `email`, `resend-n`, `replace-<keyId>` by email; `sms`, `sms-resend-n`
+ * by SMS (domain/delivery-channels.ts). The message itself is never stored, so never shown.
+ */
+export interface OrderDelivery {
+  channel: string;
+  recipient: string;
+  /** sending, retrying, sent, failed, or unknown (the request left and no answer came: never sent again by itself). */
+  status: string;
+  attempts: number;
+  /** The SMS provider that took it; null for email. */
+  provider: string | null;
+  messageId: string | null;
+  lastError: string | null;
+  sentAt: string | null;
+  updatedAt: string;
+}
+
+/** GET /admin/api/sms: the provider the product form writes templates for (null: none configured), and its limits. */
+export interface SmsConfig {
+  provider: 'aliyun' | 'twilio' | null;
+  placeholders: string[];
+  textMax: number;
+  paramsMax: number;
+  paramValueMax: number;
 }
 
 export interface BuyerHistoryEntry {
@@ -103,6 +136,12 @@ export interface ProductRecord {
   lowStockThreshold: number;
   /** This product's rule overrides; edited through the `rules` resource. */
   rules: Partial<RuleSettings>;
+  /** SMS to the buyer beside the email (domain/sms.ts says which settings fit together). */
+  smsEnabled: boolean;
+  smsKeysAllowed: boolean;
+  smsText: string | null;
+  smsTemplateCode: string | null;
+  smsTemplateParams: { name: string; value: string }[] | null;
   stock: StockCounts;
 }
 

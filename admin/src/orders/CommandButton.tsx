@@ -13,7 +13,7 @@ interface Props {
    * Names the permission (orders.<command>) and the messages (kami.orders.command.<command>.*); the
    * button shows only when the order accepts it (domain/order-commands.ts, the table the server checks).
    */
-  command: 'resend' | 'cancel' | 'mark_delivered';
+  command: 'resend' | 'resend_sms' | 'cancel' | 'mark_delivered';
   icon: ReactElement;
   /** Asks for a text (e.g. what was handed over by hand) that the command sends. */
   withText?: boolean;

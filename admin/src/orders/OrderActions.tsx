@@ -1,6 +1,7 @@
 import CancelIcon from '@mui/icons-material/CancelOutlined';
 import OpenIcon from '@mui/icons-material/OpenInNew';
 import ResendIcon from '@mui/icons-material/ForwardToInboxOutlined';
+import SmsIcon from '@mui/icons-material/SmsOutlined';
 import { Button, Stack } from '@mui/material';
 import { useRecordContext, useTranslate } from 'react-admin';
 import { ConfirmPaymentButton } from '../payments/ConfirmPaymentButton.js';
@@ -17,6 +18,7 @@ export const OrderActions = () => {
     <Stack direction="row" spacing={1} sx={{ flexWrap: 'wrap', alignItems: 'center', justifyContent: 'flex-end', rowGap: 1 }}>
       <DecisionButtons size="small" />
       <CommandButton command="resend" icon={<ResendIcon />} run={(dp, o) => dp.resendDelivery(o.id)} />
+      <CommandButton command="resend_sms" icon={<SmsIcon />} run={(dp, o) => dp.resendSms(o.id)} />
       <ConfirmPaymentButton />
       <CommandButton command="cancel" icon={<CancelIcon />} color="error" run={(dp, o) => dp.cancelOrder(o.id)} />
       {record.temporalUrl && (

@@ -9,6 +9,7 @@ import { OrderPayments } from '../payments/OrderPayments.js';
 import { PriceBreakdownView } from '../promotions/PriceBreakdownView.js';
 import type { OrderRecord } from '../types.js';
 import { OrderActions } from './OrderActions.js';
+import { OrderDeliveries } from './OrderDeliveries.js';
 import { OrderTimeline } from './OrderTimeline.js';
 
 const Row = ({ label, children }: { label: string; children: ReactNode }) => {
@@ -51,6 +52,7 @@ const Details = () => {
           <Link to={`/products/${record.productId}`}>{record.productName}</Link> <Mono>({record.sku})</Mono>
         </Row>
         <Row label="resources.orders.fields.email">{record.email}</Row>
+        {record.phone && <Row label="kami.deliveries.phone"><Mono>{record.phone}</Mono></Row>}
         <Row label="resources.orders.fields.amountCents">{formatMoney(record.amountCents, record.currency, locale)}</Row>
         <Row label="resources.orders.fields.paymentProvider">{record.paymentProvider ? <ProviderName provider={record.paymentProvider} /> : '—'}</Row>
         {record.channelId !== 'retail' && <ChannelRows />}
@@ -163,6 +165,9 @@ const OrderShowContent = () => {
         </Grid>
         <Grid size={{ xs: 12, md: 5 }}>
           <Section title="kami.orders.timeline"><OrderTimeline /></Section>
+        </Grid>
+        <Grid size={12}>
+          <Section title="kami.deliveries.title"><OrderDeliveries /></Section>
         </Grid>
         <Grid size={12}>
           <Section title="kami.orders.payment"><OrderPayments /></Section>

@@ -10,6 +10,7 @@ import type { ProductRecord } from '../types.js';
 import { MarkdownInput } from './MarkdownInput.js';
 import { MoneyInput } from './MoneyInput.js';
 import { ProductLimits } from './ProductLimits.js';
+import { SmsSection } from './SmsSection.js';
 import { StockSummary } from './StockSummary.js';
 
 /** Currencies offered for a price; each is entered and shown in its own decimals (domain/money.ts: JPY none). */
@@ -76,5 +77,7 @@ export const ProductForm = ({ withStock = false }: { withStock?: boolean }) => (
     <ProductLimits />
     <Heading>kami.products.section_guide</Heading>
     <MarkdownInput source="guide" />
+    <Heading>kami.sms.section</Heading>
+    <SmsSection />
   </SimpleForm>
 );
