@@ -5,6 +5,7 @@ import { activityLog } from './log.js';
 import { recordAlreadySent, recordDeliveryFailed, recordDeliverySent, takeDeliveryLease } from '../infra/delivery-store.js';
 import { MAIL_HANDOFF_MAX_MS } from '../infra/mailer.js';
 import { deliveryEmails } from '../infra/metrics.js';
+import { buyerFieldsOf, labelledInput } from '../domain/product-types.js';
 
 /** Longer than any one SMTP hand-off can take (the mailer's own timeouts end it first). */
 const LEASE_MS = MAIL_HANDOFF_MAX_MS + 15_000;
@@ -35,6 +36,8 @@ export const createDeliveryActivities = ({ db, vault, mailer, publicUrl, log }: 
       quantity: lease.quantity,
       guide: lease.guide,
       secrets: lease.keys.map((k) => vault.decrypt(Buffer.from(k, 'base64'), lease.product_id)),
+      keyFormat: lease.key_format,
+      buyerInput: labelledInput(buyerFieldsOf(lease.buyer_fields), lease.buyer_input),
       orderUrl: `${publicUrl}/orders/${orderId}?token=${vault.orderAccessToken(orderId)}`,
       replacement: channel.startsWith('replace-'),
     });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { INT4_MAX } from './ids.js';
 import { SmsSettingsInput } from './sms.js';
+import { BuyerFields, KEY_FORMATS } from './product-types.js';
 
 /**
  * Request bodies of the operator panel's API. Pure zod, no Node imports: the server parses with
@@ -56,6 +57,10 @@ export const ProductInput = z.object({
   lowStockThreshold: z.int().min(0).max(1_000_000).optional(),
   /** SMS delivery beside the email; which combinations can be saved is domain/sms.ts smsSettingsProblems. */
   ...SmsSettingsInput,
+  /** `plain` keys or card number + password `pair`s (domain/product-types.ts); fixed once the product has keys. */
+  keyFormat: z.enum(KEY_FORMATS).optional(),
+  /** The buyer's own checkout fields (a game account, a server…), checked at checkout by domain/product-types.ts. */
+  buyerFields: BuyerFields.optional(),
 });
 export const ProductUpdate = ProductInput.partial();
 
@@ -97,7 +102,7 @@ export const KeyImportBody = z.object({
   batchId: z.int().positive().max(INT4_MAX).optional(),
 });
 
-const KeyIds = (max: number) => z.array(z.int().positive()).min(1).max(max).transform((ids) => [...new Set(ids)]);
+const KeyIds = (max: number) => z.array(z.int().positive().max(INT4_MAX)).min(1).max(max).transform((ids) => [...new Set(ids)]);
 
 export const KeyVoidBody = z.object({ ids: KeyIds(MAX_IMPORT_LINES), reason: z.string().trim().min(1).max(500) });
 export const KeyRevealBody = z.object({ ids: KeyIds(100) });

@@ -8,6 +8,10 @@ export interface DeliveryLease {
   product_id: string;
   product_name: string;
   guide: string;
+  /** `plain` or `pair` (domain/product-types.ts), the product's buyer fields and the order's values for them. */
+  key_format: string;
+  buyer_fields: unknown;
+  buyer_input: unknown;
   /** This attempt's delivery row and attempt number; null when it must not send (already sent, or another attempt holds the lease). */
   lease_id: number | null;
   attempts: number | null;
@@ -32,6 +36,7 @@ WITH lease AS (
     WHERE delivery.status <> 'sent' AND (delivery.lease_until IS NULL OR delivery.lease_until < now())
   RETURNING id, attempts)
 SELECT o.email, COALESCE(o.approved_quantity, o.quantity) AS quantity, pr.id AS product_id, pr.name AS product_name, pr.guide,
+  pr.key_format, pr.buyer_fields, o.buyer_input,
   (SELECT id FROM lease) AS lease_id, (SELECT attempts FROM lease) AS attempts,
   d.status AS prior_status, d.attempts AS prior_attempts, d.message_id AS prior_message_id,
   ARRAY(SELECT encode(ciphertext, 'base64') FROM card_key WHERE order_id = $1 AND status = 'sold' ORDER BY id) AS keys

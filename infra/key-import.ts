@@ -1,5 +1,6 @@
 import type { KeyVault } from './crypto.js';
 import { keyHint } from './crypto.js';
+import { splitPair, type KeyFormat } from '../domain/product-types.js';
 import type { Db, Prisma } from './db.js';
 
 export interface ImportResult { batchId: number; imported: number; duplicates: number }
@@ -13,10 +14,10 @@ const IMPORT_TX = { timeout: 120_000 };
  * Encrypts and stores card keys for a product as one labelled batch. Duplicates (inside the list or
  * against existing stock) are found by fingerprint and skipped, never stored twice.
  */
-export async function importKeys(db: Db, vault: KeyVault, productId: string, secrets: string[], label: string, after?: AfterImport): Promise<ImportResult> {
+export async function importKeys(db: Db, vault: KeyVault, productId: string, secrets: string[], label: string, after?: AfterImport, format: KeyFormat = 'plain'): Promise<ImportResult> {
   return db.$transaction(async (tx) => {
     const batch = await tx.keyBatch.create({ data: { productId, label } });
-    return storeKeys(tx, vault, productId, batch.id, secrets, after);
+    return storeKeys(tx, vault, productId, batch.id, secrets, after, format);
   }, IMPORT_TX);
 }
 
@@ -24,14 +25,18 @@ export async function importKeys(db: Db, vault: KeyVault, productId: string, sec
  * Adds keys to an existing batch of the product: a large file imported in chunks stays one batch.
  * Null when the product has no such batch.
  */
-export async function appendKeys(db: Db, vault: KeyVault, productId: string, batchId: number, secrets: string[], after?: AfterImport): Promise<ImportResult | null> {
+export async function appendKeys(db: Db, vault: KeyVault, productId: string, batchId: number, secrets: string[], after?: AfterImport, format: KeyFormat = 'plain'): Promise<ImportResult | null> {
   return db.$transaction(async (tx) => {
     const batch = await tx.keyBatch.findFirst({ where: { id: batchId, productId }, select: { id: true } });
-    return batch && storeKeys(tx, vault, productId, batch.id, secrets, after);
+    return batch && storeKeys(tx, vault, productId, batch.id, secrets, after, format);
   }, IMPORT_TX);
 }
 
-async function storeKeys(tx: Prisma.TransactionClient, vault: KeyVault, productId: string, batchId: number, secrets: string[], after?: AfterImport): Promise<ImportResult> {
+/**
+ * Stores the (already canonical) secrets. A pair's hint is taken from its card number: the last
+ * characters of the whole secret would be part of the password.
+ */
+async function storeKeys(tx: Prisma.TransactionClient, vault: KeyVault, productId: string, batchId: number, secrets: string[], after: AfterImport | undefined, format: KeyFormat): Promise<ImportResult> {
   const unique = new Map<string, string>();
   for (const raw of secrets) {
     const secret = raw.trim();
@@ -39,7 +44,7 @@ async function storeKeys(tx: Prisma.TransactionClient, vault: KeyVault, productI
   }
   let imported = 0;
   const rows = [...unique].map(([fingerprint, secret]) => ({
-    productId, batchId, fingerprint, hint: keyHint(secret), ciphertext: vault.encrypt(secret, productId),
+    productId, batchId, fingerprint, hint: keyHint(format === 'pair' ? splitPair(secret).cardNumber : secret), ciphertext: vault.encrypt(secret, productId),
   }));
   for (let i = 0; i < rows.length; i += 1000) {
     imported += (await tx.cardKey.createMany({ data: rows.slice(i, i + 1000), skipDuplicates: true })).count;

@@ -11,6 +11,27 @@ import { previewImport } from './key-preview.js';
 import { findProduct } from './products.js';
 import { actorOf, requireRole } from './session.js';
 import { INT4_MAX } from '../../domain/ids.js';
+import { parsePairLine, type KeyFormat } from '../../domain/product-types.js';
+
+/**
+ * The secrets of an import's lines for a product of this format: a pair product's lines become
+ * `number<TAB>password` (from a tab or a comma); a line without both parts refuses the whole
+ * request with its line number, nothing stored. Empty lines stay empty (skipped when stored).
+ */
+export function secretsOf(format: KeyFormat, lines: string[], firstLine = 1): string[] {
+  if (format !== 'pair') return lines;
+  const problems: Record<string, string> = {};
+  const secrets = lines.map((raw, i) => {
+    if (!raw.trim()) return '';
+    const r = parsePairLine(raw);
+    if ('problem' in r) problems[`lines.${i}`] = `line ${firstLine + i}: ${r.problem}`;
+    return 'secret' in r ? r.secret : '';
+  });
+  if (Object.keys(problems).length) {
+    throw new ApiError(400, 'invalid_request', 'this product sells card number + password pairs: every line needs both, separated by a tab or a comma; nothing was imported', problems);
+  }
+  return secrets;
+}
 
 const EXPORT_PAGE = 1000;
 const ExportQuery = z.object({ productId: z.uuid(), batchId: z.coerce.number().pipe(z.int().positive().max(INT4_MAX)).optional() });
@@ -28,19 +49,21 @@ export function keyCommandsRouter(deps: ApiDeps): Router {
 
   router.post('/keys/import/preview', requireRole('operator'), importJson, async (req, res) => {
     const { productId, lines, firstLine } = KeyImportPreviewBody.parse(req.body);
-    await findProduct(db, productId);
-    res.json(await previewImport(db, vault, productId, lines, firstLine));
+    const product = await findProduct(db, productId);
+    res.json(await previewImport(db, vault, productId, lines, firstLine, product.keyFormat as KeyFormat));
   });
 
   router.post('/keys/import', requireRole('operator'), importJson, async (req, res) => {
-    const { productId, label, lines, batchId } = KeyImportBody.parse(req.body);
-    await findProduct(db, productId);
+    const { productId, label, lines: given, batchId } = KeyImportBody.parse(req.body);
+    const product = await findProduct(db, productId);
+    const format = product.keyFormat as KeyFormat;
+    const lines = secretsOf(format, given);
     const after: AfterImport = (tx, r) =>
       audit(tx, actorOf(req), batchId ? 'keys.import.append' : 'keys.import', { type: 'batch', id: r.batchId },
         { productId, label, lines: lines.length, imported: r.imported, duplicates: r.duplicates });
     const result = batchId
-      ? await appendKeys(db, vault, productId, batchId, lines, after)
-      : await importKeys(db, vault, productId, lines, label, after);
+      ? await appendKeys(db, vault, productId, batchId, lines, after, format)
+      : await importKeys(db, vault, productId, lines, label, after, format);
     if (!result) throw new ApiError(404, 'batch_not_found', `product ${productId} has no batch ${batchId}`, { batchId: 'no such batch for this product' });
     const backordersReleased = result.imported ? (await releaseBackorders(deps, productId)).length : 0;
     res.status(201).json({ ...result, backordersReleased });

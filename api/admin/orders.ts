@@ -32,7 +32,7 @@ const LIST = {
 
 /** Key text never leaves through here: hints only (…ABCD), for telling keys apart, and none for viewers. */
 const INCLUDE = {
-  product: { select: { sku: true, name: true, deliveryMode: true } },
+  product: { select: { sku: true, name: true, deliveryMode: true, buyerFields: true } },
   cardKeys: { select: { id: true, hint: true, status: true }, orderBy: { id: 'asc' } },
 } satisfies Prisma.OrderInclude;
 

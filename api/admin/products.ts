@@ -107,8 +107,14 @@ export function productsRouter({ db, config }: ApiDeps): Router {
     const product = await db.$transaction(async (tx) => {
       const before = await findProduct(tx, id);
       checkSms(smsSettingsOf({ ...smsSettingsOf(before), ...data }), smsProvider);
-      // checkout caches whether a product needs the buyer's phone under its rules version (infra/rules-cache.ts)
-      const bump = data.smsEnabled !== undefined && data.smsEnabled !== before.smsEnabled ? { rulesVersion: { increment: 1 } } : {};
+      if (data.keyFormat !== undefined && data.keyFormat !== before.keyFormat && await tx.cardKey.count({ where: { productId: id } })) {
+        throw new ApiError(409, 'key_format_locked', 'this product has keys: their format can no longer change (create a new product instead)',
+          { keyFormat: `fixed at "${before.keyFormat}": the product has keys` });
+      }
+      // checkout caches whether a product needs the buyer's phone, and its buyer fields, under its rules version (infra/rules-cache.ts)
+      const cached = (data.smsEnabled !== undefined && data.smsEnabled !== before.smsEnabled)
+        || (data.buyerFields !== undefined && JSON.stringify(data.buyerFields) !== JSON.stringify(before.buyerFields));
+      const bump = cached ? { rulesVersion: { increment: 1 } } : {};
       const after = await tx.product.update({ where: { id }, data: { ...storable(data), ...bump } }).catch(skuTaken);
       const diff = changes(before, after, Object.keys(data));
       if (Object.keys(diff).length) await audit(tx, actorOf(req), 'product.update', { type: 'product', id }, { sku: after.sku, changes: diff });

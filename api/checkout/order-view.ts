@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { formatMinor } from '../../domain/money.js';
 import { priceOrder, type PriceBreakdown } from '../../domain/pricing.js';
 import { KEYS_READABLE, type OrderStatus } from '../../domain/order-status.js';
+import { buyerFieldsOf, labelledInput, splitPair, type KeyFormat } from '../../domain/product-types.js';
 import type { Db } from '../../infra/db.js';
 import { run, statement } from '../../infra/sql.js';
 import type { ApiDeps } from '../deps.js';
@@ -19,6 +20,7 @@ export function authorizeBuyer(vault: Pick<ApiDeps['vault'], 'verifyOrderAccessT
 interface Row {
   id: string; status: OrderStatus; quantity: number; amount_cents: number; unit_price_cents: number; price_breakdown: PriceBreakdown | null; currency: string; created_at: Date; expires_at: Date;
   paid_at: Date | null; delivered_at: Date | null; product_id: string; sku: string; name: string; guide: string;
+  key_format: KeyFormat; buyer_fields: unknown; buyer_input: unknown;
   email_status: string | null; email_attempts: number | null; keys: string[];
   rating: number | null; comment: string | null; feedback_at: Date | null; feedback_updated_at: Date | null;
 }
@@ -26,7 +28,7 @@ interface Row {
 /** The order, its product, its first email, its sold keys (ciphertext) and the buyer's feedback, in one statement. */
 const READ = statement<Row, [orderId: string]>('kami_buyer_order', `
 SELECT o.id, o.status, o.quantity, o.amount_cents, o.unit_price_cents, o.price_breakdown, o.currency, o.created_at, o.expires_at, o.paid_at, o.delivered_at,
-  p.id AS product_id, p.sku, p.name, p.guide, d.status AS email_status, d.attempts AS email_attempts,
+  p.id AS product_id, p.sku, p.name, p.guide, p.key_format, p.buyer_fields, o.buyer_input, d.status AS email_status, d.attempts AS email_attempts,
   f.rating, f.comment, f.created_at AS feedback_at, f.updated_at AS feedback_updated_at,
   ARRAY(SELECT encode(ciphertext, 'base64') FROM card_key WHERE order_id = o.id AND status = 'sold' ORDER BY id) AS keys
 FROM "order" o JOIN product p ON p.id = o.product_id
@@ -56,6 +58,9 @@ async function read(deps: { db: Db; vault: ApiDeps['vault'] }, orderId: string):
     paidAt: o.paid_at?.toISOString() ?? null,
     deliveredAt: o.delivered_at?.toISOString() ?? null,
     keys,
+    keyFormat: o.key_format,
+    cards: o.key_format === 'pair' ? keys.map(splitPair) : [],
+    buyerInput: labelledInput(buyerFieldsOf(o.buyer_fields), o.buyer_input),
     email: o.email_status ? { status: o.email_status, attempts: o.email_attempts! } : null,
     guide: readable ? o.guide : '',
     feedback: o.rating === null ? null

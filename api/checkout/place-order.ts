@@ -6,6 +6,7 @@ import { formatMinor } from '../../domain/money.js';
 import { RETAIL_CHANNEL } from '../../domain/channels.js';
 import { priceOrder, type PriceBreakdown } from '../../domain/pricing.js';
 import { DEFAULT_RULES, type RuleSettings } from '../../domain/rules.js';
+import { checkBuyerInput, type BuyerField } from '../../domain/product-types.js';
 import { placeOrder as placeOrderSql, type PlaceOrderResult } from '../../infra/checkout-store.js';
 import { sha256Hex } from '../../infra/crypto.js';
 import { newOrderId } from '../../infra/ids.js';
@@ -37,7 +38,18 @@ export interface PlacedOrder {
 const requestHash = (body: Body) =>
   createHash('sha256').update(JSON.stringify([body.sku, body.quantity, body.email.toLowerCase(), body.phone ?? null, body.deviceId ?? null, body.provider ?? null,
     // only when given, so the hash of an order without one stays what it was
-    ...(body.coupon === undefined ? [] : [body.coupon.toLowerCase()])])).digest('hex');
+    ...(body.coupon === undefined ? [] : [body.coupon.toLowerCase()]),
+    ...(body.buyerInput === undefined ? [] : [body.buyerInput])])).digest('hex');
+
+/**
+ * The buyer's values for the product's own fields, checked by the schema domain/product-types.ts
+ * builds from its declaration: 400 invalid_buyer_input with each field's problem, nothing placed.
+ */
+export function buyerInputFor(fields: readonly BuyerField[], input: Record<string, unknown> | undefined): Record<string, string | number> | undefined {
+  const r = checkBuyerInput(fields, input);
+  if (!r.ok) throw new ApiError(400, 'invalid_buyer_input', 'this product needs other details from the buyer; see details for each field', r.details);
+  return Object.keys(r.value).length ? r.value : undefined;
+}
 
 /** Tries of a checkout whose rules or price changed under it (an owner saving meanwhile). */
 const TRIES = 3;
@@ -69,9 +81,10 @@ export async function placeOrder(deps: ApiDeps, body: Body, idempotencyKey: stri
   let product = await rules.forSku(body.sku);
   if (!product) throw notFound;
   await requirePhone(rules, product, body.sku, identities);
+  let buyerInput = buyerInputFor(product.buyerFields, body.buyerInput);
   const price = () => priceCheckout(deps, { productId: product!.productId, sku: body.sku, quantity: body.quantity, channelId: RETAIL_CHANNEL, coupon: body.coupon });
   let priced = await price();
-  let r: PlaceOrderResult = await placeOrderSql(db, { ...request, pricing: priced.terms }, product.productId, product, config.holds);
+  let r: PlaceOrderResult = await placeOrderSql(db, { ...request, buyerInput, pricing: priced.terms }, product.productId, product, config.holds);
   for (let i = 1; i < TRIES && (r.outcome === 'stale_rules' || r.outcome === 'stale_price'); i++) {
     // the panel changed this product, its price or promotions, or the rules (or the SKU moved): reload and try again
     rules.forget(product.productId, body.sku);
@@ -79,8 +92,9 @@ export async function placeOrder(deps: ApiDeps, body: Body, idempotencyKey: stri
     product = await rules.forSku(body.sku);
     if (!product) throw notFound;
     await requirePhone(rules, product, body.sku, identities);
+    buyerInput = buyerInputFor(product.buyerFields, body.buyerInput);
     priced = await price();
-    r = await placeOrderSql(db, { ...request, pricing: priced.terms }, product.productId, product, config.holds);
+    r = await placeOrderSql(db, { ...request, buyerInput, pricing: priced.terms }, product.productId, product, config.holds);
   }
 
   if (r.outcome === 'coupon_used_up' || r.outcome === 'coupon_expired') throw couponRefusedAtCheckout(priced.coupon, r);

@@ -5,6 +5,7 @@ import { CouponField, PriceBreakdownOut } from './pricing.js';
 import { INT4_MAX } from '../../domain/ids.js';
 import { PROVIDER_NAMES } from '../../domain/payment-providers.js';
 import { QueryPassword } from '../../domain/order-lookup.js';
+import { BuyerInputBody, KEY_FORMATS } from '../../domain/product-types.js';
 
 export const Money = z.string().regex(/^\d+(\.\d+)?$/).meta({ example: '12.50', description: 'an amount in major units, with the currency\'s own number of decimals' });
 
@@ -32,6 +33,7 @@ export const CreateOrderBody = z.strictObject({
     .meta({ description: 'the payment gateway to pay with; without one, the only enabled gateway, or the buyer picks on the payment page' }),
   queryPassword: QueryPassword.optional(),
   coupon: CouponField,
+  buyerInput: BuyerInputBody.optional(),
 }).meta({ id: 'CreateOrder' });
 
 /**
@@ -91,7 +93,11 @@ export const OrderOut = z.object({
   expiresAt: z.iso.datetime(),
   paidAt: z.iso.datetime().nullable(),
   deliveredAt: z.iso.datetime().nullable(),
-  keys: z.array(z.string()).meta({ description: 'the card keys, present once the order is paid and delivered' }),
+  keys: z.array(z.string()).meta({ description: 'the card keys, present once the order is paid and delivered (a pair as `cardNumber<TAB>password`)' }),
+  keyFormat: z.enum(KEY_FORMATS).meta({ description: '`pair`: each key is a card number and its password, also given labelled in `cards`' }),
+  cards: z.array(z.object({ cardNumber: z.string(), password: z.string() })).meta({ description: 'for a `pair` product, the keys as card number and password (empty otherwise)' }),
+  buyerInput: z.array(z.object({ name: z.string(), label: z.string(), value: z.string() }))
+    .meta({ description: "what the buyer filled in for the product's own checkout fields, labelled" }),
   email: z.object({ status: z.string(), attempts: z.int() }).nullable(),
   guide: z.string(),
   feedback: z.object({ rating: z.int(), comment: z.string(), createdAt: z.iso.datetime(), updatedAt: z.iso.datetime() }).nullable()

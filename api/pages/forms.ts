@@ -15,6 +15,10 @@ export function refusalOf(t: Messages, err: unknown, fieldText: Record<string, s
   const e = toApiError(err);
   if (!e) return null;
   const details = (typeof e.details === 'object' && e.details !== null ? e.details : {}) as Record<string, unknown>;
+  if (e.code === 'invalid_buyer_input') {
+    // the product's own fields: each problem under its field's key (buyerInput.<name>)
+    return { status: e.status, message: t.fieldProblems, fields: Object.fromEntries(Object.entries(details).map(([k, v]) => [k, String(v)])) };
+  }
   if (e.code === 'invalid_request') {
     const fields = Object.fromEntries(Object.entries(details).map(([k, v]) => [k.split('.')[0]!, fieldText[k.split('.')[0]!] ?? String(v)]));
     return { status: e.status, message: Object.keys(fields).length ? t.fieldProblems : e.message, fields };

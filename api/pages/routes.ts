@@ -1,3 +1,4 @@
+import { keyText } from '../../domain/product-types.js';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import QRCode from 'qrcode';
 import { z } from 'zod';
@@ -70,7 +71,7 @@ ${doneFor('report', t.reportSent)}${problemFor('report')}
 <details${state.section === 'report' && state.refusal ? ' open' : ''}><summary>${escapeHtml(t.keyDidNotWork)}</summary>
 <form method="post" action="${action('report')}">
 ${o.keys.length > 1
-    ? `<div class="field"><label for="f-key">${escapeHtml(t.whichKey)}</label><select id="f-key" name="key">${o.keys.map((k) => `<option>${escapeHtml(k)}</option>`).join('')}</select></div>`
+    ? `<div class="field"><label for="f-key">${escapeHtml(t.whichKey)}</label><select id="f-key" name="key">${o.keys.map((k) => `<option value="${escapeHtml(k)}">${escapeHtml(keyText(o.keyFormat, k, { cardNumber: t.cardNumber, password: t.cardPassword }))}</option>`).join('')}</select></div>`
     : `<input type="hidden" name="key" value="${escapeHtml(o.keys[0]!)}">`}
 <div class="field"><label for="f-reason">${escapeHtml(t.whatHappened)}</label><textarea id="f-reason" name="reason" required minlength="3" maxlength="500"></textarea>
 ${state.refusal?.fields.reason ? `<p class="problem">${escapeHtml(state.refusal.fields.reason)}</p>` : ''}</div>
@@ -94,7 +95,10 @@ ${doneFor('resend', t.resendSent)}${problemFor('resend')}
 ${o.paidAt ? `<tr><th scope="row">${escapeHtml(t.paidAt)}</th><td>${escapeHtml(formatTime(lang, o.paidAt))}</td></tr>` : ''}
 ${o.email ? `<tr><th scope="row">${escapeHtml(t.emailStatus)}</th><td>${escapeHtml(t.emailState(o.email.status))}</td></tr>` : ''}</table>
 ${priceTable(t, o.price)}
-${o.keys.length ? `<h2>${escapeHtml(t.yourKeys(o.keys.length))}</h2><ol class="keys">${o.keys.map((k) => `<li>${escapeHtml(k)}</li>`).join('')}</ol>` : ''}
+${o.keys.length ? `<h2>${escapeHtml(t.yourKeys(o.keys.length))}</h2><ol class="keys">${o.keyFormat === 'pair'
+    ? o.cards.map((c) => `<li class="pair"><span class="label">${escapeHtml(t.cardNumber)}:</span> <span class="card-number">${escapeHtml(c.cardNumber)}</span><br><span class="label">${escapeHtml(t.cardPassword)}:</span> <span class="card-password">${escapeHtml(c.password)}</span></li>`).join('')
+    : o.keys.map((k) => `<li>${escapeHtml(k)}</li>`).join('')}</ol>` : ''}
+${o.buyerInput.length ? `<h2>${escapeHtml(t.yourDetails)}</h2><table class="facts-table buyer-input">${o.buyerInput.map((b) => `<tr><th scope="row">${escapeHtml(b.label)}</th><td>${escapeHtml(b.value)}</td></tr>`).join('')}</table>` : ''}
 ${o.keys.length && o.guide ? `<h2>${escapeHtml(t.howToUse)}</h2><div class="guide">${renderGuide(o.guide)}</div>` : ''}
 ${o.status === 'awaiting_payment' ? `<p><a class="button" href="/pay/${o.orderId}?token=${encodeURIComponent(token)}">${escapeHtml(t.goToPayment)}</a></p>` : ''}
 ${pending ? `<p class="muted">${escapeHtml(t.refreshes)}</p>` : ''}

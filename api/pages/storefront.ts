@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { renderGuide } from '../../domain/guide.js';
+import type { BuyerField } from '../../domain/product-types.js';
 import { LookupInput } from '../../domain/order-lookup.js';
 import { readLogo } from '../../infra/shop-settings.js';
 import { noStore } from '../admin/session.js';
@@ -10,7 +11,7 @@ import { lookupOrders, type FoundOrder } from '../checkout/lookup.js';
 import { checkout } from '../checkout/place-order.js';
 import { CreateOrderBody, IdempotencyKey } from '../checkout/schemas.js';
 import type { ApiDeps } from '../deps.js';
-import { toApiError } from '../errors.js';
+import { ApiError, toApiError } from '../errors.js';
 import { alert, field, formText, passGuard, refusalOf, type Refusal } from './forms.js';
 import { escapeHtml, pageContext, shopPage, statusBadge, type PageContext } from './html.js';
 import { formatTime } from './i18n.js';
@@ -68,6 +69,35 @@ const CHECKOUT_FIELDS: CheckoutField[] = [
   },
 ];
 
+/** A product's own checkout field's form name (prefixed: it never collides with the form's fixed fields). */
+const BUYER_FIELD_PREFIX = 'bi_';
+
+/** One of the product's own fields (domain/product-types.ts), drawn with its problem as checkout reported it. */
+function buyerFieldHtml(f: BuyerField, s: CheckoutState): string {
+  const name = `${BUYER_FIELD_PREFIX}${f.name}`;
+  const value = s.values[name];
+  const problem = s.refusal?.fields[`buyerInput.${f.name}`];
+  if (f.type === 'select') {
+    const id = `f-${name}`;
+    return `<div class="field"><label for="${id}">${escapeHtml(f.label)}</label>
+<select id="${id}" name="${name}"${f.required ? ' required' : ''}${problem ? ` aria-invalid="true" aria-describedby="${id}-problem"` : ''}>
+${f.required ? '' : '<option value=""></option>'}${f.options!.map((o) => `<option${o === value ? ' selected' : ''}>${escapeHtml(o)}</option>`).join('')}
+</select>${problem ? `<p class="problem" id="${id}-problem">${escapeHtml(problem)}</p>` : ''}</div>`;
+  }
+  return field({
+    name, label: f.label, type: f.type === 'number' ? 'number' : 'text', value, problem,
+    attrs: [f.required ? 'required' : '', `maxlength="${f.maxLength}"`, f.pattern ? `pattern="${escapeHtml(f.pattern)}"` : ''].filter(Boolean).join(' '),
+  });
+}
+
+/** The values a posted form gives for the product's own fields (the API's checkout checks them against the product). */
+function buyerInputOf(body: unknown): Record<string, string> | undefined {
+  const entries = Object.entries((body ?? {}) as Record<string, unknown>)
+    .filter(([k, v]) => k.startsWith(BUYER_FIELD_PREFIX) && typeof v === 'string' && v.trim() !== '')
+    .map(([k, v]) => [k.slice(BUYER_FIELD_PREFIX.length), v as string]);
+  return entries.length ? Object.fromEntries(entries) : undefined;
+}
+
 /** Each field's problem in the buyer's words. */
 const checkoutFieldText = ({ t }: PageContext, maxQuantity: number): Record<string, string> => ({
   quantity: t.badQuantity(maxQuantity), email: t.badEmail, queryPassword: t.badQueryPassword, provider: t.badProvider,
@@ -115,6 +145,7 @@ ${state.refusal?.fields.provider ? `<p class="problem">${escapeHtml(state.refusa
       ? `<form method="post" action="/p/${encodeURIComponent(product.sku)}#checkout" novalidate>
 <input type="hidden" name="idempotencyKey" value="${randomUUID()}">
 ${CHECKOUT_FIELDS.map((f) => f.render(ctx, p, state)).join('\n')}
+${product.buyerFields.map((f) => buyerFieldHtml(f, state)).join('\n')}
 ${payment}
 <button type="submit" class="block">${escapeHtml(t.placeOrder)}</button>
 </form>`
@@ -151,10 +182,12 @@ ${product.guide ? `<div class="card" id="guide"><h2>${escapeHtml(t.howToUse)}</h
   router.post('/p/:sku', noStore, async (req, res) => {
     const { sku } = SkuParams.parse(req.params);
     const text = (name: string) => formText(req.body, name);
-    const values = { quantity: text('quantity'), email: text('email'), provider: text('provider') };
+    const buyerInput = buyerInputOf(req.body);
+    const values = { quantity: text('quantity'), email: text('email'), provider: text('provider'),
+      ...Object.fromEntries(Object.entries(buyerInput ?? {}).map(([k, v]) => [`${BUYER_FIELD_PREFIX}${k}`, v])) };
     try {
       await passGuard(guards.checkout, req, res);
-      const body = CreateOrderBody.parse({ sku, ...Object.assign({}, ...CHECKOUT_FIELDS.map((f) => f.body(text(f.name)))), ...optional('provider')(text('provider')) });
+      const body = CreateOrderBody.parse({ sku, ...Object.assign({}, ...CHECKOUT_FIELDS.map((f) => f.body(text(f.name)))), ...optional('provider')(text('provider')), ...(buyerInput ? { buyerInput } : {}) });
       const key = IdempotencyKey.safeParse(text('idempotencyKey'));
       const answer = await checkout(deps, body, key.success ? key.data : undefined, req.ip);
       // a replay from another address carries no token: its buyer has the links by email
@@ -225,7 +258,7 @@ ${field({ name: 'password', label: t.password, type: 'password', problem: proble
   /** The shop's logo as uploaded (type checked then); its URL carries the settings' version, so it is cached for good. */
   router.get('/shop/logo', async (req, res) => {
     const logo = await readLogo(deps.db);
-    if (!logo) return void res.status(404).type('text/plain').send('no logo');
+    if (!logo) throw new ApiError(404, 'logo_not_found', 'this shop has no logo');
     res.setHeader('Content-Type', logo.type);
     res.setHeader('Cache-Control', req.query.v === String(logo.version) ? 'public, max-age=31536000, immutable' : 'public, max-age=300');
     res.setHeader('ETag', `"logo-${logo.version}"`);

@@ -7,7 +7,7 @@ import { placeOrder as placeOrderSql, type PlaceOrderRequest, type PlaceOrderRes
 import { newOrderId } from '../../infra/ids.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { refusal } from '../checkout/place-order.js';
+import { buyerInputFor, refusal } from '../checkout/place-order.js';
 import { couponRefusedAtCheckout, priceCheckout, type CheckoutPrice } from '../checkout/pricing.js';
 import type { Partner } from './auth.js';
 import type { PartnerOrderBody } from './schemas.js';
@@ -23,6 +23,7 @@ const requestHash = (body: Body) => createHash('sha256').update(JSON.stringify([
   body.sku, body.quantity, body.email?.toLowerCase() ?? null, body.phone ?? null, body.deviceId ?? null, body.paymentReference ?? null, body.emailKeys ?? null,
   // only when given, so the hash of an order without one stays what it was
   ...(body.coupon === undefined ? [] : [body.coupon.toLowerCase()]),
+  ...(body.buyerInput === undefined ? [] : [body.buyerInput]),
 ])).digest('hex');
 
 /**
@@ -74,6 +75,7 @@ export async function placePartnerOrder(deps: ApiDeps, partner: Partner, body: B
     }
     const product = await rules.forSku(body.sku, channelId);
     if (!product) throw refusal({ outcome: 'product_not_found' }, body, DEFAULT_RULES);
+    const buyerInput = buyerInputFor(product.buyerFields, body.buyerInput);
     const listing = await db.product.findUnique({
       where: { id: product.productId },
       select: { currency: true, deliveryMode: true, channelPrices: { where: { channelId }, select: { minQuantity: true, unitPriceMinor: true, currency: true } } },
@@ -83,7 +85,7 @@ export async function placePartnerOrder(deps: ApiDeps, partner: Partner, body: B
     priced = await priceCheckout(deps, { productId: product.productId, sku: body.sku, quantity: body.quantity, channelId, tiers, coupon: body.coupon });
     placed = { productId: product.productId, settings: product.settings };
     result = await placeOrderSql(db, {
-      ...request,
+      ...request, buyerInput,
       // the partner path stores the price itself (always: a partner reads its breakdown)
       pricing: { ...priced.terms, price: undefined },
       partner: {

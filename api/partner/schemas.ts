@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KEY_FORMATS } from '../../domain/product-types.js';
 import { INT4_MAX } from '../../domain/ids.js';
 import { CreateOrderBody, Money, OrderParams, OrderStatusSchema } from '../checkout/schemas.js';
 import { errorResponses, registry } from '../openapi.js';
@@ -20,6 +21,7 @@ export const PartnerOrderBody = z.strictObject({
     .meta({ description: "for a channel that confirms its own payments: the payment's reference on the partner's side (one per order)" }),
   emailKeys: z.boolean().optional().meta({ description: "also email the keys to `email` (default: the channel's setting)" }),
   coupon: CouponField,
+  buyerInput: CreateOrderBody.shape.buyerInput,
 }).meta({ id: 'PartnerOrderRequest' });
 
 /** `wait=true` holds the answer until the keys are there (at most KAMI_PARTNER_WAIT); `wait=N` at most N seconds. */
@@ -46,7 +48,9 @@ export const PartnerOrderOut = z.object({
   amountMinor: z.int(),
   price: PriceBreakdownOut,
   refund: z.object({ amount: Money, amountMinor: z.int() }).nullable(),
-  keys: z.array(z.string()).meta({ description: 'the card keys delivered so far' }),
+  keys: z.array(z.string()).meta({ description: 'the card keys delivered so far (a pair as `cardNumber<TAB>password`)' }),
+  keyFormat: z.enum(KEY_FORMATS).meta({ description: '`pair`: each key is a card number and its password, also given labelled in `cards`' }),
+  cards: z.array(z.object({ cardNumber: z.string(), password: z.string() })).meta({ description: 'for a `pair` product, the keys as card number and password (empty otherwise)' }),
   parts: z.array(z.object({ part: z.int(), quantity: z.int(), deliveredAt: z.iso.datetime() }))
     .meta({ description: 'the parts of a split delivery, in order (empty when delivered in one go)' }),
   emailKeys: z.boolean().meta({ description: 'whether the keys are also emailed to the buyer' }),
