@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { z } from 'zod';
 import { INT4_MAX } from '../../domain/ids.js';
+import { holdsNul } from '../edge.js';
 
 /**
  * The ra-data-simple-rest list contract, parsed once for every resource:
@@ -30,7 +31,13 @@ export interface ListQuery<F> {
 
 const jsonParam = <T extends z.ZodType>(schema: T) => z.string().transform((text, ctx) => {
   try {
-    return JSON.parse(text) as unknown;
+    const value = JSON.parse(text) as unknown;
+    // a NUL written as \u0000 inside the JSON passes the URL's check; PostgreSQL text refuses it
+    if (holdsNul(value)) {
+      ctx.addIssue({ code: 'custom', message: 'contains a NUL character (\\u0000)' });
+      return z.NEVER;
+    }
+    return value;
   } catch {
     ctx.addIssue({ code: 'custom', message: 'expected a JSON value' });
     return z.NEVER;
@@ -93,6 +100,9 @@ export const dateBound = (edge: 'from' | 'to') => z.union([z.iso.datetime({ offs
   return d;
 });
 
+/** A serial (int4) row id, in a path or a filter: anything past 2^31-1 names no row and never reaches PostgreSQL. */
+export const SerialId = z.coerce.number().pipe(z.int().positive().max(INT4_MAX));
+
 /** Route params `:id` of numeric and uuid resources. */
-export const IntId = z.object({ id: z.coerce.number().pipe(z.int().positive().max(INT4_MAX)) });
+export const IntId = z.object({ id: SerialId });
 export const UuidId = z.object({ id: z.uuid() });

@@ -7,7 +7,7 @@ import { recordPayment } from '../../infra/payment-store.js';
 import { askGateway } from '../../infra/payments/ask.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { IntId, oneOrMany, orderBy, parseListQuery, sendList } from './list-query.js';
+import { IntId, oneOrMany, orderBy, parseListQuery, SerialId, sendList } from './list-query.js';
 import { actorOf, requireRole } from './session.js';
 
 const OrderId = z.string().trim().min(1).max(40);
@@ -38,7 +38,7 @@ const ATTEMPTS = {
 const REFUNDS = {
   sortable: ['id', 'createdAt', 'status', 'amountMinor'],
   defaultSort: ['createdAt', 'DESC'],
-  filter: z.strictObject({ id: oneOrMany(z.coerce.number().int().positive()).optional(), orderId: OrderId.optional(), status: oneOrMany(z.string().max(16)).optional() }),
+  filter: z.strictObject({ id: oneOrMany(SerialId).optional(), orderId: OrderId.optional(), status: oneOrMany(z.string().max(16)).optional() }),
 } as const;
 
 const ConfirmBody = z.strictObject({

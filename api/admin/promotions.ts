@@ -10,14 +10,14 @@ import { PG_CODES, pgErrorCode } from '../../infra/sql.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { changes } from './changes.js';
-import { IntId, oneOrMany, orderBy, parseListQuery, sendList } from './list-query.js';
+import { IntId, oneOrMany, orderBy, parseListQuery, SerialId, sendList } from './list-query.js';
 import { actorOf, requireRole } from './session.js';
 
 const COUPONS = {
   sortable: ['id', 'code', 'createdAt', 'startsAt', 'endsAt', 'active'],
   defaultSort: ['id', 'DESC'],
   filter: z.strictObject({
-    id: oneOrMany(z.coerce.number().int().positive()).optional(),
+    id: oneOrMany(SerialId).optional(),
     q: z.string().trim().min(1).max(32).optional(),
     active: z.boolean().optional(),
   }),
@@ -33,7 +33,7 @@ const SALES = {
   sortable: ['id', 'productId', 'startsAt', 'endsAt', 'active', 'createdAt'],
   defaultSort: ['startsAt', 'DESC'],
   filter: z.strictObject({
-    id: oneOrMany(z.coerce.number().int().positive()).optional(),
+    id: oneOrMany(SerialId).optional(),
     productId: z.uuid().optional(),
     active: z.boolean().optional(),
   }),

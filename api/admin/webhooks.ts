@@ -8,7 +8,7 @@ import { queueTestEvent } from '../../infra/events/stream.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { changes } from './changes.js';
-import { IntId, oneOrMany, orderBy, parseListQuery, sendList } from './list-query.js';
+import { IntId, oneOrMany, orderBy, parseListQuery, SerialId, sendList } from './list-query.js';
 import { actorOf, requireRole } from './session.js';
 
 const ChannelId = z.string().trim().min(1).max(40);
@@ -16,7 +16,7 @@ const ChannelId = z.string().trim().min(1).max(40);
 const ENDPOINTS = {
   sortable: ['id', 'channelId', 'createdAt', 'url'],
   defaultSort: ['id', 'DESC'],
-  filter: z.strictObject({ id: oneOrMany(z.coerce.number().int().positive()).optional(), channelId: ChannelId.optional(), disabled: z.boolean().optional() }),
+  filter: z.strictObject({ id: oneOrMany(SerialId).optional(), channelId: ChannelId.optional(), disabled: z.boolean().optional() }),
 } as const;
 
 const DELIVERY_STATUSES = ['queued', 'retrying', 'delivered', 'failed'] as const;
@@ -24,8 +24,8 @@ const DELIVERIES = {
   sortable: ['id', 'createdAt', 'updatedAt', 'status', 'attempts'],
   defaultSort: ['id', 'DESC'],
   filter: z.strictObject({
-    id: oneOrMany(z.coerce.number().int().positive()).optional(),
-    endpointId: z.coerce.number().int().positive().optional(),
+    id: oneOrMany(SerialId).optional(),
+    endpointId: SerialId.optional(),
     channelId: ChannelId.optional(),
     status: oneOrMany(z.enum(DELIVERY_STATUSES)).optional(),
     eventType: z.enum([...WEBHOOK_EVENT_TYPES, 'webhook.test']).optional(),

@@ -4,6 +4,7 @@ import { webhookNotifications, webhookVerificationFailures } from '../../infra/m
 import { keepNotification, recordPayment, type KeptNotification } from '../../infra/payment-store.js';
 import { NotificationRefused, type NotificationOutcome, type RawNotification } from '../../infra/payments/gateway.js';
 import type { ApiDeps } from '../deps.js';
+import { holdsNul } from '../edge.js';
 import { ApiError } from '../errors.js';
 import { errorResponses, registry } from '../openapi.js';
 
@@ -72,6 +73,8 @@ export function paymentsRouter(deps: ApiDeps): Router {
     let facts;
     try {
       facts = await gateway.verifyNotification(raw);
+      // signed, but a reference holding a NUL names nothing Kami issued (and PostgreSQL text refuses it)
+      if (holdsNul(facts)) throw new NotificationRefused('malformed', 'a field of the notification contains a NUL character');
     } catch (err) {
       if (!(err instanceof NotificationRefused)) throw err;
       webhookVerificationFailures.inc({ provider: name, code: err.code });

@@ -26,7 +26,7 @@ export function signSandboxNotification(secret: string, rawBody: string, now = D
 }
 
 /** HTTP statuses of the sandbox's refusals (a real gateway gets its own failure answer instead). */
-const REFUSAL_STATUS: Record<string, number> = { invalid_request: 400, transaction_reused: 409 };
+const REFUSAL_STATUS: Record<string, number> = { invalid_request: 400, malformed: 400, transaction_reused: 409 };
 
 /**
  * Kami's built-in gateway for development and tests: no account needed, its "payment page" is
