@@ -3,6 +3,7 @@ import type { ProviderName } from '../../domain/payment-providers.js';
 import type { PriceBreakdown } from '../../domain/pricing.js';
 import type { ReasonCode, RuleSettings } from '../../domain/rules.js';
 import type { OrderStatus } from './orders/statuses.js';
+import type { BuyerField, KeyFormat } from '../../domain/product-types.js';
 
 /** Records as the admin API returns them (see the admin API contract); dates are ISO strings. */
 
@@ -71,6 +72,9 @@ export interface OrderRecord {
   deliveries?: OrderDelivery[];
   /** The order had an SMS delivery (`sms`): with its status, what domain/order-commands.ts reads for `resend_sms`. */
   smsDelivered?: boolean;
+  /** What the buyer filled in for the product's own checkout fields (by name), and the product's declaration of them. */
+  buyerInput?: Record<string, string | number>;
+  buyerFields?: BuyerField[];
 }
 
 /**
@@ -142,6 +146,10 @@ export interface ProductRecord {
   smsText: string | null;
   smsTemplateCode: string | null;
   smsTemplateParams: { name: string; value: string }[] | null;
+  /** `plain` keys or card number + password `pair`s; fixed once the product has keys. */
+  keyFormat: KeyFormat;
+  /** The buyer's own checkout fields (domain/product-types.ts). */
+  buyerFields: BuyerField[];
   stock: StockCounts;
 }
 

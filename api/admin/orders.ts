@@ -54,6 +54,7 @@ export function ordersRouter({ db, config }: ApiDeps): Router {
     sku: product.sku,
     productName: product.name,
     deliveryMode: product.deliveryMode,
+    buyerFields: product.buyerFields,
     keys: cardKeys.map((k) => ({ ...k, hint: hintFor(req, k.hint) })),
     temporalUrl: temporalUrl(order.id),
   });

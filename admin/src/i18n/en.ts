@@ -223,6 +223,22 @@ const kami = {
     error: 'Error', attempt: 'Attempt', part: 'Part', delivered: 'Delivered so far', of: 'Of', channelId: 'Channel', externalOrderId: 'Partner order id',
     template: 'Template', messageId: 'Message id', keysIncluded: 'Keys in the SMS', outcome: 'Outcome',
   },
+  product_types: {
+    section: 'Product type',
+    key_format: 'Key format',
+    format: { plain: 'Plain keys', pair: 'Card number + password' },
+    format_help: 'Pairs are imported as number<TAB>password or number,password, one per line',
+    format_locked: 'Fixed: this product has keys',
+    fields: 'Buyer fields', buyer_input: 'Buyer input',
+    fields_help: 'Fields the buyer fills in at checkout (a game account, a server…): checked at checkout, shown on the order and in the delivery email.',
+    field_type: { text: 'Text', number: 'Number', select: 'Choice' },
+    field: {
+      name: 'Name', name_help: 'a-z, 0-9, _ (the API\'s buyerInput key)', label: 'Label', type: 'Type', required: 'Required',
+      pattern: 'Pattern', pattern_help: 'Optional regular expression the whole value must match', max_length: 'Max length',
+      options: 'Options', options_help: 'Choice only: one option a line',
+    },
+    import_pair: 'This product sells card number + password pairs: one pair a line, number<TAB>password or number,password. A line without both parts is skipped and named in the check.',
+  },
   products: {
     limits_after_create: 'Limits can be set once the product exists.', inherited: 'as all products', edit_limits: 'Edit limits',
     search: 'Name or SKU', on_sale: 'On sale', off_sale: 'Off sale', demo: 'DEMO', sold_out: 'Sold out',

@@ -222,6 +222,22 @@ const kamiZh: KamiMessages = {
       error: '错误', attempt: '第几次', part: '第几批', delivered: '已发数量', of: '共', channelId: '渠道', externalOrderId: '合作方订单号',
       template: '模板', messageId: '消息 ID', keysIncluded: '短信含卡密', outcome: '结果',
     },
+    product_types: {
+      section: '商品类型',
+      key_format: '卡密格式',
+      format: { plain: '普通卡密', pair: '卡号 + 密码' },
+      format_help: '卡号密码每行一组：卡号<TAB>密码 或 卡号,密码',
+      format_locked: '已有卡密，格式不可更改',
+      fields: '买家填写项', buyer_input: '买家填写',
+      fields_help: '买家下单时填写的信息（游戏账号、区服…）：下单时校验，显示在订单和发货邮件中。',
+      field_type: { text: '文本', number: '数字', select: '选项' },
+      field: {
+        name: '字段名', name_help: 'a-z、0-9、_（API 中 buyerInput 的键）', label: '显示名', type: '类型', required: '必填',
+        pattern: '格式', pattern_help: '可选：整个值须匹配的正则表达式', max_length: '最大长度',
+        options: '选项', options_help: '仅选项类型：每行一个选项',
+      },
+      import_pair: '此商品销售卡号 + 密码：每行一组，卡号<TAB>密码 或 卡号,密码。缺少任一部分的行会被跳过并在检查中列出。',
+    },
     products: {
       limits_after_create: '创建商品后即可设置限购。', inherited: '同全部商品', edit_limits: '编辑限购',
       search: '名称或 SKU', on_sale: '在售', off_sale: '已下架', demo: '演示', sold_out: '已售罄',

@@ -8,6 +8,7 @@ import { ProviderName } from '../payments/labels.js';
 import { OrderPayments } from '../payments/OrderPayments.js';
 import { PriceBreakdownView } from '../promotions/PriceBreakdownView.js';
 import type { OrderRecord } from '../types.js';
+import { BuyerInputView, hasBuyerInput } from './BuyerInputView.js';
 import { OrderActions } from './OrderActions.js';
 import { OrderDeliveries } from './OrderDeliveries.js';
 import { OrderTimeline } from './OrderTimeline.js';
@@ -53,6 +54,7 @@ const Details = () => {
         </Row>
         <Row label="resources.orders.fields.email">{record.email}</Row>
         {record.phone && <Row label="kami.deliveries.phone"><Mono>{record.phone}</Mono></Row>}
+        {hasBuyerInput(record) && <Row label="kami.product_types.buyer_input"><BuyerInputView /></Row>}
         <Row label="resources.orders.fields.amountCents">{formatMoney(record.amountCents, record.currency, locale)}</Row>
         <Row label="resources.orders.fields.paymentProvider">{record.paymentProvider ? <ProviderName provider={record.paymentProvider} /> : '—'}</Row>
         {record.channelId !== 'retail' && <ChannelRows />}

@@ -10,6 +10,7 @@ import type { ProductRecord } from '../types.js';
 import { MarkdownInput } from './MarkdownInput.js';
 import { MoneyInput } from './MoneyInput.js';
 import { ProductLimits } from './ProductLimits.js';
+import { ProductTypeSection } from './ProductTypeSection.js';
 import { SmsSection } from './SmsSection.js';
 import { StockSummary } from './StockSummary.js';
 
@@ -75,6 +76,8 @@ export const ProductForm = ({ withStock = false }: { withStock?: boolean }) => (
     <Heading>kami.products.section_limits</Heading>
     <NumberInput source="lowStockThreshold" validate={minValue(0)} helperText="kami.products.low_stock_help" sx={{ maxWidth: 320 }} />
     <ProductLimits />
+    <Heading>kami.product_types.section</Heading>
+    <ProductTypeSection />
     <Heading>kami.products.section_guide</Heading>
     <MarkdownInput source="guide" />
     <Heading>kami.sms.section</Heading>

@@ -118,6 +118,7 @@ export const KeyImportPage = () => {
         </Stack>
       </Step>
       <Step n={2} title="kami.import.step_source">
+        {product?.keyFormat === 'pair' && <Alert severity="info" sx={{ mb: 2 }} data-testid="import-pair">{translate('kami.product_types.import_pair')}</Alert>}
         <ImportSource value={source} onChange={(s) => { setSource(s); restart(); }} disabled={busy || phase === 'done'} />
         <Box sx={{ mt: 2 }}>
           <Button variant="contained" startIcon={<CheckIcon />} disabled={!productId || !source || busy || phase === 'done'} onClick={() => void check()} data-testid="import-check">
