@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { INT4_MAX } from './ids.js';
 import { SmsSettingsInput } from './sms.js';
-import { BuyerFields, KEY_FORMATS } from './product-types.js';
+import { BuyerFields, KEY_FORMATS, MAX_KEY_USES } from './product-types.js';
 
 /**
  * Request bodies of the operator panel's API. Pure zod, no Node imports: the server parses with
@@ -59,6 +59,8 @@ export const ProductInput = z.object({
   ...SmsSettingsInput,
   /** `plain` keys or card number + password `pair`s (domain/product-types.ts); fixed once the product has keys. */
   keyFormat: z.enum(KEY_FORMATS).optional(),
+  /** 1: every key is sold once; more: a shared ("loop") key, delivered to up to this many buyers, one per order. Fixed once the product has keys. */
+  keyUses: z.int().min(1).max(MAX_KEY_USES).optional(),
   /** The buyer's own checkout fields (a game account, a server…), checked at checkout by domain/product-types.ts. */
   buyerFields: BuyerFields.optional(),
 });

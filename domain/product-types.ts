@@ -18,6 +18,12 @@ export type KeyFormat = (typeof KEY_FORMATS)[number];
  */
 export const PAIR_SEPARATOR = '\t';
 
+/** A shared ("loop") key goes to at most this many buyers (each use is a stock row of its own). */
+export const MAX_KEY_USES = 10_000;
+
+/** How a product's keys are stored: their format, and how many buyers each goes to (1: an ordinary key). */
+export interface KeyShape { format?: KeyFormat; uses?: number }
+
 export interface CardPair { cardNumber: string; password: string }
 
 /**

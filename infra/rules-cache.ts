@@ -17,7 +17,7 @@ export interface RuleVersions { global: number; product: number; channel?: numbe
  * that delivers by SMS needs the buyer's phone). The product's rules version covers both: the panel
  * bumps it when the SMS switch changes, so a stale entry is caught like stale rules.
  */
-export type CachedProduct = EffectiveRules & { productId: string; smsDelivery: boolean; buyerFields: BuyerField[] };
+export type CachedProduct = EffectiveRules & { productId: string; smsDelivery: boolean; buyerFields: BuyerField[]; keyUses: number };
 
 export function createRulesCache(db: Db) {
   const entries = new Map<string, Promise<CachedProduct>>();
@@ -27,12 +27,12 @@ export function createRulesCache(db: Db) {
   async function load(where: { id: string } | { sku: string }, channelId: string) {
     const [global, product, channel] = await Promise.all([
       globalRules(db),
-      db.product.findUnique({ where, select: { id: true, sku: true, rules: true, rulesVersion: true, smsEnabled: true, buyerFields: true } }),
+      db.product.findUnique({ where, select: { id: true, sku: true, rules: true, rulesVersion: true, smsEnabled: true, buyerFields: true, keyUses: true } }),
       channelLayer(db, channelId),
     ]);
     if (!product) return null;
     skuToId.set(product.sku, product.id);
-    return { ...mergeRules(global, product, channel), productId: product.id, smsDelivery: product.smsEnabled, buyerFields: buyerFieldsOf(product.buyerFields) };
+    return { ...mergeRules(global, product, channel), productId: product.id, smsDelivery: product.smsEnabled, buyerFields: buyerFieldsOf(product.buyerFields), keyUses: product.keyUses };
   }
 
   return {

@@ -148,6 +148,8 @@ export interface ProductRecord {
   smsTemplateParams: { name: string; value: string }[] | null;
   /** `plain` keys or card number + password `pair`s; fixed once the product has keys. */
   keyFormat: KeyFormat;
+  /** 1: each key sold once; more: a shared ("loop") key, delivered to up to this many buyers. */
+  keyUses: number;
   /** The buyer's own checkout fields (domain/product-types.ts). */
   buyerFields: BuyerField[];
   stock: StockCounts;

@@ -50,7 +50,7 @@ export function keyCommandsRouter(deps: ApiDeps): Router {
   router.post('/keys/import/preview', requireRole('operator'), importJson, async (req, res) => {
     const { productId, lines, firstLine } = KeyImportPreviewBody.parse(req.body);
     const product = await findProduct(db, productId);
-    res.json(await previewImport(db, vault, productId, lines, firstLine, product.keyFormat as KeyFormat));
+    res.json(await previewImport(db, vault, productId, lines, firstLine, product.keyFormat as KeyFormat, product.keyUses > 1));
   });
 
   router.post('/keys/import', requireRole('operator'), importJson, async (req, res) => {
@@ -62,8 +62,8 @@ export function keyCommandsRouter(deps: ApiDeps): Router {
       audit(tx, actorOf(req), batchId ? 'keys.import.append' : 'keys.import', { type: 'batch', id: r.batchId },
         { productId, label, lines: lines.length, imported: r.imported, duplicates: r.duplicates });
     const result = batchId
-      ? await appendKeys(db, vault, productId, batchId, lines, after, format)
-      : await importKeys(db, vault, productId, lines, label, after, format);
+      ? await appendKeys(db, vault, productId, batchId, lines, after, { format, uses: product.keyUses })
+      : await importKeys(db, vault, productId, lines, label, after, { format, uses: product.keyUses });
     if (!result) throw new ApiError(404, 'batch_not_found', `product ${productId} has no batch ${batchId}`, { batchId: 'no such batch for this product' });
     const backordersReleased = result.imported ? (await releaseBackorders(deps, productId)).length : 0;
     res.status(201).json({ ...result, backordersReleased });

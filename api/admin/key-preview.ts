@@ -7,7 +7,7 @@ import { parsePairLine, type KeyFormat } from '../../domain/product-types.js';
  * What importing these lines would do, stores nothing. Lines are numbered from `firstLine` (1-based);
  * duplicates are found by fingerprint, in the file and against every key the product ever had.
  */
-export async function previewImport(db: Db, vault: KeyVault, productId: string, lines: string[], firstLine = 1, format: KeyFormat = 'plain'): Promise<ImportPreview> {
+export async function previewImport(db: Db, vault: KeyVault, productId: string, lines: string[], firstLine = 1, format: KeyFormat = 'plain', shared = false): Promise<ImportPreview> {
   const preview: ImportPreview = { total: 0, valid: 0, invalid: [], duplicatesInFile: [], duplicatesInStock: [] };
   const firstSeen = new Map<string, number>();
   lines.forEach((raw, i) => {
@@ -25,7 +25,11 @@ export async function previewImport(db: Db, vault: KeyVault, productId: string, 
     if (first) preview.duplicatesInFile.push({ line, firstLine: first });
     else firstSeen.set(fingerprint, line);
   });
-  const inStock = await db.cardKey.findMany({ where: { productId, fingerprint: { in: [...firstSeen.keys()] } }, select: { fingerprint: true } });
+  // a shared key's uses carry the secret's own fingerprint as shared_fingerprint
+  const inStock = shared
+    ? (await db.cardKey.findMany({ where: { productId, sharedFingerprint: { in: [...firstSeen.keys()] } }, select: { sharedFingerprint: true }, distinct: ['sharedFingerprint'] }))
+      .map((k) => ({ fingerprint: k.sharedFingerprint! }))
+    : await db.cardKey.findMany({ where: { productId, fingerprint: { in: [...firstSeen.keys()] } }, select: { fingerprint: true } });
   for (const { fingerprint } of inStock) preview.duplicatesInStock.push({ line: firstSeen.get(fingerprint)! });
   preview.duplicatesInStock.sort((a, b) => a.line - b.line);
   preview.valid = firstSeen.size - inStock.length;

@@ -107,13 +107,18 @@ export function productsRouter({ db, config }: ApiDeps): Router {
     const product = await db.$transaction(async (tx) => {
       const before = await findProduct(tx, id);
       checkSms(smsSettingsOf({ ...smsSettingsOf(before), ...data }), smsProvider);
-      if (data.keyFormat !== undefined && data.keyFormat !== before.keyFormat && await tx.cardKey.count({ where: { productId: id } })) {
-        throw new ApiError(409, 'key_format_locked', 'this product has keys: their format can no longer change (create a new product instead)',
-          { keyFormat: `fixed at "${before.keyFormat}": the product has keys` });
+      const reshaped = (data.keyFormat !== undefined && data.keyFormat !== before.keyFormat) || (data.keyUses !== undefined && data.keyUses !== before.keyUses);
+      if (reshaped && await tx.cardKey.count({ where: { productId: id } })) {
+        const details = {
+          ...(data.keyFormat !== undefined && data.keyFormat !== before.keyFormat ? { keyFormat: `fixed at "${before.keyFormat}": the product has keys` } : {}),
+          ...(data.keyUses !== undefined && data.keyUses !== before.keyUses ? { keyUses: `fixed at ${before.keyUses}: the product has keys` } : {}),
+        };
+        throw new ApiError(409, 'key_format_locked', 'this product has keys: their format and uses can no longer change (create a new product instead)', details);
       }
       // checkout caches whether a product needs the buyer's phone, and its buyer fields, under its rules version (infra/rules-cache.ts)
       const cached = (data.smsEnabled !== undefined && data.smsEnabled !== before.smsEnabled)
-        || (data.buyerFields !== undefined && JSON.stringify(data.buyerFields) !== JSON.stringify(before.buyerFields));
+        || (data.buyerFields !== undefined && JSON.stringify(data.buyerFields) !== JSON.stringify(before.buyerFields))
+        || (data.keyUses !== undefined && data.keyUses !== before.keyUses);
       const bump = cached ? { rulesVersion: { increment: 1 } } : {};
       const after = await tx.product.update({ where: { id }, data: { ...storable(data), ...bump } }).catch(skuTaken);
       const diff = changes(before, after, Object.keys(data));

@@ -45,6 +45,13 @@ const requestHash = (body: Body) =>
  * The buyer's values for the product's own fields, checked by the schema domain/product-types.ts
  * builds from its declaration: 400 invalid_buyer_input with each field's problem, nothing placed.
  */
+/** A shared ("loop") key goes once to each buyer: its product sells one per order (400 on quantity, nothing placed). */
+export function oneSharedKeyPerOrder(product: { keyUses: number }, quantity: number) {
+  if (product.keyUses > 1 && quantity > 1) {
+    throw new ApiError(400, 'invalid_request', 'this product\'s keys are shared by several buyers: order one at a time', { quantity: 'must be 1 for a shared key' });
+  }
+}
+
 export function buyerInputFor(fields: readonly BuyerField[], input: Record<string, unknown> | undefined): Record<string, string | number> | undefined {
   const r = checkBuyerInput(fields, input);
   if (!r.ok) throw new ApiError(400, 'invalid_buyer_input', 'this product needs other details from the buyer; see details for each field', r.details);
@@ -81,6 +88,7 @@ export async function placeOrder(deps: ApiDeps, body: Body, idempotencyKey: stri
   let product = await rules.forSku(body.sku);
   if (!product) throw notFound;
   await requirePhone(rules, product, body.sku, identities);
+  oneSharedKeyPerOrder(product, body.quantity);
   let buyerInput = buyerInputFor(product.buyerFields, body.buyerInput);
   const price = () => priceCheckout(deps, { productId: product!.productId, sku: body.sku, quantity: body.quantity, channelId: RETAIL_CHANNEL, coupon: body.coupon });
   let priced = await price();
@@ -92,6 +100,7 @@ export async function placeOrder(deps: ApiDeps, body: Body, idempotencyKey: stri
     product = await rules.forSku(body.sku);
     if (!product) throw notFound;
     await requirePhone(rules, product, body.sku, identities);
+    oneSharedKeyPerOrder(product, body.quantity);
     buyerInput = buyerInputFor(product.buyerFields, body.buyerInput);
     priced = await price();
     r = await placeOrderSql(db, { ...request, buyerInput, pricing: priced.terms }, product.productId, product, config.holds);

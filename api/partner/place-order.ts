@@ -7,7 +7,7 @@ import { placeOrder as placeOrderSql, type PlaceOrderRequest, type PlaceOrderRes
 import { newOrderId } from '../../infra/ids.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { buyerInputFor, refusal } from '../checkout/place-order.js';
+import { buyerInputFor, oneSharedKeyPerOrder, refusal } from '../checkout/place-order.js';
 import { couponRefusedAtCheckout, priceCheckout, type CheckoutPrice } from '../checkout/pricing.js';
 import type { Partner } from './auth.js';
 import type { PartnerOrderBody } from './schemas.js';
@@ -75,6 +75,7 @@ export async function placePartnerOrder(deps: ApiDeps, partner: Partner, body: B
     }
     const product = await rules.forSku(body.sku, channelId);
     if (!product) throw refusal({ outcome: 'product_not_found' }, body, DEFAULT_RULES);
+    oneSharedKeyPerOrder(product, body.quantity);
     const buyerInput = buyerInputFor(product.buyerFields, body.buyerInput);
     const listing = await db.product.findUnique({
       where: { id: product.productId },

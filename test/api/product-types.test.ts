@@ -223,3 +223,58 @@ describe('account-bound products: the buyer\'s own fields', () => {
     expectError(res, 400, 'invalid_buyer_input');
   });
 });
+
+describe('shared ("loop") keys', () => {
+  it('one secret is stored as one row a use, imported once (a repeat is a duplicate), and the cap is fixed once keys exist', async () => {
+    const product = await createProduct({ keyUses: 4 });
+    const secret = `LOOP-${randomUUID()}`;
+    const first = await adminCall(kami, operator, 'POST', '/keys/import', { body: { productId: product.id, label: 'loop', lines: [secret, secret] } });
+    expect(first.body).toMatchObject({ imported: 1, duplicates: 1 });
+    const again = await adminCall(kami, operator, 'POST', '/keys/import', { body: { productId: product.id, label: 'loop again', lines: [secret] } });
+    expect(again.body).toMatchObject({ imported: 0, duplicates: 1 });
+    const preview = await adminCall(kami, operator, 'POST', '/keys/import/preview', { body: { productId: product.id, lines: [secret, `LOOP-${randomUUID()}`] } });
+    expect(preview.body).toMatchObject({ total: 2, valid: 1, duplicatesInStock: [{ line: 1 }] });
+    const rows = await kami.db.cardKey.findMany({ where: { productId: product.id }, orderBy: { id: 'asc' } });
+    expect(rows.map((r) => r.useNo)).toEqual([1, 2, 3, 4]);
+    expect(new Set(rows.map((r) => r.sharedFingerprint)).size).toBe(1);
+    expect(rows.every((r) => kami.vault.decrypt(r.ciphertext, product.id) === secret)).toBe(true);
+    const locked = await adminCall(kami, operator, 'PUT', `/products/${product.id}`, { body: { keyUses: 10 } });
+    expect([locked.status, locked.body.error.code, Object.keys(locked.body.error.details)]).toEqual([409, 'key_format_locked', ['keyUses']]);
+    const capped = await adminCall(kami, operator, 'POST', '/products', { body: { sku: `PT-${tag()}`, name: 'x', priceCents: 100, currency: 'USD', keyUses: 0 } });
+    expect(Object.keys(capped.body.error.details)).toEqual(['keyUses']);
+  });
+
+  it('one per order: a quantity above 1 is refused, nothing placed', async () => {
+    const product = await createProduct({ keyUses: 3 });
+    await adminCall(kami, operator, 'POST', '/keys/import', { body: { productId: product.id, label: 'loop', lines: [`LOOP-${randomUUID()}`] } });
+    const res = await call(kami, 'POST', '/api/v1/orders', { body: { sku: product.sku, quantity: 2, email: uniqueEmail('loop') } });
+    expectError(res, 400, 'invalid_request');
+    expect(Object.keys(res.body.error.details)).toEqual(['quantity']);
+    expect(await stockState(kami, product.id)).toEqual({ orders: 0, available: 3, reserved: 0, sold: 0 });
+  });
+
+  it('20 buyers at once for a key capped at 5: exactly 5 orders, each delivered the same secret, then sold out', async () => {
+    const product = await createProduct({ keyUses: 5 });
+    const secret = `LOOP-${randomUUID()}`;
+    await adminCall(kami, operator, 'POST', '/keys/import', { body: { productId: product.id, label: 'loop', lines: [secret] } });
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => call(kami, 'POST', '/api/v1/orders', {
+      body: { sku: product.sku, quantity: 1, email: uniqueEmail(`loop${i}`) }, headers: { 'x-forwarded-for': `198.51.100.${i + 1}` },
+    })));
+    const placed = answers.filter((a) => a.status === 201);
+    expect(placed).toHaveLength(5);
+    for (const refused of answers.filter((a) => a.status !== 201)) expectError(refused, 409, 'out_of_stock');
+    expect(await stockState(kami, product.id)).toEqual({ orders: 5, available: 0, reserved: 5, sold: 0 });
+
+    const orders = await Promise.all(placed.map(async (p) => {
+      expect((await kami.pay(p.body.orderId, p.body.accessToken)).status).toBe(200);
+      return (await call(kami, 'GET', `/api/v1/orders/${p.body.orderId}?wait=20`, { headers: { authorization: `Bearer ${p.body.accessToken}` } })).body;
+    }));
+    expect(orders.map((o) => o.keys)).toEqual(Array.from({ length: 5 }, () => [secret]));
+    const rows = await kami.db.cardKey.findMany({ where: { productId: product.id }, orderBy: { useNo: 'asc' } });
+    expect(rows.map((r) => [r.useNo, r.status])).toEqual([1, 2, 3, 4, 5].map((n) => [n, 'sold']));
+    expect(new Set(rows.map((r) => r.orderId)).size).toBe(5);
+    const listing = await call(kami, 'GET', `/api/v1/products/${product.sku}`);
+    expect(listing.body.available).toBe(0);
+    expectError(await call(kami, 'POST', '/api/v1/orders', { body: { sku: product.sku, quantity: 1, email: uniqueEmail('late') } }), 409, 'out_of_stock');
+  });
+});

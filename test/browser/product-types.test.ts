@@ -51,13 +51,14 @@ describe('operator panel: product types', () => {
     await page.context().close();
 
     // keys arrive: the format is fixed
-    await importKeys(kami.db, kami.vault, product.id, [`NO-${randomUUID()}\tPW-1`], 'test', undefined, 'pair');
+    await importKeys(kami.db, kami.vault, product.id, [`NO-${randomUUID()}\tPW-1`], 'test', undefined, { format: 'pair' });
     const again = await signedInPage(stack, owner);
     await again.goto(`${stack.panel.url}/admin/products/${product.id}`);
     const locked = again.getByRole('combobox', { name: 'Key format' });
     await locked.waitFor();
     await expect.poll(() => locked.getAttribute('aria-disabled')).toBe('true');
     expect(await again.textContent('body')).toContain('Fixed: this product has keys');
+    expect(await again.locator('input[name="keyUses"]').isDisabled()).toBe(true);
     await screenshot(again, 'product-types-form');
     await again.context().close();
   });

@@ -229,6 +229,7 @@ const kami = {
     format: { plain: 'Plain keys', pair: 'Card number + password' },
     format_help: 'Pairs are imported as number<TAB>password or number,password, one per line',
     format_locked: 'Fixed: this product has keys',
+    key_uses: 'Buyers per key', key_uses_help: '1: each key is sold once. More: a shared key, delivered to this many buyers (one per order), then sold out',
     fields: 'Buyer fields', buyer_input: 'Buyer input',
     fields_help: 'Fields the buyer fills in at checkout (a game account, a server…): checked at checkout, shown on the order and in the delivery email.',
     field_type: { text: 'Text', number: 'Number', select: 'Choice' },

@@ -228,6 +228,7 @@ const kamiZh: KamiMessages = {
       format: { plain: '普通卡密', pair: '卡号 + 密码' },
       format_help: '卡号密码每行一组：卡号<TAB>密码 或 卡号,密码',
       format_locked: '已有卡密，格式不可更改',
+      key_uses: '每个卡密可售次数', key_uses_help: '1：每个卡密只卖一次。大于 1：共享卡密（循环卡），最多发给这么多位买家（每单一个），之后售罄',
       fields: '买家填写项', buyer_input: '买家填写',
       fields_help: '买家下单时填写的信息（游戏账号、区服…）：下单时校验，显示在订单和发货邮件中。',
       field_type: { text: '文本', number: '数字', select: '选项' },

@@ -2,7 +2,7 @@ import { Alert } from '@mui/material';
 import {
   ArrayInput, BooleanInput, NumberInput, SelectInput, SimpleFormIterator, TextInput, useRecordContext, useTranslate,
 } from 'react-admin';
-import { BUYER_FIELD_TYPES, KEY_FORMATS, MAX_BUYER_VALUE_LENGTH } from '../../../domain/product-types.js';
+import { BUYER_FIELD_TYPES, KEY_FORMATS, MAX_BUYER_VALUE_LENGTH, MAX_KEY_USES } from '../../../domain/product-types.js';
 import type { ProductRecord } from '../types.js';
 
 const FORMATS = KEY_FORMATS.map((f) => ({ id: f, name: `kami.product_types.format.${f}` }));
@@ -27,6 +27,10 @@ export const ProductTypeSection = () => {
       <SelectInput
         source="keyFormat" label="kami.product_types.key_format" choices={FORMATS} defaultValue="plain" disabled={hasKeys} sx={{ maxWidth: 320 }}
         helperText={hasKeys ? 'kami.product_types.format_locked' : 'kami.product_types.format_help'}
+      />
+      <NumberInput
+        source="keyUses" label="kami.product_types.key_uses" defaultValue={1} min={1} max={MAX_KEY_USES} disabled={hasKeys} sx={{ maxWidth: 320 }}
+        helperText={hasKeys ? 'kami.product_types.format_locked' : 'kami.product_types.key_uses_help'}
       />
       <Alert severity="info" sx={{ mb: 1, width: '100%' }}>{translate('kami.product_types.fields_help')}</Alert>
       <ArrayInput source="buyerFields" label="kami.product_types.fields">
