@@ -15,6 +15,7 @@ import operators from './operators/index.js';
 import orders from './orders/index.js';
 import { paymentNotifications, paymentProviders, refunds } from './payments/index.js';
 import products from './products/index.js';
+import { coupons, PolicyPage, salePrices } from './promotions/index.js';
 import reviews from './reviews/index.js';
 import rules from './rules/index.js';
 import { feedback, feedbackBatches, feedbackProducts } from './feedback/index.js';
@@ -67,6 +68,10 @@ export const App = () => (
       <Resource name="webhook-deliveries" {...webhookDeliveries} />
       <Resource name="channels" {...channels} />
       <Resource name="channel-ledger" />
+      <Resource name="coupons" {...coupons} />
+      <Resource name="coupon-uses" />
+      <Resource name="sale-prices" {...salePrices} />
+      <Resource name="promotion-policy" />
       <Resource name="feedback-products" {...feedbackProducts} />
       <Resource name="feedback-batches" {...feedbackBatches} />
       <Resource name="feedback" {...feedback} />
@@ -75,6 +80,7 @@ export const App = () => (
         <Route path="/dashboard" element={<Later><Dashboard /></Later>} />
         <Route path="/keys/import" element={<Later><KeyImportPage /></Later>} />
         <Route path="/profile" element={<Later><ProfilePage /></Later>} />
+        <Route path="/promotion-policy" element={<PolicyPage />} />
       </CustomRoutes>
     </Admin>
   </BrowserRouter>

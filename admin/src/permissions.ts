@@ -36,6 +36,11 @@ const LEAST_ROLE: Record<string, Record<string, Role>> = {
   'feedback-products': { list: 'viewer' },
   'feedback-batches': { list: 'viewer' },
   'shop-settings': { edit: 'owner' },
+  // promotions: everyone reads them; operators run coupons and sales; the stacking policy, which decides what the shop can lose, is the owners'
+  coupons: { list: 'viewer', show: 'viewer', create: 'operator', edit: 'operator', delete: 'operator' },
+  'coupon-uses': { list: 'viewer' },
+  'sale-prices': { list: 'viewer', show: 'viewer', create: 'operator', edit: 'operator', delete: 'operator' },
+  'promotion-policy': { show: 'viewer', edit: 'owner' },
 };
 
 export function roleCan(role: Role | undefined, resource: string, action: string): boolean {

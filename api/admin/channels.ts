@@ -57,7 +57,7 @@ export function channelsRouter({ db, vault }: ApiDeps): Router {
     return c;
   }
   const partnerOnly = (id: string) => {
-    if (id === RETAIL_CHANNEL) throw new ApiError(400, 'retail_channel', 'the retail channel (storefront and public API) has no API keys, balance or price list');
+    if (id === RETAIL_CHANNEL) throw new ApiError(400, 'retail_channel', 'the retail channel (storefront and public API) has no API keys or balance');
   };
 
   router.get('/channels', requireRole('viewer'), async (req, res) => {
@@ -171,10 +171,13 @@ export function channelsRouter({ db, vault }: ApiDeps): Router {
     });
   });
 
-  /** Every product with this channel's tiers for it (in the product's currency), for the price-list screen. */
+  /**
+   * Every product with this channel's tiers for it (in the product's currency), for the price-list
+   * screen. The retail channel's are the storefront's quantity tiers, a promotion like a sale
+   * (domain/promotions.ts: the stacking policy says how they combine).
+   */
   router.get('/channels/:id/prices', requireRole('viewer'), async (req, res) => {
     const id = ChannelId.parse(req.params.id);
-    partnerOnly(id);
     await find(id);
     const products = await db.product.findMany({
       orderBy: { name: 'asc' },
@@ -191,7 +194,6 @@ export function channelsRouter({ db, vault }: ApiDeps): Router {
 
   router.put('/channels/:id/prices/:productId', requireRole('owner'), async (req, res) => {
     const id = ChannelId.parse(req.params.id);
-    partnerOnly(id);
     const { id: productId } = UuidId.parse({ id: req.params.productId });
     const { tiers } = z.strictObject({ tiers: PriceTiersSchema }).parse(req.body);
     await find(id);

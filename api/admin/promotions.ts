@@ -183,7 +183,9 @@ export function promotionsRouter({ db }: ApiDeps): Router {
     if (!product) throw new ApiError(404, 'product_not_found', `no product ${productId}`, { productId: 'no such product' });
     if (input.priceMinor != null && input.priceMinor >= Number(product.priceCents)) {
       const list = formatMinor(Number(product.priceCents), product.currency);
-      throw new ApiError(400, 'invalid_request', `a sale price must be below the list price (${list} ${product.currency})`, { priceMinor: `must be below ${list}` });
+      // the field's message says it all: the panel shows it under the sale price, where the list price (its helper text) is hidden
+      const message = `a sale price must be below the list price (${list} ${product.currency})`;
+      throw new ApiError(400, 'invalid_request', message, { priceMinor: message });
     }
     await checkScope(db, { channels: input.channels });
   }
@@ -243,11 +245,19 @@ export function promotionsRouter({ db }: ApiDeps): Router {
     return { id: 'shop', policy, version, updatedBy: row?.updatedBy ?? null, updatedAt: row?.updatedAt ?? null };
   };
 
-  router.get('/promotion-policy', requireRole('viewer'), async (_req, res) => {
+  /** The one policy is the record `shop` (react-admin's getOne and update). */
+  const shopOnly = (id: string | string[] | undefined) => {
+    if (id !== 'shop') throw new ApiError(404, 'policy_not_found', 'the stacking policy is the record "shop"');
+  };
+
+  router.get('/promotion-policy/:id', requireRole('viewer'), async (req, res) => {
+    shopOnly(req.params.id);
     res.json(await policyRecord());
   });
 
-  router.put('/promotion-policy', requireRole('owner'), async (req, res) => {
+  /** Takes `policy` (react-admin sends the whole record back: the rest is ignored). */
+  router.put('/promotion-policy/:id', requireRole('owner'), async (req, res) => {
+    shopOnly(req.params.id);
     const { policy } = z.object({ policy: StackingPolicySchema }).parse(req.body);
     await db.$transaction(async (tx) => {
       const before = await loadPolicy(tx);

@@ -23,7 +23,9 @@ import { SandboxNotification } from '../../infra/payments/sandbox.js';
 
 /** How a path parameter is generated: which seeded ids it draws from, next to junk. */
 export type ParamKind = 'orderId' | 'provider' | 'productId' | 'operatorId' | 'ruleId' | 'keyId' | 'batchId' | 'auditId' | 'buyerId' | 'refundId'
-  | 'channelId' | 'channelKeyId' | 'webhookEndpointId' | 'webhookDeliveryId' | 'secret' | 'partnerOrderId' | 'sku' | 'couponId' | 'saleId';
+  | 'channelId' | 'channelKeyId' | 'webhookEndpointId' | 'webhookDeliveryId' | 'secret' | 'partnerOrderId' | 'sku' | 'couponId' | 'saleId'
+  /** A singleton record's fixed id (the stacking policy is `shop`). */
+  | 'singleton';
 
 /** Who the request claims to be. */
 export type AuthKind =
@@ -339,8 +341,8 @@ export const ROUTES: RouteSpec[] = [
   adm('POST', '/sale-prices', { body: SaleInput, probe: true }),
   adm('PUT', '/sale-prices/:id', { params: { id: 'saleId' }, body: SaleUpdate, probe: true }),
   adm('DELETE', '/sale-prices/:id', { params: { id: 'saleId' }, probe: true }),
-  adm('GET', '/promotion-policy'),
-  adm('PUT', '/promotion-policy', { body: PolicyBody, probe: true }),
+  adm('GET', '/promotion-policy/:id', { params: { id: 'singleton' } }),
+  adm('PUT', '/promotion-policy/:id', { params: { id: 'singleton' }, body: PolicyBody, probe: true }),
   adm('GET', '/sms'),
   adm('POST', '/orders/:id/resend-sms', { params: { id: 'orderId' } }),
   // the storefront's settings, buyers' feedback

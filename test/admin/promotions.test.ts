@@ -136,17 +136,17 @@ describe('sale prices', () => {
 
 describe('the stacking policy', () => {
   it('everyone reads it (the default until saved); only owners change it, audited with before and after', async () => {
-    const read = await adminCall(kami, viewer, 'GET', '/promotion-policy');
+    const read = await adminCall(kami, viewer, 'GET', '/promotion-policy/shop');
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject({ id: 'shop', policy: DEFAULT_POLICY });
     const policy = { ...DEFAULT_POLICY, order: ['coupon', 'sale', 'tier'], exclusive: ['sale'], floor: { cost: true, minPercentOfList: 40 } };
-    expectRefused(await adminCall(kami, operator, 'PUT', '/promotion-policy', { body: { policy } }), 403, 'forbidden');
-    const saved = await adminCall(kami, owner, 'PUT', '/promotion-policy', { body: { policy } });
+    expectRefused(await adminCall(kami, operator, 'PUT', '/promotion-policy/shop', { body: { policy } }), 403, 'forbidden');
+    const saved = await adminCall(kami, owner, 'PUT', '/promotion-policy/shop', { body: { policy } });
     expect(saved.status, saved.text).toBe(200);
     expect(saved.body).toMatchObject({ policy, version: read.body.version + 1, updatedBy: owner.operator.email });
     const trail = await kami.db.auditLog.findFirstOrThrow({ where: { action: 'promotion_policy.update' }, orderBy: { id: 'desc' } });
     expect(trail.data).toMatchObject({ before: read.body.policy, after: policy });
-    const back = await adminCall(kami, owner, 'PUT', '/promotion-policy', { body: { policy: DEFAULT_POLICY } });
+    const back = await adminCall(kami, owner, 'PUT', '/promotion-policy/shop', { body: { policy: DEFAULT_POLICY } });
     expect(back.body.version).toBe(read.body.version + 2);
   });
 
@@ -156,8 +156,8 @@ describe('the stacking policy', () => {
     ['an unknown kind', { exclusive: ['bundle'] }, 'policy.exclusive.0'],
     ['an unknown setting', { stackEverything: true }, 'policy'],
   ])('%s: 400, nothing saved', async (_what, over, field) => {
-    const before = await adminCall(kami, viewer, 'GET', '/promotion-policy');
-    expectRefused(await adminCall(kami, owner, 'PUT', '/promotion-policy', { body: { policy: { ...DEFAULT_POLICY, ...over } } }), 400, 'invalid_request', field);
-    expect((await adminCall(kami, viewer, 'GET', '/promotion-policy')).body.version).toBe(before.body.version);
+    const before = await adminCall(kami, viewer, 'GET', '/promotion-policy/shop');
+    expectRefused(await adminCall(kami, owner, 'PUT', '/promotion-policy/shop', { body: { policy: { ...DEFAULT_POLICY, ...over } } }), 400, 'invalid_request', field);
+    expect((await adminCall(kami, viewer, 'GET', '/promotion-policy/shop')).body.version).toBe(before.body.version);
   });
 });

@@ -33,7 +33,7 @@ async function sale(k: Kami, session: AdminSession, body: Record<string, unknown
   return res.body as { id: number };
 }
 async function setPolicy(k: Kami, session: AdminSession, policy: StackingPolicy) {
-  const res = await adminCall(k, session, 'PUT', '/promotion-policy', { body: { policy } });
+  const res = await adminCall(k, session, 'PUT', '/promotion-policy/shop', { body: { policy } });
   expect(res.status, res.text).toBe(200);
 }
 

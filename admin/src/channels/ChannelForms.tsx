@@ -87,12 +87,19 @@ const RulesLink = () => {
   );
 };
 
-/** Everything about a channel besides its settings form: keys, balance and ledger, prices (retail has none of them). */
+/** Everything about a channel besides its settings form: keys, balance and ledger, prices (retail has only its quantity prices). */
 export const ChannelSections = () => {
   const record = useRecordContext<ChannelRecord>();
   const translate = useTranslate();
   if (!record) return null;
-  if (record.id === 'retail') return <Alert severity="info" sx={{ mt: 2 }}>{translate('kami.channels.retail_note')}</Alert>;
+  if (record.id === 'retail') {
+    return (
+      <Stack spacing={2} sx={{ mt: 2 }}>
+        <Alert severity="info">{translate('kami.channels.retail_note')}</Alert>
+        <ChannelPrices />
+      </Stack>
+    );
+  }
   return (
     <Stack spacing={2} sx={{ mt: 2 }}>
       <ChannelKeys />

@@ -1,4 +1,5 @@
 import DashboardIcon from '@mui/icons-material/SpaceDashboardOutlined';
+import PolicyIcon from '@mui/icons-material/TuneOutlined';
 import UploadIcon from '@mui/icons-material/UploadFileOutlined';
 import InboxIcon from '@mui/icons-material/MoveToInboxOutlined';
 import StarIcon from '@mui/icons-material/StarBorderOutlined';
@@ -33,6 +34,9 @@ export const KamiMenu = () => {
       <Menu.ResourceItem name="buyers" />
       <Menu.ResourceItem name="rules" />
       <Menu.ResourceItem name="channels" />
+      <Menu.ResourceItem name="coupons" />
+      <Menu.ResourceItem name="sale-prices" />
+      <Menu.Item to="/promotion-policy" primaryText="kami.promotions.policy_menu" leftIcon={<PolicyIcon />} />
       <Menu.Item to="/feedback-products" primaryText="kami.feedback.menu" leftIcon={<StarIcon />} />
       <Divider sx={{ my: 0.5 }} />
       <Menu.ResourceItem name="refunds" />

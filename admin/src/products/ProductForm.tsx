@@ -72,6 +72,7 @@ export const ProductForm = ({ withStock = false }: { withStock?: boolean }) => (
     <Row>
       <MoneyInput source="priceCents" />
       <SelectInput source="currency" choices={CURRENCIES} />
+      <MoneyInput source="costMinor" helperText="kami.products.cost_help" />
     </Row>
     <Heading>kami.products.section_limits</Heading>
     <NumberInput source="lowStockThreshold" validate={minValue(0)} helperText="kami.products.low_stock_help" sx={{ maxWidth: 320 }} />
