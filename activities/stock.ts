@@ -59,11 +59,20 @@ export const createStockActivities = ({ db }: ActivityDeps) => ({
   /**
    * After-sales: voids a sold key a buyer reported invalid (the reason is counted per import batch,
    * so a bad batch shows). It stays linked to the order for the record. Idempotent on the key.
+   * A shared ("loop") key's other unsold uses carry the same secret, so they go with it: the
+   * replacement, and every later buyer, get another secret.
    */
   async voidSoldKey(orderId: string, keyId: number, reason: string): Promise<void> {
     await db.$transaction(async (tx) => {
       const n = await tx.cardKey.updateMany({ where: { id: keyId, orderId, status: 'sold' }, data: { status: 'void', voidReason: reason } });
-      if (n.count) await appendEvent(tx, orderId, 'key_voided', { keyId, reason }, { step: String(keyId) });
+      if (!n.count) return;
+      const { sharedFingerprint, productId } = await tx.cardKey.findUniqueOrThrow({ where: { id: keyId }, select: { sharedFingerprint: true, productId: true } });
+      // a use held by another unpaid order is voided too: its claim tops the hold up from other stock
+      const uses = sharedFingerprint === null ? { count: 0 } : await tx.cardKey.updateMany({
+        where: { productId, sharedFingerprint, status: { in: ['available', 'reserved'] } },
+        data: { status: 'void', voidReason: `shared key reported invalid with key #${keyId}: ${reason}`.slice(0, 500), reservedUntil: null },
+      });
+      await appendEvent(tx, orderId, 'key_voided', { keyId, reason, ...(uses.count ? { sharedUsesVoided: uses.count } : {}) }, { step: String(keyId) });
     });
   },
 });

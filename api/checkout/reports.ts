@@ -43,7 +43,11 @@ export async function reportInvalidKey(deps: Pick<ApiDeps, 'db' | 'vault' | 'run
   if (reports >= MAX_REPORTS_PER_ORDER) {
     throw new ApiError(429, 'too_many_reports', `this order's keys were reported ${reports} times already; contact the shop directly`);
   }
-  const key = await db.cardKey.findFirst({ where: { orderId, status: 'sold', fingerprint: vault.fingerprint(body.key) }, select: { id: true, batchId: true } });
+  // a shared ("loop") key's use rows each carry a fingerprint of their own; the secret's is shared_fingerprint
+  const fingerprint = vault.fingerprint(body.key);
+  const key = await db.cardKey.findFirst({
+    where: { orderId, status: 'sold', OR: [{ fingerprint }, { sharedFingerprint: fingerprint }] }, select: { id: true, batchId: true },
+  });
   if (!key) throw new ApiError(404, 'key_not_found', 'that key is not one of the keys this order holds (a replaced key cannot be reported again)');
   const started = await runs.startAfterSales({ id: orderId, productId: order.productId, sku: order.product.sku, expiresAt: order.expiresAt },
     { kind: 'invalid_key', keyId: key.id, reason: body.reason });

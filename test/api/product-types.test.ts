@@ -253,6 +253,29 @@ describe('shared ("loop") keys', () => {
     expect(await stockState(kami, product.id)).toEqual({ orders: 0, available: 3, reserved: 0, sold: 0 });
   });
 
+  it('a shared key reported invalid and approved: its other unsold uses are voided with it, and the replacement is another secret', async () => {
+    const product = await createProduct({ keyUses: 3 });
+    const [a, b] = [`LOOP-A-${randomUUID()}`, `LOOP-B-${randomUUID()}`];
+    expect((await adminCall(kami, operator, 'POST', '/keys/import', { body: { productId: product.id, label: 'loop', lines: [a, b] } })).status).toBe(201);
+    const o = await buy({ sku: product.sku, quantity: 1, email: uniqueEmail('loopbad') });
+    const [bad] = o.order.keys as [string];
+    const other = bad === a ? b : a;
+    // the first run must be closed before the report's after-sales run can start
+    await expect.poll(async () => (await call(kami, 'POST', `/api/v1/orders/${o.orderId}/reports`,
+      { body: { key: bad, reason: 'code already used' }, headers: { authorization: `Bearer ${o.accessToken}` } })).status, { timeout: 30_000 }).toBe(202);
+    await expect.poll(async () => (await kami.db.order.findUniqueOrThrow({ where: { id: o.orderId } })).status, { timeout: 15_000 }).toBe('in_review');
+    expect((await adminCall(kami, operator, 'POST', `/orders/${o.orderId}/approve`, { body: { note: 'replace it' } })).status).toBe(200);
+    await expect.poll(async () => (await call(kami, 'GET', `/api/v1/orders/${o.orderId}`, { headers: { authorization: `Bearer ${o.accessToken}` } })).body.keys, { timeout: 20_000 })
+      .toEqual([other]);
+    const rows = await kami.db.cardKey.findMany({ where: { productId: product.id }, orderBy: { id: 'asc' } });
+    const secretOf = (r: (typeof rows)[number]) => kami.vault.decrypt(r.ciphertext, product.id);
+    // all three uses of the bad secret are void (one sold, two never sold); the other secret: one sold, two left
+    expect(rows.filter((r) => secretOf(r) === bad).map((r) => r.status).sort()).toEqual(['void', 'void', 'void']);
+    expect(rows.filter((r) => secretOf(r) === other).map((r) => r.status).sort()).toEqual(['available', 'available', 'sold']);
+    const next = await buy({ sku: product.sku, quantity: 1, email: uniqueEmail('loopnext') });
+    expect(next.order.keys).toEqual([other]);
+  });
+
   it('20 buyers at once for a key capped at 5: exactly 5 orders, each delivered the same secret, then sold out', async () => {
     const product = await createProduct({ keyUses: 5 });
     const secret = `LOOP-${randomUUID()}`;
