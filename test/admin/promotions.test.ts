@@ -9,7 +9,8 @@ let owner: AdminSession;
 let operator: AdminSession;
 let viewer: AdminSession;
 beforeAll(async () => {
-  kami = await startKami({ env: { KAMI_PAYMENT_HOLD: '10m' } });
+  // a database of its own: this file saves the shop's one stacking policy and counts its versions
+  kami = await startKami({ env: { KAMI_PAYMENT_HOLD: '10m' }, freshDatabase: 'promo_admin' });
   [owner, operator, viewer] = await Promise.all([loginAs(kami, 'owner'), loginAs(kami, 'operator'), loginAs(kami, 'viewer')]);
 });
 afterAll(() => kami?.stop());

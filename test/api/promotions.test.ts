@@ -13,7 +13,8 @@ let kami: Kami;
 let owner: AdminSession;
 // long hold and email give-up: these tests are not about timeouts (a loaded machine must not expire an order mid-test)
 beforeAll(async () => {
-  kami = await startKami({ env: { KAMI_PAYMENT_HOLD: '10m', KAMI_EMAIL_GIVE_UP_AFTER: '10m' } });
+  // a database of its own: this file changes the shop's one stacking policy, which every checkout reads
+  kami = await startKami({ env: { KAMI_PAYMENT_HOLD: '10m', KAMI_EMAIL_GIVE_UP_AFTER: '10m' }, freshDatabase: 'promo_api' });
   owner = await loginAs(kami, 'owner');
 });
 afterAll(() => kami?.stop());
@@ -260,7 +261,7 @@ describe('a coupon', () => {
 
 describe('a coupon use goes back with its order', () => {
   it('a used-up coupon is available again the moment the unpaid order holding it expires', { timeout: 120_000 }, async () => {
-    const local = await startKami({ env: { KAMI_PAYMENT_HOLD: '3s' } });
+    const local = await startKami({ env: { KAMI_PAYMENT_HOLD: '3s', DATABASE_URL: kami.config.DATABASE_URL } });
     try {
       const session = await loginAs(local, 'operator');
       const product = await local.product(3, { priceCents: 1000 });

@@ -11,7 +11,8 @@ import { panelStack, screenshot, signedInPage } from './helpers/panel.js';
  * and saves it, the order page shows a discounted order's breakdown, and a viewer reads without the
  * commands. Screenshots in test-results/screenshots/promotions-*.png, in English and Chinese.
  */
-const stack = panelStack(() => ({ env: { KAMI_PAYMENT_HOLD: '10m' } }));
+// a database of its own: the coupon list starts empty and the stacking policy at its default, whatever other files do
+const stack = panelStack(() => ({ env: { KAMI_PAYMENT_HOLD: '10m' }, freshDatabase: 'promo_panel' }));
 let kami: Kami;
 let owner: Awaited<ReturnType<typeof createOperator>>;
 let operator: Awaited<ReturnType<typeof createOperator>>;

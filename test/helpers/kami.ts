@@ -17,6 +17,7 @@ import { createTemporalClient, createWorkerConnection } from '../../infra/tempor
 import { startMailCatcher, type MailCatcher } from '../../scripts/lib/mail-catcher.js';
 import { createEventsWorker } from '../../worker/events.js';
 import { activityLogging } from '../../worker/interceptors.js';
+import { freshDatabase } from './fresh-db.js';
 
 /** Where review reminders go in tests. */
 export const MERCHANT_EMAIL = 'merchant@test.kami';
@@ -37,6 +38,12 @@ export interface KamiOptions {
    * a database of its own (freshDatabase) unless it is the only one relaying on the shared one.
    */
   events?: boolean;
+  /**
+   * A migrated database of its own (named with this label), dropped at stop: for files that change
+   * the shop's singletons (the stacking policy, the shop's settings) or count "nothing exists yet",
+   * which other files running beside them on the shared database would see change under them.
+   */
+  freshDatabase?: string;
 }
 
 /**
@@ -45,11 +52,12 @@ export interface KamiOptions {
  */
 export async function startKami(opts: KamiOptions = {}) {
   const mail = await startMailCatcher();
+  const own = opts.freshDatabase ? await freshDatabase(opts.freshDatabase) : undefined;
   // a restart test gives the second Kami the first one's key (and task queue) to carry on its work
   const masterKey = opts.env?.KAMI_MASTER_KEY ?? randomBytes(32).toString('hex');
   const config: Config = loadConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: inject('databaseUrl'),
+    DATABASE_URL: own?.url ?? inject('databaseUrl'),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     KAMI_TASK_QUEUE: `test-${randomUUID()}`,
     KAMI_MASTER_KEY: masterKey,
@@ -142,6 +150,7 @@ export async function startKami(opts: KamiOptions = {}) {
       await temporal.connection.close();
       await db.$disconnect();
       await mail.close();
+      await own?.drop();
     },
   };
   return kami;
