@@ -216,7 +216,7 @@ const kami = {
     key_voided: 'Key voided', partially_approved: 'Partly approved', refund_issued: 'Refund sent to the gateway',
     delivery_failing: 'Delivery email failed; retrying',
     part_delivered: 'Part delivered', split_closed: 'Rest refunded, parts kept',
-    sms_sent: 'SMS sent',
+    sms_sent: 'SMS sent', sms_failing: 'Delivery SMS failed',
   },
   event_field: {
     quantity: 'Quantity', amountCents: 'Amount', heldKeys: 'Keys held', provider: 'Provider', txnId: 'Transaction', action: 'Outcome',

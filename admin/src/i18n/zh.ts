@@ -215,7 +215,7 @@ const kamiZh: KamiMessages = {
       key_voided: '卡密已作废', partially_approved: '部分批准', refund_issued: '退款已提交至支付渠道',
       delivery_failing: '发货邮件发送失败，正在重试',
       part_delivered: '部分发货', split_closed: '其余退款，已发部分保留',
-      sms_sent: '短信已发送',
+      sms_sent: '短信已发送', sms_failing: '发货短信发送失败',
     },
     event_field: {
       quantity: '数量', amountCents: '金额', heldKeys: '持有卡密', provider: '支付渠道', txnId: '交易号', action: '结果',

@@ -1,11 +1,18 @@
 import { Box, Typography } from '@mui/material';
 import { useLocaleState, useRecordContext, useTranslate } from 'react-admin';
+import { isSmsChannel } from '../../../domain/delivery-channels.js';
 import { formatDateTime } from '../common/format.js';
 import type { OrderRecord } from '../types.js';
 import { eventSummary } from './eventSummary.js';
 import { ORDER_STATUSES, STATUS_TONE, type OrderStatus } from './statuses.js';
 
 const isStatus = (type: string): type is OrderStatus => (ORDER_STATUSES as readonly string[]).includes(type);
+
+/** An event's title key: a failing delivery names its channel (the email, or the SMS beside it). */
+const titleKey = (e: { type: string; data?: unknown }) => {
+  const channel = (e.data as { channel?: unknown } | null | undefined)?.channel;
+  return e.type === 'delivery_failing' && typeof channel === 'string' && isSmsChannel(channel) ? 'kami.event.sms_failing' : `kami.event.${e.type}`;
+};
 
 const DOT: Record<string, string> = {
   warning: 'warning.main', error: 'error.main', success: 'success.main', info: 'info.main', default: 'grey.400',
@@ -31,7 +38,7 @@ export const OrderTimeline = () => {
             <Typography variant="body2" sx={{ fontWeight: 600 }} data-event={e.type}>
               {isStatus(e.type)
                 ? translate('kami.event.status', { status: translate(`kami.status.${e.type}`) })
-                : translate(`kami.event.${e.type}`, { _: e.type.replace(/_/g, ' ') })}
+                : translate(titleKey(e), { _: e.type.replace(/_/g, ' ') })}
             </Typography>
             <Typography variant="caption" color="text.secondary" component="div">
               {formatDateTime(e.createdAt, locale)} · {e.actor === 'system' ? translate('kami.event.system') : e.actor}
