@@ -48,7 +48,7 @@ ${d.secrets.map((s) => `<li>${secretHtml(d.keyFormat, s)}</li>`).join('\n')}
 ${d.buyerInput?.length ? `<h3>Your details</h3><dl>${d.buyerInput.map((b) => `<dt>${escapeHtml(b.label)}</dt><dd>${escapeHtml(b.value)}</dd>`).join('')}</dl>` : ''}
 ${d.guide ? `<h3>How to use</h3>${renderGuide(d.guide)}` : ''}
 <p><a href="${escapeHtml(d.orderUrl)}">Open your order page</a> to see the keys again at any time.</p>
-<p style="background:#eef0f7;border-radius:8px;padding:12px 16px"><b>How was it?</b> <a href="${escapeHtml(feedbackUrl)}">Rate your order</a> and tell the shop.
+<p style="background:#eef0f7;border-radius:8px;padding:12px 16px"><strong>How was it?</strong> <a href="${escapeHtml(feedbackUrl)}">Rate your order</a> and tell the shop.
 A key did not work? Report it on the order page and the shop replaces it.</p>
 <p style="color:#8a90a2;font-size:12px">Sent by Kami · 卡密自动发货</p>
 </div></body></html>`;

@@ -197,7 +197,7 @@ ${priceTable(t, o.price)}
 ${current?.status === 'failed' ? alert('bad', `${current.error ?? 'the payment service did not open the payment'}; ${t.attemptFailed}`) : ''}
 ${current?.status === 'open' ? `<div data-provider="${current.provider}">
 ${current.amount ? `<p>${escapeHtml(t.payExactly)} <b data-amount>${current.amount} ${current.currency}</b></p>` : ''}
-${qr ? `<div class="qr" role="img" aria-label="QR">${qr}</div><p class="muted">${escapeHtml(t.scan)}</p>` : ''}
+${qr ? `<div class="qr" role="img" aria-label="${escapeHtml(t.qrLabel)}">${qr}</div><p class="muted">${escapeHtml(t.scan)}</p>` : ''}
 ${current.qrCode && !LINK.test(current.qrCode) ? `<p>${escapeHtml(t.orSendTo)} <code data-address style="user-select:all;word-break:break-all">${escapeHtml(current.qrCode)}</code></p>` : ''}
 ${current.url && current.provider !== 'sandbox' ? `<p><a class="button" href="${escapeHtml(current.url)}" rel="noreferrer">${escapeHtml(t.continueToPay)}</a></p>` : ''}
 ${current.provider === 'sandbox' ? `<p><a class="button" href="/sandbox/pay/${orderId}?token=${encodeURIComponent(token)}">${escapeHtml(t.continueSandbox)}</a></p>` : ''}

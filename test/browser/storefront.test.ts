@@ -14,7 +14,8 @@ import { panelStack, screenshot, signedInPage } from './helpers/panel.js';
  * flag on a bad key batch. axe-core checks WCAG 2 A/AA (contrast included) on every storefront page.
  * Screenshots in test-results/screenshots/storefront-*.png.
  */
-const stack = panelStack(() => ({ env: { KAMI_PAYMENT_HOLD: '10m', KAMI_EMAIL_GIVE_UP_AFTER: '10m' } }));
+// a database of its own: this file sets the shop's one name, notice and logo, which every other file's pages would show
+const stack = panelStack(() => ({ env: { KAMI_PAYMENT_HOLD: '10m', KAMI_EMAIL_GIVE_UP_AFTER: '10m' }, freshDatabase: 'storefront_panel' }));
 let kami: Kami;
 let panel: typeof stack.panel;
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
