@@ -20,7 +20,7 @@ const db = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry:
  * period (Temporal's retry policy: no history event per try; each try is recorded by the activity in
  * the database, which the panel shows), then records it failed. Runs on the events task queue, apart
  * from the orders: a slow or failing endpoint never holds up an order. Workflow id
- * `webhook-delivery:<id>` / `merchant-notice:<id>`; a redelivery is a new run of the same id.
+ * `<events task queue>/webhook-delivery:<id>` / `…/merchant-notice:<id>`; a redelivery is a new run of the same id.
  */
 export async function outboundWorkflow({ kind, id, retry }: OutboundInput): Promise<'sent' | 'failed'> {
   const send = proxyActivities<Activities>({

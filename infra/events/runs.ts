@@ -2,7 +2,13 @@ import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/c
 import type { OutboundInput, OutboundKind, outboundWorkflow } from '../../workflows/outbound.js';
 import type { Fanned } from './stream.js';
 
-export const outboundWorkflowId = (kind: OutboundKind, id: number) => `${kind === 'webhook' ? 'webhook-delivery' : 'merchant-notice'}:${id}`;
+/**
+ * A delivery's or notice's run, scoped by the events task queue: their ids are the database's serials,
+ * so two Kamis on one Temporal namespace (two shops, or a database restored from a backup) would
+ * otherwise find each other's `webhook-delivery:1` and skip their own as already started.
+ */
+export const outboundWorkflowId = (taskQueue: string, kind: OutboundKind, id: number) =>
+  `${taskQueue}/${kind === 'webhook' ? 'webhook-delivery' : 'merchant-notice'}:${id}`;
 
 /** How long a start may take before the caller gives up (the relay's re-kick starts it later). */
 const CALL_MS = 5_000;
@@ -14,7 +20,7 @@ const CALL_MS = 5_000;
 export function outboundRuns(temporal: Client, taskQueue: string, retry: OutboundInput['retry']) {
   const within = <T>(fn: () => Promise<T>) => temporal.connection.withDeadline(Date.now() + CALL_MS, fn);
   const start = (kind: OutboundKind, id: number, again: boolean) => within(() => temporal.workflow.start<typeof outboundWorkflow>('outboundWorkflow', {
-    taskQueue, workflowId: outboundWorkflowId(kind, id), args: [{ kind, id, retry }],
+    taskQueue, workflowId: outboundWorkflowId(taskQueue, kind, id), args: [{ kind, id, retry }],
     // a redelivery is a new run of a finished one; never a second one beside a run still trying
     workflowIdReusePolicy: again ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE', workflowIdConflictPolicy: 'FAIL',
   }));

@@ -105,7 +105,7 @@ describe('webhooks out', () => {
     const stored = JSON.stringify(await kami.db.outboundEvent.findMany({ where: { orderId: o.orderId } }));
     const tries = JSON.stringify(await kami.db.webhookAttempt.findMany({}), (_k, v) => (typeof v === 'bigint' ? String(v) : v));
     const runs = await kami.db.webhookDelivery.findMany({ where: { event: { orderId: o.orderId } } });
-    const histories = await Promise.all(runs.map(async (d) => JSON.stringify((await kami.temporal.workflow.getHandle(outboundWorkflowId('webhook', d.id)).fetchHistory()).events)));
+    const histories = await Promise.all(runs.map(async (d) => JSON.stringify((await kami.temporal.workflow.getHandle(outboundWorkflowId(kami.config.eventsTaskQueue, 'webhook', d.id)).fetchHistory()).events)));
     for (const secret of o.keys) {
       expect(stored).not.toContain(secret);
       expect(tries).not.toContain(secret);
