@@ -2,6 +2,7 @@ import type { ActivityDeps } from './deps.js';
 import { createDeliveryActivities } from './delivery.js';
 import { createSmsDeliveryActivities } from './delivery-sms.js';
 import { createEventActivities } from './events.js';
+import { createFulfilmentActivities } from './fulfilment.js';
 import { createGatewayActivities } from './gateways.js';
 import { createLegacyActivities } from './legacy.js';
 import { createOrderActivities } from './orders.js';
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRefundActivities(deps),
     ...createOrderActivities(deps),
     ...createStockActivities(deps),
+    ...createFulfilmentActivities(deps),
     ...createDeliveryActivities(deps),
     ...createSmsDeliveryActivities(deps),
     ...createReviewActivities(deps),

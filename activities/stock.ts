@@ -12,7 +12,8 @@ export const createStockActivities = ({ db }: ActivityDeps) => ({
    * a retry after a crash finds them already sold and returns the same ids. When the hold fell short
    * (keys voided, a late payment after the hold was released) it tops up from free stock first, and
    * fails with OutOfStock only when there is none: the workflow then waits on backorder. A manual-
-   * delivery product fails with ManualDelivery: the order waits for an operator to enter the goods.
+   * delivery product fails with ManualDelivery: the order waits for an operator to enter the goods;
+   * one with a fulfilment endpoint fails with MerchantFulfilment: the workflow calls the merchant first.
    */
   async claimKeys(orderId: string): Promise<number[]> {
     const result = await db.$transaction(async (tx) => {
@@ -23,7 +24,12 @@ export const createStockActivities = ({ db }: ActivityDeps) => ({
       const held = await tx.cardKey.count({ where: { orderId, status: { in: ['reserved', 'sold'] } } });
       if (held < want) await reserveKeys(tx, order.productId, orderId, want - held, new Date(Date.now() + 86_400_000));
       const reserved = await tx.cardKey.count({ where: { orderId, status: { in: ['reserved', 'sold'] } } });
-      if (reserved < want) return { short: want - reserved, manual: order.product.deliveryMode === 'manual' };
+      if (reserved < want) {
+        const manual = order.product.deliveryMode === 'manual';
+        // a manual product the merchant's system fulfils: the workflow calls it (activities/fulfilment.ts) before a person is asked
+        const merchant = manual && await tx.productEndpoint.count({ where: { productId: order.productId, kind: 'fulfilment' } }) > 0;
+        return { short: want - reserved, manual, merchant };
+      }
       await tx.cardKey.updateMany({ where: { orderId, status: 'reserved' }, data: { status: 'sold', soldAt: new Date(), reservedUntil: null } });
       const sold = await tx.cardKey.findMany({ where: { orderId, status: 'sold' }, orderBy: { id: 'asc' }, select: { id: true } });
       // a retry after the email went out (and the order was recorded delivered) must not step it back
@@ -32,6 +38,7 @@ export const createStockActivities = ({ db }: ActivityDeps) => ({
     });
     // keep a partial hold: it is this order's place in the backorder queue
     if ('short' in result) {
+      if (result.merchant) throw ApplicationFailure.nonRetryable('the merchant\'s system fulfils this order', 'MerchantFulfilment');
       if (result.manual) throw ApplicationFailure.nonRetryable('an operator enters the goods by hand', 'ManualDelivery');
       throw ApplicationFailure.nonRetryable(`${result.short} key(s) short after payment`, 'OutOfStock');
     }

@@ -14,6 +14,8 @@ export interface OrderTimeouts {
    * last one repeating) and once more as the hold ends. Absent in runs from before payments.
    */
   queryEvery?: string[];
+  /** How long the merchant's fulfilment endpoint is retried before the order waits for an operator. Absent in runs from before merchant fulfilment. */
+  fulfilmentGiveUpAfter?: Duration;
 }
 
 /**

@@ -54,7 +54,7 @@ export const DEFAULT_RULES: RuleSettings = {
 export const REASON_CODES = [
   'bulk_quantity', 'bulk_amount', 'velocity_orders', 'velocity_ip', 'velocity_unpaid', 'blacklisted', 'new_buyer_amount', 'duplicate_order',
   'payment_amount_low', 'payment_amount_high', 'payment_currency', 'payment_late', 'purchase_limit', 'out_of_stock',
-  'invalid_key_report', 'second_payment', 'manual_delivery',
+  'invalid_key_report', 'second_payment', 'manual_delivery', 'merchant_refused', 'merchant_failed',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

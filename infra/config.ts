@@ -68,6 +68,8 @@ const Env = z.object({
   KAMI_PAYMENT_SWEEP_EVERY: Duration.default('10m'),
   KAMI_EMAIL_GIVE_UP_AFTER: Duration.default('24h'),
   KAMI_EMAIL_RETRY_MAX_INTERVAL: Duration.default('10m'),
+  /** How long an order keeps retrying the merchant's fulfilment endpoint before it waits for an operator. */
+  KAMI_FULFILMENT_GIVE_UP_AFTER: Duration.default('30m'),
   KAMI_CHECKOUT_RATE_LIMIT: z.coerce.number().int().min(0).default(60),
   /**
    * Which proxies in front of Kami to believe about the client's address (X-Forwarded-For): off
@@ -223,6 +225,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       emailGiveUpAfter: e.KAMI_EMAIL_GIVE_UP_AFTER,
       emailRetryMaxInterval: e.KAMI_EMAIL_RETRY_MAX_INTERVAL,
       queryEvery: e.KAMI_PAYMENT_QUERY_SCHEDULE,
+      fulfilmentGiveUpAfter: e.KAMI_FULFILMENT_GIVE_UP_AFTER,
     },
     /** Retries of webhooks and merchant notices (workflows/outbound.ts). */
     outbound: {

@@ -43,6 +43,13 @@ export const SPLIT_DELIVERY_PATCH = 'kami-2026-11-split-delivery';
  */
 export const SMS_DELIVERY_PATCH = 'kami-2026-11-sms-delivery';
 
+/**
+ * From this patch on, a manual product with a fulfilment endpoint is fulfilled by the merchant's
+ * system (activities/fulfilment.ts) before a person is asked. Asked only for such orders (the claim
+ * fails with MerchantFulfilment), so no other order's history carries its marker.
+ */
+export const MERCHANT_FULFILMENT_PATCH = 'kami-2026-11-merchant-fulfilment';
+
 /** Statuses of the routine path: an order that only passes through them never upserts a search attribute. */
 const ROUTINE: readonly OrderStatus[] = ['awaiting_payment', 'paid', 'delivering', 'delivered', 'expired', 'cancelled'];
 
@@ -222,7 +229,13 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
           return true;
         }
       } catch (err) {
-        const reason = WAIT_FOR_STOCK[failureType(err) ?? ''];
+        const type = failureType(err);
+        const merchant = type === 'MerchantFulfilment' && patched(MERCHANT_FULFILMENT_PATCH);
+        const reason = merchant ? await fulfil() : WAIT_FOR_STOCK[type === 'MerchantFulfilment' ? 'ManualDelivery' : type ?? ''];
+        if (merchant && !reason) {
+          setStatus('delivering');
+          return true;
+        }
         if (!reason) throw err;
         wait = reason;
       }
@@ -240,6 +253,33 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
         await close('refunded', decision.note ?? 'refunded while on backorder');
         return false;
       }
+    }
+  }
+
+  /**
+   * The merchant's system fulfils the order (a durable activity, retried with backoff for
+   * `fulfilmentGiveUpAfter`); undefined once fulfilled (its receipt is the order's sold row),
+   * otherwise why a person must look: it refused, or kept failing. A person then retries (approve:
+   * the claim, and so this call, runs again) or enters the goods by hand.
+   */
+  async function fulfil(): Promise<Reason | undefined> {
+    const merchant = proxyActivities<Activities>({
+      // longer than one call may take (activities/fulfilment.ts FULFILMENT_CALL_MAX_MS)
+      startToCloseTimeout: '15s',
+      scheduleToCloseTimeout: timeouts.fulfilmentGiveUpAfter ?? '30m',
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+    });
+    try {
+      const r = await merchant.fulfilOrder(orderId);
+      if (r.outcome === 'fulfilled') {
+        s.keyIds = r.keyIds;
+        return undefined;
+      }
+      return { code: 'merchant_refused', message: `the merchant's system refused it (${r.reason.slice(0, 200)}): retry fulfilment, or enter the goods` };
+    } catch (err) {
+      const cause = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+      await db.recordFulfilmentFailed(orderId, cause);
+      return { code: 'merchant_failed', message: 'the merchant\'s system kept failing: retry fulfilment, or enter the goods' };
     }
   }
 

@@ -4,7 +4,7 @@ import type { HttpClient } from './http.js';
 import type { ShopSettingsRecord } from './shop/types.js';
 import type {
   BulkDecisionResult, ChannelLedgerRecord, ChannelPriceRow, ChannelRecord, ConfirmPaymentResult, Decision, ImportPreview, ImportResult,
-  IssuedChannelKey, OrderRecord, PaymentProviderForm, RefundRecord, SmsConfig, Stats, TelegramLinkCode, TelegramLinkState,
+  IssuedChannelKey, IssuedProductEndpoint, OrderRecord, PaymentProviderForm, RefundRecord, SmsConfig, Stats, TelegramLinkCode, TelegramLinkState,
 } from './types.js';
 
 export const API_URL = '/admin/api';
@@ -43,6 +43,9 @@ export interface KamiDataProvider extends DataProvider {
   getTelegramLink(): Promise<TelegramLinkState>;
   /** A new key for the channel (its secret shown this once); its other keys end after `overlap`. */
   rotateChannelKey(id: Identifier, overlap: string): Promise<IssuedChannelKey>;
+  /** Sets a manual product's fulfilment endpoint with a new signing secret (shown this once). */
+  setProductEndpoint(id: Identifier, kind: 'fulfilment', url: string): Promise<IssuedProductEndpoint>;
+  removeProductEndpoint(id: Identifier, kind: 'fulfilment'): Promise<unknown>;
   revokeChannelKey(id: Identifier, keyId: string): Promise<ChannelRecord>;
   /** A deposit, or an adjustment either way; 409 insufficient_balance below zero. */
   postLedgerEntry(id: Identifier, body: { amountCents: number; currency: string; kind?: 'deposit' | 'adjustment'; note?: string }): Promise<ChannelLedgerRecord>;
@@ -133,6 +136,10 @@ export function createDataProvider(http: HttpClient, apiUrl = API_URL): KamiData
       ? updatePaymentProvider(http, apiUrl, params as UpdateParams<PaymentProviderForm>)
       : resource === 'channels' ? updateChannel(http, apiUrl, params as UpdateParams<ChannelRecord>)
         : rest.update(resource, params))) as DataProvider['update'],
+    setProductEndpoint: async (id, kind, url) =>
+      (await http(`${apiUrl}/products/${encodeURIComponent(id)}/endpoints/${kind}`, { method: 'PUT', body: JSON.stringify({ url }) })).json as IssuedProductEndpoint,
+    removeProductEndpoint: async (id, kind) =>
+      (await http(`${apiUrl}/products/${encodeURIComponent(id)}/endpoints/${kind}`, { method: 'DELETE' })).json,
     rotateChannelKey: (id, overlap) => post(`channels/${encodeURIComponent(id)}/credentials`, { overlap }),
     revokeChannelKey: (id, keyId) => post(`channels/${encodeURIComponent(id)}/credentials/${encodeURIComponent(keyId)}/revoke`),
     postLedgerEntry: (id, body) => post(`channels/${encodeURIComponent(id)}/ledger`, body),

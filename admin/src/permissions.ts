@@ -13,7 +13,8 @@ const LEAST_ROLE: Record<string, Record<string, Role>> = {
   orders: {
     list: 'viewer', show: 'viewer', decide: 'operator', resend: 'operator', resend_sms: 'operator', cancel: 'operator', mark_delivered: 'operator', confirm_payment: 'operator',
   },
-  products: { list: 'viewer', show: 'viewer', create: 'operator', edit: 'operator' },
+  // the merchant's fulfilment endpoint holds a signing secret: owners set it
+  products: { list: 'viewer', show: 'viewer', create: 'operator', edit: 'operator', endpoints: 'owner' },
   keys: { list: 'viewer', import: 'operator', void: 'operator', reveal: 'owner', export: 'owner' },
   batches: { list: 'viewer' },
   buyers: { list: 'viewer', blacklist: 'operator' },

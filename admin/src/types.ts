@@ -75,6 +75,20 @@ export interface OrderRecord {
   /** What the buyer filled in for the product's own checkout fields (by name), and the product's declaration of them. */
   buyerInput?: Record<string, string | number>;
   buyerFields?: BuyerField[];
+  /** The merchant system's answer for a product it fulfils (order page only); null otherwise. */
+  fulfilment?: OrderFulfilment | null;
+}
+
+export interface OrderFulfilment {
+  kind: 'fulfilment';
+  /** calling → fulfilled | refused | failed (kept failing: an operator retries or enters the goods). */
+  status: 'calling' | 'fulfilled' | 'refused' | 'failed';
+  attempts: number;
+  lastError: string | null;
+  reference: string | null;
+  refusal: string | null;
+  cardKeyId: number | null;
+  updatedAt: string;
 }
 
 /**
@@ -153,7 +167,12 @@ export interface ProductRecord {
   /** The buyer's own checkout fields (domain/product-types.ts). */
   buyerFields: BuyerField[];
   stock: StockCounts;
+  /** The merchant's own endpoints (a manual product its system fulfils); the secret is shown only when set. */
+  endpoints?: { fulfilment?: ProductEndpointInfo };
 }
+
+export interface ProductEndpointInfo { url: string; keyId: string; createdAt: string }
+export interface IssuedProductEndpoint extends ProductEndpointInfo { kind: 'fulfilment'; secret: string }
 
 export type KeyStatus = 'available' | 'reserved' | 'sold' | 'void';
 

@@ -88,11 +88,13 @@ export function ordersRouter({ db, config }: ApiDeps): Router {
         events: { select: { type: true, actor: true, data: true, createdAt: true }, orderBy: { id: 'asc' } },
         // how each channel went (never what was sent: an SMS's text may hold keys and is not stored)
         deliveries: { select: DELIVERY, orderBy: { id: 'asc' } },
+        // the merchant system's answer (its receipt is the order's sold key, readable like one)
+        fulfilment: { select: { kind: true, status: true, attempts: true, lastError: true, reference: true, refusal: true, cardKeyId: true, updatedAt: true } },
       },
     });
     if (!order) throw new ApiError(404, 'order_not_found', `no order ${id}`);
-    const { events, deliveries, ...rest } = order;
-    res.json({ ...record(req, rest), events, deliveries, smsDelivered: deliveries.some((d) => d.channel === SMS_CHANNEL) });
+    const { events, deliveries, fulfilment, ...rest } = order;
+    res.json({ ...record(req, rest), events, deliveries, fulfilment, smsDelivered: deliveries.some((d) => d.channel === SMS_CHANNEL) });
   });
 
   return router;

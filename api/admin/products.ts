@@ -2,7 +2,9 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { ProductInput, ProductUpdate } from '../../domain/admin-schemas.js';
 import { smsSettingsProblems, type SmsParam, type SmsProviderName, type SmsSettings } from '../../domain/sms.js';
+import { WebhookUrl } from '../../domain/events.js';
 import { audit } from '../../infra/audit.js';
+import { endpointsOf, issueEndpoint } from '../../infra/fulfilment.js';
 import { Prisma, type Db } from '../../infra/db.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
@@ -25,11 +27,15 @@ const LIST = {
 
 type ProductRow = Prisma.ProductGetPayload<object>;
 
-/** A product record: every column (new product settings show up by themselves) plus live stock. */
+/** A product record: every column (new product settings show up by themselves) plus live stock and its merchant endpoints (never their secrets). */
 async function withStock(db: Db, rows: ProductRow[]) {
-  const stock = await stockCounts(db, 'product', rows.map((p) => p.id));
-  return rows.map((p) => ({ ...p, stock: stock.get(p.id)! }));
+  const ids = rows.map((p) => p.id);
+  const [stock, endpoints] = await Promise.all([stockCounts(db, 'product', ids), endpointsOf(db, ids)]);
+  return rows.map((p) => ({ ...p, stock: stock.get(p.id)!, endpoints: endpoints.get(p.id) ?? {} }));
 }
+
+const EndpointParams = UuidId.extend({ kind: z.enum(['fulfilment']) });
+const EndpointBody = z.strictObject({ url: WebhookUrl });
 
 /** The product, or 404 product_not_found. */
 export async function findProduct(db: Db | Prisma.TransactionClient, id: string): Promise<ProductRow> {
@@ -65,7 +71,7 @@ const storable = <T extends { smsTemplateParams?: SmsParam[] | null }>(data: T) 
   ({ ...data, ...(data.smsTemplateParams === null ? { smsTemplateParams: Prisma.DbNull } : {}) });
 
 /** `products`: read for every role; create, update and delete for operators and up. */
-export function productsRouter({ db, config }: ApiDeps): Router {
+export function productsRouter({ db, config, vault }: ApiDeps): Router {
   const router = Router();
   const smsProvider = config.sms?.provider ?? null;
 
@@ -126,6 +132,36 @@ export function productsRouter({ db, config }: ApiDeps): Router {
       return after;
     });
     res.json((await withStock(db, [product]))[0]);
+  });
+
+  /**
+   * The merchant's fulfilment endpoint of a manual-delivery product: its URL and a new signing secret,
+   * answered once (201) and kept encrypted; setting it again issues another secret. Owners only.
+   */
+  router.put('/products/:id/endpoints/:kind', requireRole('owner'), async (req, res) => {
+    const { id, kind } = EndpointParams.parse(req.params);
+    const { url } = EndpointBody.parse(req.body);
+    const issued = await db.$transaction(async (tx) => {
+      const product = await findProduct(tx, id);
+      if (product.deliveryMode !== 'manual') {
+        throw new ApiError(409, 'not_manual_delivery', 'only a manual-delivery product is fulfilled by the merchant\'s system; set its delivery mode to manual first');
+      }
+      const issued = await issueEndpoint(tx, vault, id, kind, url, actorOf(req).email);
+      await audit(tx, actorOf(req), 'product.endpoint_set', { type: 'product', id }, { sku: product.sku, kind, url, keyId: issued.keyId });
+      return issued;
+    });
+    res.status(201).json(issued);
+  });
+
+  router.delete('/products/:id/endpoints/:kind', requireRole('owner'), async (req, res) => {
+    const { id, kind } = EndpointParams.parse(req.params);
+    await db.$transaction(async (tx) => {
+      const product = await findProduct(tx, id);
+      const { count } = await tx.productEndpoint.deleteMany({ where: { productId: id, kind } });
+      if (!count) throw new ApiError(404, 'endpoint_not_found', `the product has no ${kind} endpoint`);
+      await audit(tx, actorOf(req), 'product.endpoint_removed', { type: 'product', id }, { sku: product.sku, kind });
+    });
+    res.json((await withStock(db, [await findProduct(db, id)]))[0]);
   });
 
   /** A product that sold or holds keys is only deactivated: its orders and stock keep their history. */

@@ -6,7 +6,7 @@ import { ORDER_STATUSES } from '../../domain/order-status.js';
 import { RuleSettingsSchema } from '../../domain/rules-schema.js';
 import { REASON_CODES } from '../../domain/rules.js';
 import { ChannelCreateInput, ChannelUpdateInput, LEDGER_KINDS, LedgerEntryInput, RotateCredentialInput } from '../../domain/channels.js';
-import { WEBHOOK_EVENT_TYPES, WebhookEndpointInput, WebhookEndpointUpdate } from '../../domain/events.js';
+import { WEBHOOK_EVENT_TYPES, WebhookEndpointInput, WebhookEndpointUpdate, WebhookUrl } from '../../domain/events.js';
 import { PriceTiersSchema } from '../../domain/pricing.js';
 import { PROVIDER_NAMES } from '../../domain/payment-providers.js';
 import { LOGO_TYPES, ShopSettingsInput } from '../../domain/shop.js';
@@ -24,6 +24,8 @@ import { SandboxNotification } from '../../infra/payments/sandbox.js';
 /** How a path parameter is generated: which seeded ids it draws from, next to junk. */
 export type ParamKind = 'orderId' | 'provider' | 'productId' | 'operatorId' | 'ruleId' | 'keyId' | 'batchId' | 'auditId' | 'buyerId' | 'refundId'
   | 'channelId' | 'channelKeyId' | 'webhookEndpointId' | 'webhookDeliveryId' | 'secret' | 'partnerOrderId' | 'sku' | 'couponId' | 'saleId'
+  /** A product's merchant endpoint kind (`fulfilment`). */
+  | 'endpointKind'
   /** A singleton record's fixed id (the stacking policy is `shop`). */
   | 'singleton';
 
@@ -287,6 +289,8 @@ export const ROUTES: RouteSpec[] = [
   adm('POST', '/products', { body: ProductInput, probe: true }),
   adm('PUT', '/products/:id', { params: { id: 'productId' }, body: ProductUpdate, probe: true }),
   adm('DELETE', '/products/:id', { params: { id: 'productId' }, probe: true }),
+  adm('PUT', '/products/:id/endpoints/:kind', { params: { id: 'productId', kind: 'endpointKind' }, body: z.strictObject({ url: WebhookUrl }), probe: true }),
+  adm('DELETE', '/products/:id/endpoints/:kind', { params: { id: 'productId', kind: 'endpointKind' }, probe: true }),
   adm('GET', '/keys', { list: LISTS.keys }),
   adm('GET', '/keys/:id', { params: { id: 'keyId' } }),
   adm('GET', '/batches', { list: LISTS.batches }),

@@ -15,6 +15,7 @@ const kami = {
     blacklisted: 'Blacklisted', new_buyer_amount: 'New buyer, large amount', duplicate_order: 'Duplicate order',
     payment_amount_low: 'Underpaid', payment_amount_high: 'Overpaid', payment_currency: 'Wrong currency', payment_late: 'Late payment',
     purchase_limit: 'Purchase limit', out_of_stock: 'Out of stock', invalid_key_report: 'Invalid key reported', second_payment: 'Paid twice', manual_delivery: 'Manual delivery',
+    merchant_refused: "Merchant's system refused", merchant_failed: "Merchant's system kept failing",
   } satisfies Record<ReasonCode, string>,
   key_status: { available: 'Available', reserved: 'Reserved', sold: 'Sold', void: 'Void' },
   identity: { email: 'Email', phone: 'Phone', ip: 'IP address', payment_account: 'Payment account', device: 'Device' },
@@ -217,6 +218,8 @@ const kami = {
     delivery_failing: 'Delivery email failed; retrying',
     part_delivered: 'Part delivered', split_closed: 'Rest refunded, parts kept',
     sms_sent: 'SMS sent', sms_failing: 'Delivery SMS failed',
+    fulfilment_started: "Merchant's system called", fulfilled: "Fulfilled by the merchant's system",
+    fulfilment_refused: "Merchant's system refused", fulfilment_failed: "Merchant's system kept failing",
   },
   event_field: {
     quantity: 'Quantity', amountCents: 'Amount', heldKeys: 'Keys held', provider: 'Provider', txnId: 'Transaction', action: 'Outcome',
@@ -224,6 +227,16 @@ const kami = {
     amountMinor: 'Amount', currency: 'Currency', refundId: 'Refund', state: 'State', paymentId: 'Payment no.',
     error: 'Error', attempt: 'Attempt', part: 'Part', delivered: 'Delivered so far', of: 'Of', channelId: 'Channel', externalOrderId: 'Partner order id',
     template: 'Template', messageId: 'Message id', keysIncluded: 'Keys in the SMS', outcome: 'Outcome',
+  },
+  fulfilment: {
+    section: "Merchant's fulfilment",
+    help: "The merchant's own system fulfils this product: after payment and the rules Kami POSTs the order (id, SKU, quantity, the buyer's input) to this URL, signed with the secret issued here, and retries with backoff; a refusal, or an endpoint that keeps failing, leaves the order to an operator.",
+    manual_only: 'Only manual-delivery products are fulfilled by the merchant\'s system.',
+    after_create: 'Save the product first; then set its fulfilment endpoint here.',
+    url: 'Fulfilment URL (https, or http to 127.0.0.1)', current: 'Calls', set: 'Set endpoint', replace: 'Save with a new secret', remove: 'Remove',
+    removed: 'Fulfilment endpoint removed: orders wait for an operator', result: "Merchant's answer",
+    status: { calling: 'Calling', fulfilled: 'Fulfilled', refused: 'Refused', failed: 'Kept failing' },
+    attempts: '%{smart_count} call |||| %{smart_count} calls', reference: 'Reference', refusal: 'Reason', last_error: 'Last error',
   },
   product_types: {
     section: 'Product type',

@@ -14,6 +14,7 @@ const kamiZh: KamiMessages = {
       blacklisted: '黑名单', new_buyer_amount: '新买家大额', duplicate_order: '重复订单',
       payment_amount_low: '少付', payment_amount_high: '多付', payment_currency: '币种不符', payment_late: '超时支付',
       purchase_limit: '超出限购', out_of_stock: '缺货', invalid_key_report: '卡密无效反馈', second_payment: '重复支付', manual_delivery: '人工发货',
+      merchant_refused: '商户系统拒绝', merchant_failed: '商户系统持续失败',
     },
     key_status: { available: '可售', reserved: '已预留', sold: '已售', void: '已作废' },
     identity: { email: '邮箱', phone: '手机', ip: 'IP 地址', payment_account: '支付账号', device: '设备' },
@@ -216,6 +217,8 @@ const kamiZh: KamiMessages = {
       delivery_failing: '发货邮件发送失败，正在重试',
       part_delivered: '部分发货', split_closed: '其余退款，已发部分保留',
       sms_sent: '短信已发送', sms_failing: '发货短信发送失败',
+      fulfilment_started: '已调用商户系统', fulfilled: '商户系统已发货',
+      fulfilment_refused: '商户系统拒绝', fulfilment_failed: '商户系统持续失败',
     },
     event_field: {
       quantity: '数量', amountCents: '金额', heldKeys: '持有卡密', provider: '支付渠道', txnId: '交易号', action: '结果',
@@ -223,6 +226,16 @@ const kamiZh: KamiMessages = {
       amountMinor: '金额', currency: '币种', refundId: '退款', state: '状态', paymentId: '付款编号',
       error: '错误', attempt: '第几次', part: '第几批', delivered: '已发数量', of: '共', channelId: '渠道', externalOrderId: '合作方订单号',
       template: '模板', messageId: '消息 ID', keysIncluded: '短信含卡密', outcome: '结果',
+    },
+    fulfilment: {
+      section: '商户系统发货',
+      help: '由商户自己的系统为本商品发货：付款并通过规则后，Kami 将订单（订单号、SKU、数量、买家填写的信息）POST 到此地址，用此处签发的密钥签名，失败时按退避重试；商户拒绝或持续失败时，订单转人工处理。',
+      manual_only: '仅人工发货的商品可由商户系统发货。',
+      after_create: '请先保存商品，再在此设置发货接口。',
+      url: '发货接口地址（https，或 http 到 127.0.0.1）', current: '调用', set: '设置接口', replace: '保存并签发新密钥', remove: '移除',
+      removed: '已移除发货接口：订单将等待人工处理', result: '商户系统的答复',
+      status: { calling: '调用中', fulfilled: '已发货', refused: '已拒绝', failed: '持续失败' },
+      attempts: '%{smart_count} 次调用', reference: '商户单号', refusal: '原因', last_error: '最近错误',
     },
     product_types: {
       section: '商品类型',

@@ -55,6 +55,7 @@ const Details = () => {
         <Row label="resources.orders.fields.email">{record.email}</Row>
         {record.phone && <Row label="kami.deliveries.phone"><Mono>{record.phone}</Mono></Row>}
         {hasBuyerInput(record) && <Row label="kami.product_types.buyer_input"><BuyerInputView /></Row>}
+        {record.fulfilment && <Row label="kami.fulfilment.result"><FulfilmentView /></Row>}
         <Row label="resources.orders.fields.amountCents">{formatMoney(record.amountCents, record.currency, locale)}</Row>
         <Row label="resources.orders.fields.paymentProvider">{record.paymentProvider ? <ProviderName provider={record.paymentProvider} /> : '—'}</Row>
         {record.channelId !== 'retail' && <ChannelRows />}
@@ -87,6 +88,26 @@ const ChannelRows = () => {
         </Row>
       )}
     </>
+  );
+};
+
+const FULFILMENT_TONE = { calling: 'info', fulfilled: 'success', refused: 'error', failed: 'warning' } as const;
+
+/** What the merchant's system answered (its receipt is the order's key, below). */
+const FulfilmentView = () => {
+  const { fulfilment: f } = useRecordContext<OrderRecord>()!;
+  const translate = useTranslate();
+  if (!f) return null;
+  return (
+    <Stack spacing={0.5} data-testid="order-fulfilment">
+      <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
+        <Chip size="small" color={FULFILMENT_TONE[f.status]} label={translate(`kami.fulfilment.status.${f.status}`)} />
+        <Typography variant="body2" color="text.secondary">{translate('kami.fulfilment.attempts', { smart_count: f.attempts })}</Typography>
+      </Stack>
+      {f.reference && <Typography variant="body2">{translate('kami.fulfilment.reference')}: <Mono>{f.reference}</Mono></Typography>}
+      {f.refusal && <Typography variant="body2">{translate('kami.fulfilment.refusal')}: {f.refusal}</Typography>}
+      {f.lastError && f.status !== 'fulfilled' && <Typography variant="body2" color="text.secondary">{translate('kami.fulfilment.last_error')}: {f.lastError}</Typography>}
+    </Stack>
   );
 };
 

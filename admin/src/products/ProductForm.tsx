@@ -10,6 +10,7 @@ import type { ProductRecord } from '../types.js';
 import { MarkdownInput } from './MarkdownInput.js';
 import { MoneyInput } from './MoneyInput.js';
 import { ProductLimits } from './ProductLimits.js';
+import { FulfilmentSection } from './FulfilmentSection.js';
 import { ProductTypeSection } from './ProductTypeSection.js';
 import { SmsSection } from './SmsSection.js';
 import { StockSummary } from './StockSummary.js';
@@ -79,6 +80,8 @@ export const ProductForm = ({ withStock = false }: { withStock?: boolean }) => (
     <ProductLimits />
     <Heading>kami.product_types.section</Heading>
     <ProductTypeSection />
+    <Heading>kami.fulfilment.section</Heading>
+    <FulfilmentSection />
     <Heading>kami.products.section_guide</Heading>
     <MarkdownInput source="guide" />
     <Heading>kami.sms.section</Heading>
