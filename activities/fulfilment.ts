@@ -2,6 +2,8 @@ import type { ActivityDeps } from './deps.js';
 import { activityLog } from './log.js';
 import { keyHint } from '../infra/crypto.js';
 import { callMerchant, endpointFor } from '../infra/fulfilment.js';
+import { copyCode, lockDevice } from '../infra/device-binding.js';
+import { deviceIdOf } from '../domain/device-binding.js';
 import { appendEvent, setOrderStatus } from '../infra/order-store.js';
 
 /** Statuses a fulfilment moves on to `delivering` (as a claim does). */
@@ -35,17 +37,47 @@ export const createFulfilmentActivities = ({ db, vault, log, outbound }: Activit
       select: { productId: true, quantity: true, approvedQuantity: true, status: true, buyerInput: true, product: { select: { sku: true } }, fulfilment: true },
     });
     if (order.fulfilment?.status === 'fulfilled' && order.fulfilment.cardKeyId !== null) return { outcome: 'fulfilled', keyIds: [order.fulfilment.cardKeyId] };
-    const endpoint = await endpointFor(db, vault, order.productId, 'fulfilment');
+    // a device-bound product's licence endpoint: one code per device (infra/device-binding.ts)
+    const licence = await endpointFor(db, vault, order.productId, 'licence');
+    const endpoint = licence ?? await endpointFor(db, vault, order.productId, 'fulfilment');
+    const kind = licence ? 'licence' : 'fulfilment';
     if (!endpoint) return refused('the product has no fulfilment endpoint any more', 0);
+    const deviceId = licence ? deviceIdOf(order.buyerInput) : undefined;
+    const device = deviceId ? { productId_deviceId: { productId: order.productId, deviceId } } : undefined;
+    if (device && deviceId) {
+      const same = await db.$transaction(async (tx) => {
+        await lockDevice(tx, order.productId, deviceId);
+        const binding = await tx.deviceBinding.findUnique({ where: device });
+        if (!binding) {
+          // this order asks for the device's code; any other order for the device waits for it
+          await tx.deviceBinding.create({ data: { productId: order.productId, deviceId, orderId } });
+          return undefined;
+        }
+        if (binding.orderId === orderId) return undefined;
+        if (binding.cardKeyId === null) return 'pending' as const;
+        // the device has its code already: this order gets the same one, and the merchant is not asked again
+        const id = await copyCode(tx, vault, order.productId, orderId, binding.cardKeyId, receiptFingerprint(vault, orderId));
+        await tx.orderFulfilment.upsert({
+          where: { orderId }, create: { orderId, kind, status: 'fulfilled', attempts: 0, cardKeyId: id, reference: `same code as ${binding.orderId}` },
+          update: { status: 'fulfilled', cardKeyId: id, reference: `same code as ${binding.orderId}`, updatedAt: new Date() },
+        });
+        await appendEvent(tx, orderId, 'device_bound', { deviceId, keyId: id, sameCodeAs: binding.orderId });
+        const now = await tx.order.findUniqueOrThrow({ where: { id: orderId }, select: { status: true } });
+        if (FULFILLABLE.includes(now.status)) await setOrderStatus(tx, orderId, 'delivering', { data: { keyIds: [id], device: true } });
+        return id;
+      });
+      if (same === 'pending') throw new Error('another order for this device is being activated; waiting for its code');
+      if (same !== undefined) return { outcome: 'fulfilled', keyIds: [same] };
+    }
     const attempt = await db.orderFulfilment.upsert({
       where: { orderId },
-      create: { orderId, kind: 'fulfilment', status: 'calling', attempts: 1 },
+      create: { orderId, kind, status: 'calling', attempts: 1 },
       update: { status: 'calling', attempts: { increment: 1 }, refusal: null, updatedAt: new Date() },
       select: { attempts: true },
     });
     if (attempt.attempts === 1) await appendEvent(db, orderId, 'fulfilment_started', { url: endpoint.url });
     const quantity = order.approvedQuantity ?? order.quantity;
-    const r = await callMerchant(endpoint, { orderId, sku: order.product.sku, quantity, buyerInput: order.buyerInput }, orderId,
+    const r = await callMerchant(endpoint, { orderId, sku: order.product.sku, quantity, ...(deviceId ? { deviceId } : {}), buyerInput: order.buyerInput }, orderId,
       Math.min(outbound.timeoutMs, FULFILMENT_CALL_MAX_MS));
     if (!r.ok) {
       await db.orderFulfilment.update({ where: { orderId }, data: { lastError: r.error.slice(0, 1000), updatedAt: new Date() } });
@@ -63,6 +95,8 @@ export const createFulfilmentActivities = ({ db, vault, log, outbound }: Activit
       });
       const key = await tx.cardKey.findUniqueOrThrow({ where: { productId_fingerprint: { productId: order.productId, fingerprint } }, select: { id: true } });
       await tx.orderFulfilment.update({ where: { orderId }, data: { status: 'fulfilled', reference, cardKeyId: key.id, lastError: null, updatedAt: new Date() } });
+      // the device's code from now on
+      if (device) await tx.deviceBinding.updateMany({ where: { productId: order.productId, deviceId, orderId, cardKeyId: null }, data: { cardKeyId: key.id } });
       await appendEvent(tx, orderId, 'fulfilled', { reference, receipt: r.answer.status === 'fulfilled' && r.answer.receipt ? 'given' : 'none' });
       const now = await tx.order.findUniqueOrThrow({ where: { id: orderId }, select: { status: true } });
       if (FULFILLABLE.includes(now.status)) await setOrderStatus(tx, orderId, 'delivering', { data: { keyIds: [key.id], fulfilment: true } });
@@ -72,9 +106,11 @@ export const createFulfilmentActivities = ({ db, vault, log, outbound }: Activit
     async function refused(reason: string, step: number): Promise<FulfilmentOutcome> {
       await db.$transaction(async (tx) => {
         await tx.orderFulfilment.upsert({
-          where: { orderId }, create: { orderId, kind: 'fulfilment', status: 'refused', refusal: reason.slice(0, 1000) },
+          where: { orderId }, create: { orderId, kind, status: 'refused', refusal: reason.slice(0, 1000) },
           update: { status: 'refused', refusal: reason.slice(0, 1000), updatedAt: new Date() },
         });
+        // a refused device may be asked for again by a later order
+        if (device) await tx.deviceBinding.deleteMany({ where: { productId: order.productId, deviceId, orderId, cardKeyId: null } });
         // one event per call that was refused (a retried activity adds none)
         await appendEvent(tx, orderId, 'fulfilment_refused', { reason }, { step: String(step) });
       });

@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps.js';
 import { createDeliveryActivities } from './delivery.js';
+import { createDeviceActivities } from './device.js';
 import { createSmsDeliveryActivities } from './delivery-sms.js';
 import { createEventActivities } from './events.js';
 import { createFulfilmentActivities } from './fulfilment.js';
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderActivities(deps),
     ...createStockActivities(deps),
     ...createFulfilmentActivities(deps),
+    ...createDeviceActivities(deps),
     ...createDeliveryActivities(deps),
     ...createSmsDeliveryActivities(deps),
     ...createReviewActivities(deps),

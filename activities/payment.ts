@@ -107,6 +107,7 @@ function answerAgain(f: SettleFacts, payment: PaymentFacts, s: RuleSettings, del
 const deliveryOf = (f: SettleFacts): { terms?: DeliveryTerms } & DeliveryExtras => ({
   ...(f.channel_id === RETAIL_CHANNEL ? {} : { terms: { split: f.split_delivery, emailKeys: f.email_keys } }),
   ...(f.sms ? { sms: true as const } : {}),
+  ...(f.device ? { device: true as const } : {}),
 });
 
 function ruleFacts(f: SettleFacts, payment: PaymentFacts, afterExpiry: boolean): RuleFacts {

@@ -27,7 +27,7 @@ export const createStockActivities = ({ db }: ActivityDeps) => ({
       if (reserved < want) {
         const manual = order.product.deliveryMode === 'manual';
         // a manual product the merchant's system fulfils: the workflow calls it (activities/fulfilment.ts) before a person is asked
-        const merchant = manual && await tx.productEndpoint.count({ where: { productId: order.productId, kind: 'fulfilment' } }) > 0;
+        const merchant = manual && await tx.productEndpoint.count({ where: { productId: order.productId, kind: { in: ['fulfilment', 'licence'] } } }) > 0;
         return { short: want - reserved, manual, merchant };
       }
       await tx.cardKey.updateMany({ where: { orderId, status: 'reserved' }, data: { status: 'sold', soldAt: new Date(), reservedUntil: null } });

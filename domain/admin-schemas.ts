@@ -63,6 +63,8 @@ export const ProductInput = z.object({
   keyUses: z.int().min(1).max(MAX_KEY_USES).optional(),
   /** The buyer's own checkout fields (a game account, a server…), checked at checkout by domain/product-types.ts. */
   buyerFields: BuyerFields.optional(),
+  /** The buyer gives a device id at checkout (a built-in buyer field); one code per device (domain/device-binding.ts). */
+  deviceBound: z.boolean().optional(),
 });
 export const ProductUpdate = ProductInput.partial();
 

@@ -86,7 +86,7 @@ export interface DeliveryTerms { split: boolean; emailKeys: boolean }
  * order has their phone (retail orders; infra/settle-store.ts decides). Absent for every other order,
  * whose history stays as it was.
  */
-export interface DeliveryExtras { sms?: true }
+export interface DeliveryExtras { sms?: true; device?: true }
 
 /** What the settle step found and did with one payment (all of it proven by database rows). */
 export type Settlement =

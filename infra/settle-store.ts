@@ -23,6 +23,8 @@ export interface SettleFacts {
   email_keys: boolean;
   /** The buyer is texted too: a retail order with a phone, for a product with SMS delivery on. */
   sms: boolean;
+  /** A device-bound product delivered from stock: its first delivery binds the device (infra/device-binding.ts). */
+  device: boolean;
   pay_order_id: string | null;
   pay_provider: string | null;
   pay_txn_id: string | null;
@@ -61,6 +63,7 @@ SELECT o.status, o.product_id, o.quantity, o.amount_cents, o.currency, o.payment
   pr.rules_version AS product_rules_version,
   o.channel_id, o.split_delivery, o.email_keys,
   (pr.sms_enabled AND o.phone IS NOT NULL AND o.channel_id = 'retail') AS sms,
+  (pr.device_bound AND pr.delivery_mode <> 'manual') AS device,
   CASE WHEN o.channel_id = 'retail' THEN 0 ELSE (SELECT rules_version FROM channel WHERE id = o.channel_id) END AS channel_rules_version,
   pay.order_id AS pay_order_id, pay.provider AS pay_provider, pay.txn_id AS pay_txn_id, pay.amount_cents AS pay_amount_cents,
   pay.currency AS pay_currency, pay.account AS pay_account, pay.received_at AS pay_received_at, pay.applied_at AS pay_applied_at,

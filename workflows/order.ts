@@ -35,6 +35,7 @@ export async function orderWorkflow(input: OrderInput | LegacyOrderInput): Promi
   o.s.quantity = 'quantity' in settled ? settled.quantity : 0;
   o.s.terms = 'terms' in settled ? settled.terms : undefined;
   o.s.sms = 'sms' in settled && settled.sms === true;
+  o.s.device = 'device' in settled && settled.device === true;
 
   switch (settled.outcome) {
     case 'extra':

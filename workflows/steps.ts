@@ -50,6 +50,13 @@ export const SMS_DELIVERY_PATCH = 'kami-2026-11-sms-delivery';
  */
 export const MERCHANT_FULFILMENT_PATCH = 'kami-2026-11-merchant-fulfilment';
 
+/**
+ * From this patch on, a device-bound product delivered from stock binds the buyer's device to the
+ * order's key before the first delivery, or delivers the code bound before (infra/device-binding.ts).
+ * Asked only for such orders (the settle step says `device`).
+ */
+export const DEVICE_BINDING_PATCH = 'kami-2026-11-device-binding';
+
 /** Statuses of the routine path: an order that only passes through them never upserts a search attribute. */
 const ROUTINE: readonly OrderStatus[] = ['awaiting_payment', 'paid', 'delivering', 'delivered', 'expired', 'cancelled'];
 
@@ -85,6 +92,8 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
     terms: undefined as DeliveryTerms | undefined,
     /** The buyer is texted too (from the settle step); false for every other order. */
     sms: false,
+    /** A device-bound product delivered from stock (from the settle step): the first delivery binds the device. */
+    device: false,
     emailAttempts: 0,
     /** Stored payments signalled (or found) and not yet settled, in arrival order. */
     payments: [] as { paymentId: number }[],
@@ -321,6 +330,7 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
 
   /** The order's first delivery: the email, and for an order whose buyer is texted an SMS beside it (neither waits for the other). */
   async function deliverFirst() {
+    if (s.device && patched(DEVICE_BINDING_PATCH)) s.keyIds = await db.bindDevice(orderId);
     if (s.sms && patched(SMS_DELIVERY_PATCH)) await Promise.all([deliver('email'), deliverSms(SMS_CHANNEL)]);
     else await deliver('email');
   }

@@ -44,8 +44,8 @@ export interface KamiDataProvider extends DataProvider {
   /** A new key for the channel (its secret shown this once); its other keys end after `overlap`. */
   rotateChannelKey(id: Identifier, overlap: string): Promise<IssuedChannelKey>;
   /** Sets a manual product's fulfilment endpoint with a new signing secret (shown this once). */
-  setProductEndpoint(id: Identifier, kind: 'fulfilment', url: string): Promise<IssuedProductEndpoint>;
-  removeProductEndpoint(id: Identifier, kind: 'fulfilment'): Promise<unknown>;
+  setProductEndpoint(id: Identifier, kind: 'fulfilment' | 'licence', url: string): Promise<IssuedProductEndpoint>;
+  removeProductEndpoint(id: Identifier, kind: 'fulfilment' | 'licence'): Promise<unknown>;
   revokeChannelKey(id: Identifier, keyId: string): Promise<ChannelRecord>;
   /** A deposit, or an adjustment either way; 409 insufficient_balance below zero. */
   postLedgerEntry(id: Identifier, body: { amountCents: number; currency: string; kind?: 'deposit' | 'adjustment'; note?: string }): Promise<ChannelLedgerRecord>;

@@ -80,7 +80,7 @@ export interface OrderRecord {
 }
 
 export interface OrderFulfilment {
-  kind: 'fulfilment';
+  kind: EndpointKind;
   /** calling → fulfilled | refused | failed (kept failing: an operator retries or enters the goods). */
   status: 'calling' | 'fulfilled' | 'refused' | 'failed';
   attempts: number;
@@ -168,11 +168,14 @@ export interface ProductRecord {
   buyerFields: BuyerField[];
   stock: StockCounts;
   /** The merchant's own endpoints (a manual product its system fulfils); the secret is shown only when set. */
-  endpoints?: { fulfilment?: ProductEndpointInfo };
+  endpoints?: Partial<Record<EndpointKind, ProductEndpointInfo>>;
+  /** The buyer gives a device id at checkout (the built-in buyer field `device_id`); one code per device. */
+  deviceBound?: boolean;
 }
 
 export interface ProductEndpointInfo { url: string; keyId: string; createdAt: string }
-export interface IssuedProductEndpoint extends ProductEndpointInfo { kind: 'fulfilment'; secret: string }
+export type EndpointKind = 'fulfilment' | 'licence';
+export interface IssuedProductEndpoint extends ProductEndpointInfo { kind: EndpointKind; secret: string }
 
 export type KeyStatus = 'available' | 'reserved' | 'sold' | 'void';
 

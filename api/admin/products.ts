@@ -5,6 +5,8 @@ import { smsSettingsProblems, type SmsParam, type SmsProviderName, type SmsSetti
 import { WebhookUrl } from '../../domain/events.js';
 import { audit } from '../../infra/audit.js';
 import { endpointsOf, issueEndpoint } from '../../infra/fulfilment.js';
+import { withDeviceField } from '../../domain/device-binding.js';
+import { buyerFieldsOf } from '../../domain/product-types.js';
 import { Prisma, type Db } from '../../infra/db.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
@@ -34,7 +36,7 @@ async function withStock(db: Db, rows: ProductRow[]) {
   return rows.map((p) => ({ ...p, stock: stock.get(p.id)!, endpoints: endpoints.get(p.id) ?? {} }));
 }
 
-const EndpointParams = UuidId.extend({ kind: z.enum(['fulfilment']) });
+const EndpointParams = UuidId.extend({ kind: z.enum(['fulfilment', 'licence']) });
 const EndpointBody = z.strictObject({ url: WebhookUrl });
 
 /** The product, or 404 product_not_found. */
@@ -97,7 +99,9 @@ export function productsRouter({ db, config, vault }: ApiDeps): Router {
   });
 
   router.post('/products', requireRole('operator'), async (req, res) => {
-    const data = ProductInput.parse(req.body);
+    const parsed = ProductInput.parse(req.body);
+    // a device-bound product asks the buyer for the device id: the built-in field, first
+    const data = parsed.deviceBound ? { ...parsed, buyerFields: withDeviceField(parsed.buyerFields ?? [], true) } : parsed;
     checkSms(smsSettingsOf(data), smsProvider);
     const product = await db.$transaction(async (tx) => {
       const created = await tx.product.create({ data: storable(data) }).catch(skuTaken);
@@ -109,9 +113,13 @@ export function productsRouter({ db, config, vault }: ApiDeps): Router {
 
   router.put('/products/:id', requireRole('operator'), async (req, res) => {
     const { id } = UuidId.parse(req.params);
-    const data = ProductUpdate.parse(req.body);
+    const parsed = ProductUpdate.parse(req.body);
     const product = await db.$transaction(async (tx) => {
       const before = await findProduct(tx, id);
+      // the device field follows deviceBound (added first, or removed), whatever else the buyer fields say
+      const data = parsed.deviceBound !== undefined || parsed.buyerFields !== undefined
+        ? { ...parsed, buyerFields: withDeviceField(parsed.buyerFields ?? buyerFieldsOf(before.buyerFields), parsed.deviceBound ?? before.deviceBound) }
+        : parsed;
       checkSms(smsSettingsOf({ ...smsSettingsOf(before), ...data }), smsProvider);
       const reshaped = (data.keyFormat !== undefined && data.keyFormat !== before.keyFormat) || (data.keyUses !== undefined && data.keyUses !== before.keyUses);
       if (reshaped && await tx.cardKey.count({ where: { productId: id } })) {
@@ -145,6 +153,9 @@ export function productsRouter({ db, config, vault }: ApiDeps): Router {
       const product = await findProduct(tx, id);
       if (product.deliveryMode !== 'manual') {
         throw new ApiError(409, 'not_manual_delivery', 'only a manual-delivery product is fulfilled by the merchant\'s system; set its delivery mode to manual first');
+      }
+      if (kind === 'licence' && !product.deviceBound) {
+        throw new ApiError(409, 'not_device_bound', 'a licence endpoint issues codes per device: make the product device-bound first');
       }
       const issued = await issueEndpoint(tx, vault, id, kind, url, actorOf(req).email);
       await audit(tx, actorOf(req), 'product.endpoint_set', { type: 'product', id }, { sku: product.sku, kind, url, keyId: issued.keyId });

@@ -7,6 +7,7 @@ import { RETAIL_CHANNEL } from '../../domain/channels.js';
 import { priceOrder, type PriceBreakdown } from '../../domain/pricing.js';
 import { DEFAULT_RULES, type RuleSettings } from '../../domain/rules.js';
 import { checkBuyerInput, type BuyerField } from '../../domain/product-types.js';
+import { DEVICE_FIELD } from '../../domain/device-binding.js';
 import { placeOrder as placeOrderSql, type PlaceOrderResult } from '../../infra/checkout-store.js';
 import { sha256Hex } from '../../infra/crypto.js';
 import { newOrderId } from '../../infra/ids.js';
@@ -46,9 +47,13 @@ const requestHash = (body: Body) =>
  * builds from its declaration: 400 invalid_buyer_input with each field's problem, nothing placed.
  */
 /** A shared ("loop") key goes once to each buyer: its product sells one per order (400 on quantity, nothing placed). */
-export function oneSharedKeyPerOrder(product: { keyUses: number }, quantity: number) {
+export function oneSharedKeyPerOrder(product: { keyUses: number; buyerFields?: readonly BuyerField[] }, quantity: number) {
   if (product.keyUses > 1 && quantity > 1) {
     throw new ApiError(400, 'invalid_request', 'this product\'s keys are shared by several buyers: order one at a time', { quantity: 'must be 1 for a shared key' });
+  }
+  // a device-bound product: one code per device, so one per order
+  if (quantity > 1 && product.buyerFields?.some((f) => f.name === DEVICE_FIELD)) {
+    throw new ApiError(400, 'invalid_request', 'this product is activated for one device: order one at a time', { quantity: 'must be 1 for a device-bound product' });
   }
 }
 

@@ -114,7 +114,7 @@ function cleanParamArb(kind: ParamKind, p: Pools): fc.Arbitrary<Segment> {
     case 'couponId': return some(p.couponIds, fc.integer({ min: 1, max: 100 })).map(String);
     case 'saleId': return some(p.saleIds, fc.integer({ min: 1, max: 100 })).map(String);
     case 'singleton': return fc.constant('shop');
-    case 'endpointKind': return fc.constant('fulfilment');
+    case 'endpointKind': return fc.constantFrom('fulfilment', 'licence');
   }
 }
 
@@ -143,7 +143,7 @@ function paramArb(kind: ParamKind, p: Pools): fc.Arbitrary<Segment> {
     case 'sku': return pick({ weight: 6, arbitrary: some(p.products.map((x) => x.sku), fc.constant('NO-SUCH-SKU')) }, { weight: 1, arbitrary: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/) }, { weight: 3, arbitrary: junkSegment });
     case 'couponId': return ints(p.couponIds);
     case 'saleId': return ints(p.saleIds);
-    case 'endpointKind': return pick({ weight: 6, arbitrary: fc.constant('fulfilment') }, { weight: 1, arbitrary: fc.constantFrom('licence', 'Fulfilment', '') }, { weight: 3, arbitrary: junkSegment });
+    case 'endpointKind': return pick({ weight: 6, arbitrary: fc.constantFrom('fulfilment', 'licence') }, { weight: 1, arbitrary: fc.constantFrom('Licence', 'Fulfilment', '') }, { weight: 3, arbitrary: junkSegment });
     case 'singleton': return pick({ weight: 6, arbitrary: fc.constant('shop') }, { weight: 1, arbitrary: fc.constantFrom('global', 'retail', 'Shop') }, { weight: 3, arbitrary: junkSegment });
     case 'buyerId': return pick(
       { weight: 5, arbitrary: some(p.buyerIds, fc.constant('ip:127.0.0.1')) },

@@ -24,7 +24,7 @@ import { SandboxNotification } from '../../infra/payments/sandbox.js';
 /** How a path parameter is generated: which seeded ids it draws from, next to junk. */
 export type ParamKind = 'orderId' | 'provider' | 'productId' | 'operatorId' | 'ruleId' | 'keyId' | 'batchId' | 'auditId' | 'buyerId' | 'refundId'
   | 'channelId' | 'channelKeyId' | 'webhookEndpointId' | 'webhookDeliveryId' | 'secret' | 'partnerOrderId' | 'sku' | 'couponId' | 'saleId'
-  /** A product's merchant endpoint kind (`fulfilment`). */
+  /** A product's merchant endpoint kind (`fulfilment`, `licence`). */
   | 'endpointKind'
   /** A singleton record's fixed id (the stacking policy is `shop`). */
   | 'singleton';

@@ -220,6 +220,7 @@ const kami = {
     sms_sent: 'SMS sent', sms_failing: 'Delivery SMS failed',
     fulfilment_started: "Merchant's system called", fulfilled: "Fulfilled by the merchant's system",
     fulfilment_refused: "Merchant's system refused", fulfilment_failed: "Merchant's system kept failing",
+    device_bound: 'Device bound to its code',
   },
   event_field: {
     quantity: 'Quantity', amountCents: 'Amount', heldKeys: 'Keys held', provider: 'Provider', txnId: 'Transaction', action: 'Outcome',
@@ -237,6 +238,10 @@ const kami = {
     removed: 'Fulfilment endpoint removed: orders wait for an operator', result: "Merchant's answer",
     status: { calling: 'Calling', fulfilled: 'Fulfilled', refused: 'Refused', failed: 'Kept failing' },
     attempts: '%{smart_count} call |||| %{smart_count} calls', reference: 'Reference', refusal: 'Reason', last_error: 'Last error',
+    device_section: 'Device activation',
+    device_help: 'The buyer enters a device id at checkout (a built-in buyer field); each device gets one code: a second order for it gets the same code',
+    licence_help: "Optional: the merchant's licence endpoint issues each device's code (POST with the order and deviceId, signed with the secret issued here); without one, a key from stock is bound to the device.",
+    licence_device_only: 'A licence endpoint is for device-bound products: switch device activation on and save first.',
   },
   product_types: {
     section: 'Product type',

@@ -219,6 +219,7 @@ const kamiZh: KamiMessages = {
       sms_sent: '短信已发送', sms_failing: '发货短信发送失败',
       fulfilment_started: '已调用商户系统', fulfilled: '商户系统已发货',
       fulfilment_refused: '商户系统拒绝', fulfilment_failed: '商户系统持续失败',
+      device_bound: '设备已绑定激活码',
     },
     event_field: {
       quantity: '数量', amountCents: '金额', heldKeys: '持有卡密', provider: '支付渠道', txnId: '交易号', action: '结果',
@@ -236,6 +237,10 @@ const kamiZh: KamiMessages = {
       removed: '已移除发货接口：订单将等待人工处理', result: '商户系统的答复',
       status: { calling: '调用中', fulfilled: '已发货', refused: '已拒绝', failed: '持续失败' },
       attempts: '%{smart_count} 次调用', reference: '商户单号', refusal: '原因', last_error: '最近错误',
+      device_section: '设备激活',
+      device_help: '买家下单时填写设备 ID（内置的买家字段）；每台设备只发一个激活码：同一设备再次下单得到同一个码',
+      licence_help: '可选：由商户的授权接口为每台设备签发激活码（POST 订单与 deviceId，用此处签发的密钥签名）；不设置时，从库存取一个卡密绑定到该设备。',
+      licence_device_only: '授权接口仅用于设备绑定的商品：请先开启设备激活并保存。',
     },
     product_types: {
       section: '商品类型',

@@ -7,35 +7,36 @@ import { SecretDialog } from '../channels/SecretDialog.js';
 import { ErrorAlert } from '../common/ErrorAlert.js';
 import { Mono } from '../common/fields.js';
 import { useCommands } from '../common/useCommands.js';
-import type { IssuedProductEndpoint, ProductRecord } from '../types.js';
+import type { EndpointKind, IssuedProductEndpoint, ProductRecord } from '../types.js';
 
 /**
  * A manual product the merchant's own system fulfils: its endpoint's URL, and a signing secret Kami
  * generates when the URL is set (shown this once, kept encrypted). Saved on its own, not with the form.
  */
-export const FulfilmentSection = () => {
+export const FulfilmentSection = ({ kind = 'fulfilment' }: { kind?: EndpointKind }) => {
   const record = useRecordContext<ProductRecord>();
   const translate = useTranslate();
   const notify = useNotify();
   const refresh = useRefresh();
   const commands = useCommands();
   const { canAccess } = useCanAccess({ resource: 'products', action: 'endpoints' });
-  const current = record?.endpoints?.fulfilment;
+  const current = record?.endpoints?.[kind];
   const [url, setUrl] = useState(current?.url ?? '');
   const [issued, setIssued] = useState<IssuedProductEndpoint | null>(null);
   const save = useMutation<IssuedProductEndpoint, HttpError>({
-    mutationFn: () => commands.setProductEndpoint(record!.id, 'fulfilment', url.trim()),
+    mutationFn: () => commands.setProductEndpoint(record!.id, kind, url.trim()),
     onSuccess: (e) => setIssued(e),
   });
   const remove = useMutation<unknown, HttpError>({
-    mutationFn: () => commands.removeProductEndpoint(record!.id, 'fulfilment'),
+    mutationFn: () => commands.removeProductEndpoint(record!.id, kind),
     onSuccess: () => { setUrl(''); notify('kami.fulfilment.removed', { type: 'success' }); refresh(); },
   });
   if (!record?.id) return <Typography variant="body2" color="text.secondary">{translate('kami.fulfilment.after_create')}</Typography>;
   if (record.deliveryMode !== 'manual') return <Typography variant="body2" color="text.secondary">{translate('kami.fulfilment.manual_only')}</Typography>;
+  if (kind === 'licence' && !record.deviceBound) return <Typography variant="body2" color="text.secondary">{translate('kami.fulfilment.licence_device_only')}</Typography>;
   return (
-    <Box sx={{ width: '100%' }} data-testid="fulfilment-section">
-      <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>{translate('kami.fulfilment.help')}</Typography>
+    <Box sx={{ width: '100%' }} data-testid={`${kind}-section`}>
+      <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>{translate(kind === 'licence' ? 'kami.fulfilment.licence_help' : 'kami.fulfilment.help')}</Typography>
       {current && (
         <Alert severity="info" sx={{ mb: 1 }} data-testid="fulfilment-current">
           {translate('kami.fulfilment.current')}: <Mono>{current.url}</Mono> · {translate('kami.channels.secret.key_id')} <Mono>{current.keyId}</Mono>

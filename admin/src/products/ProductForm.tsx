@@ -82,6 +82,9 @@ export const ProductForm = ({ withStock = false }: { withStock?: boolean }) => (
     <ProductTypeSection />
     <Heading>kami.fulfilment.section</Heading>
     <FulfilmentSection />
+    <Heading>kami.fulfilment.device_section</Heading>
+    <BooleanInput source="deviceBound" helperText="kami.fulfilment.device_help" />
+    <FulfilmentSection kind="licence" />
     <Heading>kami.products.section_guide</Heading>
     <MarkdownInput source="guide" />
     <Heading>kami.sms.section</Heading>
