@@ -20,7 +20,7 @@ export type FulfilmentOutcome = { outcome: 'fulfilled'; keyIds: number[] } | { o
 /** The receipt's stock row: one per order, found again by this fingerprint on a retry (never a key's: keys hold no control characters). */
 const receiptFingerprint = (vault: ActivityDeps['vault'], orderId: string) => vault.fingerprint(`\u0001fulfilment\u0001${orderId}`);
 
-export const createFulfilmentActivities = ({ db, vault, log, outbound }: ActivityDeps) => ({
+export const createFulfilmentActivities = ({ db, vault, log, outbound, merchantEmail }: ActivityDeps) => ({
   /**
    * Asks the merchant's system to fulfil a paid order of a product with a fulfilment endpoint
    * (infra/fulfilment.ts): POST {orderId, sku, quantity, buyerInput}, signed, with the order id as
@@ -116,6 +116,15 @@ export const createFulfilmentActivities = ({ db, vault, log, outbound }: Activit
       });
       return { outcome: 'refused', reason };
     }
+  },
+
+  /**
+   * A manual order still waiting for its goods past the product's SLA: the merchant is told through
+   * the notices stream (a review_reminder: Telegram, and the email when review_overdue is mailed);
+   * the inbox flags it by its review deadline. Once per wait (idempotent on the review number).
+   */
+  async escalateManualDelivery(orderId: string, seq: number, sla: string | number): Promise<void> {
+    await appendEvent(db, orderId, 'review_reminder', { to: merchantEmail ?? null, sla: String(sla), escalated: `waiting for its goods past the ${sla} SLA` }, { step: `${seq}:sla` });
   },
 
   /**

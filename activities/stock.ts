@@ -18,7 +18,7 @@ export const createStockActivities = ({ db }: ActivityDeps) => ({
   async claimKeys(orderId: string): Promise<number[]> {
     const result = await db.$transaction(async (tx) => {
       const order = await tx.order.findUniqueOrThrow({
-        where: { id: orderId }, select: { productId: true, quantity: true, approvedQuantity: true, status: true, product: { select: { deliveryMode: true } } },
+        where: { id: orderId }, select: { productId: true, quantity: true, approvedQuantity: true, status: true, product: { select: { deliveryMode: true, manualSla: true } } },
       });
       const want = order.approvedQuantity ?? order.quantity;
       const held = await tx.cardKey.count({ where: { orderId, status: { in: ['reserved', 'sold'] } } });
@@ -28,7 +28,7 @@ export const createStockActivities = ({ db }: ActivityDeps) => ({
         const manual = order.product.deliveryMode === 'manual';
         // a manual product the merchant's system fulfils: the workflow calls it (activities/fulfilment.ts) before a person is asked
         const merchant = manual && await tx.productEndpoint.count({ where: { productId: order.productId, kind: { in: ['fulfilment', 'licence'] } } }) > 0;
-        return { short: want - reserved, manual, merchant };
+        return { short: want - reserved, manual, merchant, sla: manual ? order.product.manualSla : null };
       }
       await tx.cardKey.updateMany({ where: { orderId, status: 'reserved' }, data: { status: 'sold', soldAt: new Date(), reservedUntil: null } });
       const sold = await tx.cardKey.findMany({ where: { orderId, status: 'sold' }, orderBy: { id: 'asc' }, select: { id: true } });
@@ -38,8 +38,10 @@ export const createStockActivities = ({ db }: ActivityDeps) => ({
     });
     // keep a partial hold: it is this order's place in the backorder queue
     if ('short' in result) {
-      if (result.merchant) throw ApplicationFailure.nonRetryable('the merchant\'s system fulfils this order', 'MerchantFulfilment');
-      if (result.manual) throw ApplicationFailure.nonRetryable('an operator enters the goods by hand', 'ManualDelivery');
+      // a product's delivery SLA rides in the failure's details: the workflow escalates a wait that outlives it
+      const details = result.sla ? [{ sla: result.sla }] : [];
+      if (result.merchant) throw ApplicationFailure.nonRetryable('the merchant\'s system fulfils this order', 'MerchantFulfilment', ...details);
+      if (result.manual) throw ApplicationFailure.nonRetryable('an operator enters the goods by hand', 'ManualDelivery', ...details);
       throw ApplicationFailure.nonRetryable(`${result.short} key(s) short after payment`, 'OutOfStock');
     }
     return result.keyIds;

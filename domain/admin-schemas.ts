@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationToMs } from './duration.js';
 import { INT4_MAX } from './ids.js';
 import { SmsSettingsInput } from './sms.js';
 import { BuyerFields, KEY_FORMATS, MAX_KEY_USES } from './product-types.js';
@@ -65,6 +66,9 @@ export const ProductInput = z.object({
   buyerFields: BuyerFields.optional(),
   /** The buyer gives a device id at checkout (a built-in buyer field); one code per device (domain/device-binding.ts). */
   deviceBound: z.boolean().optional(),
+  /** Manual delivery: how long a paid order may wait for its goods (`30m`, `4h`, `1d`); past it the order escalates. Null or '': none. */
+  manualSla: z.preprocess((v) => (v === '' ? null : v), z.string().trim().regex(/^[1-9]\d{0,5}(s|m|h|d)$/, 'use a duration such as 30m, 4h or 1d')
+    .refine((v) => durationToMs(v) <= 30 * 86_400_000, 'at most 30 days').nullable().optional()),
 });
 export const ProductUpdate = ProductInput.partial();
 

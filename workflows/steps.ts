@@ -2,6 +2,7 @@ import {
   ActivityFailure, allHandlersFinished, ApplicationFailure, condition, patched, proxyActivities, proxyLocalActivities, setHandler,
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { SMS_CHANNEL } from '../domain/delivery-channels.js';
 import { accepts } from '../domain/order-commands.js';
@@ -57,6 +58,13 @@ export const MERCHANT_FULFILMENT_PATCH = 'kami-2026-11-merchant-fulfilment';
  */
 export const DEVICE_BINDING_PATCH = 'kami-2026-11-device-binding';
 
+/**
+ * From this patch on, a manual product's order waiting for its goods past the product's SLA escalates
+ * once: the inbox flags it (its review deadline) and the merchant is told (a review_reminder notice).
+ * Asked only when the product has an SLA (the claim's failure carries it).
+ */
+export const MANUAL_SLA_PATCH = 'kami-2026-11-manual-sla';
+
 /** Statuses of the routine path: an order that only passes through them never upserts a search attribute. */
 const ROUTINE: readonly OrderStatus[] = ['awaiting_payment', 'paid', 'delivering', 'delivered', 'expired', 'cancelled'];
 
@@ -70,6 +78,13 @@ const failureType = (err: unknown) => {
 const WAIT_FOR_STOCK: Record<string, Reason> = {
   OutOfStock: { code: 'out_of_stock', message: 'no key left to claim after payment' },
   ManualDelivery: { code: 'manual_delivery', message: 'this product is delivered by hand: enter the goods' },
+};
+
+/** The delivery SLA a manual product's claim failure carries (activities/stock.ts), if any. */
+const slaOf = (err: unknown): Duration | undefined => {
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  const d: unknown = failure instanceof ApplicationFailure ? failure.details?.[0] : undefined;
+  return d && typeof d === 'object' && typeof (d as { sla?: unknown }).sla === 'string' ? (d as { sla: Duration }).sla : undefined;
 };
 
 type Pending = { kind: 'review' | 'backorder'; partial: boolean; decision?: { action: 'approve' | 'reject' } & Decision };
@@ -165,17 +180,25 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
    * order's runs), so a decision prepared for an earlier review is refused as stale. At the
    * deadline the configured policy applies (or the merchant is reminded and it keeps waiting).
    */
-  async function awaitPerson(kind: Pending['kind'], reasons: Reason[], opts: { verdict?: Verdict; partial?: boolean } = {}) {
+  async function awaitPerson(kind: Pending['kind'], reasons: Reason[], opts: { verdict?: Verdict; partial?: boolean; sla?: Duration } = {}) {
     const { verdict } = opts;
     pending = { kind, partial: opts.partial ?? false };
     s.reviewReasons = reasons;
     reviewsOpened++;
-    s.reviewSeq = await db.beginReview(orderId, `${workflowInfo().runId}:${reviewsOpened}`, kind, reasons, verdict?.reviewTimeout ?? null);
+    s.reviewSeq = await db.beginReview(orderId, `${workflowInfo().runId}:${reviewsOpened}`, kind, reasons, verdict?.reviewTimeout ?? opts.sla ?? null);
+    let sla = opts.sla;
     setStatus(kind === 'review' ? 'in_review' : 'backorder');
     upsertSearchAttributes([{ key: KamiReviewReason, value: reasons.map((r) => r.code) }]);
     for (;;) {
       const settled = () => pending!.decision !== undefined || (kind === 'backorder' && stockSignals > 0);
-      if (!verdict) await condition(settled);
+      if (!verdict && sla !== undefined) {
+        // past the product's delivery SLA: escalate once, then keep waiting
+        if (!(await condition(settled, sla))) {
+          await db.escalateManualDelivery(orderId, s.reviewSeq, sla);
+          sla = undefined;
+          continue;
+        }
+      } else if (!verdict) await condition(settled);
       else if (!(await condition(settled, verdict.reviewTimeout))) {
         if (verdict.onTimeout === 'remind') { await db.remindMerchant(orderId, s.reviewSeq); continue; }
         pending.decision = { action: verdict.onTimeout, by: REVIEW_TIMEOUT_POLICY, note: `review timed out after ${verdict.reviewTimeout}` };
@@ -223,6 +246,7 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
     const split = () => s.terms?.split === true && patched(SPLIT_DELIVERY_PATCH);
     for (;;) {
       let wait: Reason;
+      let sla: Duration | undefined;
       try {
         if (split()) {
           const part = await db.claimPart(orderId);
@@ -239,6 +263,7 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
         }
       } catch (err) {
         const type = failureType(err);
+        sla = slaOf(err);
         const merchant = type === 'MerchantFulfilment' && patched(MERCHANT_FULFILMENT_PATCH);
         const reason = merchant ? await fulfil() : WAIT_FOR_STOCK[type === 'MerchantFulfilment' ? 'ManualDelivery' : type ?? ''];
         if (merchant && !reason) {
@@ -250,7 +275,7 @@ export function orderSteps(orderId: string, productId: string, timeouts: OrderTi
       }
       // no key (or not every key) to claim: wait for an import or the goods entered by hand (or a refund), oldest first
       stockSignals = 0;
-      const decision = await awaitPerson('backorder', [wait]);
+      const decision = await awaitPerson('backorder', [wait], sla !== undefined && patched(MANUAL_SLA_PATCH) ? { sla } : {});
       if (decision?.action === 'reject') {
         if (s.keyIds.length && split()) {
           s.keyIds = await db.closeSplitRemainder(orderId, decision.note ?? 'the rest refunded while on backorder');

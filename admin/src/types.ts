@@ -77,6 +77,8 @@ export interface OrderRecord {
   buyerFields?: BuyerField[];
   /** The merchant system's answer for a product it fulfils (order page only); null otherwise. */
   fulfilment?: OrderFulfilment | null;
+  /** When the wait for a person is due (a review's timeout, a manual product's delivery SLA); null: none. */
+  reviewDeadline?: string | null;
 }
 
 export interface OrderFulfilment {
@@ -171,6 +173,8 @@ export interface ProductRecord {
   endpoints?: Partial<Record<EndpointKind, ProductEndpointInfo>>;
   /** The buyer gives a device id at checkout (the built-in buyer field `device_id`); one code per device. */
   deviceBound?: boolean;
+  /** Manual delivery: how long a paid order may wait for its goods (`30m`); null: no SLA. */
+  manualSla?: string | null;
 }
 
 export interface ProductEndpointInfo { url: string; keyId: string; createdAt: string }

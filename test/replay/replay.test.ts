@@ -9,7 +9,7 @@ import { sharedBundle } from '../helpers/kami.js';
 // Histories of finished orders recorded with scripts/capture-history.ts. `v1-*` were recorded before
 // the rules-and-review patch, `v2-*` before the lean spine (both replay the frozen legacy code),
 // `v3-*` on the lean spine, `v4-*` with partner channels (split delivery), `v5-*` with SMS delivery, `v6-*` with merchant
-// fulfilment and device binding; every later change to workflows/ must still replay all of them.
+// fulfilment, device binding and manual-delivery SLAs; every later change to workflows/ must still replay all of them.
 const DIR = fileURLToPath(new URL('./histories/', import.meta.url));
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 const load = (file: string) => JSON.parse(readFileSync(DIR + file, 'utf8')) as { events: Record<string, any>[] };

@@ -69,6 +69,7 @@ const kami = {
   },
   inbox: {
     title: 'Inbox', filter_reason: 'Reason', filter_product: 'Product', filter_age: 'Waiting',
+    past_sla: 'Past its delivery SLA',
     older_than_15: 'over 15 minutes', older_than_60: 'over 1 hour', older_than_240: 'over 4 hours', older_than_1440: 'over 1 day',
     empty_title: 'Nothing waits for you', empty_text: 'Orders the automation must not decide alone appear here: bulk orders, suspicious buyers, payment anomalies, sold-out stock.',
     first_order: 'First order from this buyer.',
@@ -241,6 +242,7 @@ const kami = {
     device_section: 'Device activation',
     device_help: 'The buyer enters a device id at checkout (a built-in buyer field); each device gets one code: a second order for it gets the same code',
     licence_help: "Optional: the merchant's licence endpoint issues each device's code (POST with the order and deviceId, signed with the secret issued here); without one, a key from stock is bound to the device.",
+    sla_help: 'Manual delivery: how long a paid order may wait for its goods (30m, 4h, 1d). Past it the inbox flags the order and you are notified once. Empty: no SLA',
     licence_device_only: 'A licence endpoint is for device-bound products: switch device activation on and save first.',
   },
   product_types: {
@@ -520,6 +522,7 @@ const resources = {
     fields: {
       name: 'Name', sku: 'SKU', description: 'Description', active: 'On sale', priceCents: 'Price', currency: 'Currency', costMinor: 'Cost',
       lowStockThreshold: 'Low-stock alert', guide: 'Guide', 'stock.available': 'Available keys', deliveryMode: 'Delivery', q: 'Search',
+      manualSla: 'Delivery SLA', deviceBound: 'Device-bound',
     },
   },
   keys: {

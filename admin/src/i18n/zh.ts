@@ -68,6 +68,7 @@ const kamiZh: KamiMessages = {
     },
     inbox: {
       title: '待处理', filter_reason: '原因', filter_product: '商品', filter_age: '等待时长',
+      past_sla: '已超过发货时限',
       older_than_15: '超过 15 分钟', older_than_60: '超过 1 小时', older_than_240: '超过 4 小时', older_than_1440: '超过 1 天',
       empty_title: '没有待处理的订单', empty_text: '自动化不能独自决定的订单会出现在这里：大批量、可疑买家、支付异常、库存售罄。',
       first_order: '这是该买家的第一笔订单。',
@@ -240,6 +241,7 @@ const kamiZh: KamiMessages = {
       device_section: '设备激活',
       device_help: '买家下单时填写设备 ID（内置的买家字段）；每台设备只发一个激活码：同一设备再次下单得到同一个码',
       licence_help: '可选：由商户的授权接口为每台设备签发激活码（POST 订单与 deviceId，用此处签发的密钥签名）；不设置时，从库存取一个卡密绑定到该设备。',
+      sla_help: '人工发货：已付款订单等待发货的最长时间（30m、4h、1d）。超时后待处理列表标记该订单，并通知你一次。留空：不设时限',
       licence_device_only: '授权接口仅用于设备绑定的商品：请先开启设备激活并保存。',
     },
     product_types: {
@@ -518,6 +520,7 @@ const kamiZh: KamiMessages = {
       fields: {
         name: '名称', sku: 'SKU', description: '描述', active: '在售', priceCents: '价格', currency: '币种', costMinor: '成本',
         lowStockThreshold: '低库存提醒', guide: '使用说明', 'stock.available': '可售卡密', deliveryMode: '发货方式', q: '搜索',
+        manualSla: '发货时限', deviceBound: '绑定设备',
       },
     },
     keys: {

@@ -81,6 +81,7 @@ export const ProductForm = ({ withStock = false }: { withStock?: boolean }) => (
     <Heading>kami.product_types.section</Heading>
     <ProductTypeSection />
     <Heading>kami.fulfilment.section</Heading>
+    <TextInput source="manualSla" helperText="kami.fulfilment.sla_help" sx={{ maxWidth: 320 }} />
     <FulfilmentSection />
     <Heading>kami.fulfilment.device_section</Heading>
     <BooleanInput source="deviceBound" helperText="kami.fulfilment.device_help" />

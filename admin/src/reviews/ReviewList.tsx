@@ -1,5 +1,5 @@
 import InboxIcon from '@mui/icons-material/MoveToInboxOutlined';
-import { Box, Typography } from '@mui/material';
+import { Box, Chip, Typography } from '@mui/material';
 import {
   AutocompleteInput, DataTable, List, ReferenceInput, SelectInput, useCanAccess, useTranslate,
 } from 'react-admin';
@@ -10,6 +10,13 @@ import type { ReviewRecord } from '../types.js';
 import { BulkDecisionButtons } from './BulkDecisionButtons.js';
 import { DecisionButtons } from './DecisionButtons.js';
 import { InboxSummary } from './InboxSummary.js';
+
+/** A manual order still waiting for its goods past its product's delivery SLA (its deadline is behind). */
+const PastSla = ({ record }: { record: ReviewRecord }) => {
+  const translate = useTranslate();
+  if (record.status !== 'backorder' || !record.reviewDeadline || Date.parse(record.reviewDeadline) > Date.now()) return null;
+  return <Chip size="small" color="error" sx={{ ml: 0.5 }} label={translate('kami.inbox.past_sla')} data-testid="past-sla" />;
+};
 import { REASON_CODES } from './reasons.js';
 import { ReviewPanel } from './ReviewPanel.js';
 
@@ -74,7 +81,7 @@ export const ReviewList = () => {
             )}
           />
           <Col source="amountCents" align="right" render={() => <MoneyField />} />
-          <Col source="reviewReasons" disableSort render={(r) => <ReasonChips reasons={r.reviewReasons} />} />
+          <Col source="reviewReasons" disableSort render={(r) => <><ReasonChips reasons={r.reviewReasons} /><PastSla record={r} /></>} />
           <Col source="reviewSince" render={(r) => <WaitLabel since={r.waitingSince} />} />
           <Col label="" disableSort align="right" render={() => <DecisionButtons />} />
         </DataTable>
