@@ -27,27 +27,33 @@ const CopyRow = ({ label, value, testId }: { label: string; value: string; testI
   );
 };
 
+const CHANNEL_LABELS = { title: 'kami.channels.secret.title', secret: 'kami.channels.secret.secret', how: 'kami.channels.secret.how' };
+
 /**
  * The one time a channel's secret is shown (at creation, or a rotation): Kami keeps it encrypted and
  * never shows it again, so the owner copies it into the partner's system now.
  */
-export const SecretDialog = ({ issued, onClose }: { issued: { keyId: string; secret: string; othersEndAt?: string } | null; onClose: () => void }) => {
+export const SecretDialog = ({ issued, onClose, labels = CHANNEL_LABELS }: {
+  issued: { keyId: string; secret: string; othersEndAt?: string } | null; onClose: () => void;
+  /** Translation keys of the title, the secret's label and how it is used (a channel's by default; a product endpoint's secret has its own). */
+  labels?: { title: string; secret: string; how: string };
+}) => {
   const translate = useTranslate();
   return (
     <Dialog open={issued !== null} fullWidth maxWidth="sm" data-testid="channel-secret-dialog">
-      <DialogTitle sx={{ display: 'flex', alignItems: 'center', gap: 1 }}><KeyIcon /> {translate('kami.channels.secret.title')}</DialogTitle>
+      <DialogTitle sx={{ display: 'flex', alignItems: 'center', gap: 1 }}><KeyIcon /> {translate(labels.title)}</DialogTitle>
       <DialogContent>
         <Alert severity="warning" sx={{ mb: 2 }}>{translate('kami.channels.secret.once')}</Alert>
         {issued && (
           <>
             <CopyRow label="kami.channels.secret.key_id" value={issued.keyId} testId="channel-key-id" />
-            <CopyRow label="kami.channels.secret.secret" value={issued.secret} testId="channel-secret" />
+            <CopyRow label={labels.secret} value={issued.secret} testId="channel-secret" />
             {issued.othersEndAt && (
               <Typography variant="body2" color="text.secondary">
                 {translate('kami.channels.secret.others_end', { at: new Date(issued.othersEndAt).toLocaleString() })}
               </Typography>
             )}
-            <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>{translate('kami.channels.secret.how')}</Typography>
+            <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }}>{translate(labels.how)}</Typography>
           </>
         )}
       </DialogContent>

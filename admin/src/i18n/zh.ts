@@ -241,6 +241,8 @@ const kamiZh: KamiMessages = {
       device_section: '设备激活',
       device_help: '买家下单时填写设备 ID（内置的买家字段）；每台设备只发一个激活码：同一设备再次下单得到同一个码',
       licence_help: '可选：由商户的授权接口为每台设备签发激活码（POST 订单与 deviceId，用此处签发的密钥签名）；不设置时，从库存取一个卡密绑定到该设备。',
+      secret_title: '接口签名密钥', secret: '密钥（Kami 用它为调用签名）',
+      secret_how: '你的接口校验 Kami-Signature：以此密钥计算的 HMAC-SHA256，与 Webhook 相同（见 README 的“商品类型”），且每个订单号只发货一次。',
       sla_help: '人工发货：已付款订单等待发货的最长时间（30m、4h、1d）。超时后待处理列表标记该订单，并通知你一次。留空：不设时限',
       licence_device_only: '授权接口仅用于设备绑定的商品：请先开启设备激活并保存。',
     },

@@ -9,6 +9,8 @@ import { Mono } from '../common/fields.js';
 import { useCommands } from '../common/useCommands.js';
 import type { EndpointKind, IssuedProductEndpoint, ProductRecord } from '../types.js';
 
+const SECRET_LABELS = { title: 'kami.fulfilment.secret_title', secret: 'kami.fulfilment.secret', how: 'kami.fulfilment.secret_how' };
+
 /**
  * A manual product the merchant's own system fulfils: its endpoint's URL, and a signing secret Kami
  * generates when the URL is set (shown this once, kept encrypted). Saved on its own, not with the form.
@@ -60,7 +62,7 @@ export const FulfilmentSection = ({ kind = 'fulfilment' }: { kind?: EndpointKind
       )}
       {save.error && <ErrorAlert error={save.error} />}
       {remove.error && <ErrorAlert error={remove.error} />}
-      <SecretDialog issued={issued} onClose={() => { setIssued(null); refresh(); }} />
+      <SecretDialog issued={issued} onClose={() => { setIssued(null); refresh(); }} labels={SECRET_LABELS} />
     </Box>
   );
 };
