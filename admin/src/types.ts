@@ -77,6 +77,8 @@ export interface OrderRecord {
   buyerFields?: BuyerField[];
   /** The merchant system's answer for a product it fulfils (order page only); null otherwise. */
   fulfilment?: OrderFulfilment | null;
+  /** A device-bound product's activation: the buyer's device, and the order whose code it is bound to (null: none yet). */
+  device?: { deviceId: string; boundBy: string | null } | null;
   /** When the wait for a person is due (a review's timeout, a manual product's delivery SLA); null: none. */
   reviewDeadline?: string | null;
 }

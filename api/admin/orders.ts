@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { SMS_CHANNEL } from '../../domain/delivery-channels.js';
+import { deviceIdOf } from '../../domain/device-binding.js';
 import { orderWorkflowId } from '../../domain/ids.js';
 import { ORDER_STATUSES } from '../../domain/order-status.js';
 import type { Prisma } from '../../infra/db.js';
@@ -94,7 +95,13 @@ export function ordersRouter({ db, config }: ApiDeps): Router {
     });
     if (!order) throw new ApiError(404, 'order_not_found', `no order ${id}`);
     const { events, deliveries, fulfilment, ...rest } = order;
-    res.json({ ...record(req, rest), events, deliveries, fulfilment, smsDelivered: deliveries.some((d) => d.channel === SMS_CHANNEL) });
+    // a device-bound product's activation: the buyer's device and the order whose code it is bound to
+    const deviceId = deviceIdOf(order.buyerInput);
+    const binding = deviceId
+      ? await db.deviceBinding.findUnique({ where: { productId_deviceId: { productId: order.productId, deviceId } }, select: { orderId: true, cardKeyId: true } })
+      : null;
+    const device = deviceId ? { deviceId, boundBy: binding?.cardKeyId ? binding.orderId : null } : null;
+    res.json({ ...record(req, rest), events, deliveries, fulfilment, device, smsDelivered: deliveries.some((d) => d.channel === SMS_CHANNEL) });
   });
 
   return router;

@@ -86,6 +86,10 @@ describe('a device-bound product', () => {
     const other = await activate(p.sku, device());
     expect(other.keys).toHaveLength(1);
     expect(other.keys).not.toEqual(first.keys);
+    const panelFirst = await adminCall(kami, owner, 'GET', `/orders/${first.orderId}`);
+    expect(panelFirst.body.device).toEqual({ deviceId: d, boundBy: first.orderId });
+    const panelSecond = await adminCall(kami, owner, 'GET', `/orders/${second.orderId}`);
+    expect(panelSecond.body.device).toEqual({ deviceId: d, boundBy: first.orderId });
     const mail = await kami.mail.waitFor((m) => m.subject.includes(second.orderId));
     expect(mail.text).toContain(first.keys[0]);
     // with KAMI_CAPTURE_HISTORIES=1: the replay fixture of the binding step

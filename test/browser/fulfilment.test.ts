@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deviceField } from '../../domain/device-binding.js';
 import { orderWorkflowId } from '../../domain/ids.js';
 import { createOperator } from '../helpers/admin.js';
 import type { Kami } from '../helpers/kami.js';
@@ -65,5 +66,26 @@ describe('operator panel: merchant fulfilment', () => {
     expect(text).toContain(`M-${created.body.orderId}`);
     await screenshot(order, 'fulfilment-order');
     await order.context().close();
+  });
+
+  it('a second order for a bound device shows the device and the order whose code it got', async () => {
+    const product = await kami.product(2, { name: `Licence ${randomInt(1e4)}` });
+    await kami.db.product.update({ where: { id: product.id }, data: { deviceBound: true, buyerFields: [deviceField()] } });
+    const deviceId = `SN-${randomInt(1e9)}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const created = await kami.checkout({ sku: product.sku, quantity: 1, email: `dv-${randomInt(1e9)}@example.com`, buyerInput: { device_id: deviceId } });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      await kami.pay(created.body.orderId, created.body.accessToken);
+      expect((await kami.temporal.workflow.getHandle(orderWorkflowId(created.body.orderId)).result()).status).toBe('delivered');
+      ids.push(created.body.orderId);
+    }
+    const page = await signedInPage(stack, owner);
+    await page.goto(`${stack.panel.url}/admin/orders/${ids[1]}/show`);
+    const device = page.getByTestId('order-device');
+    await device.waitFor();
+    expect(await device.textContent()).toBe(`${deviceId}same code as order ${ids[0]}`);
+    await screenshot(page, 'fulfilment-device');
+    await page.context().close();
   });
 });

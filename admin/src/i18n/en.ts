@@ -244,6 +244,7 @@ const kami = {
     licence_help: "Optional: the merchant's licence endpoint issues each device's code (POST with the order and deviceId, signed with the secret issued here); without one, a key from stock is bound to the device.",
     secret_title: "The endpoint's signing secret", secret: 'Secret (Kami signs its calls with it)',
     secret_how: 'Your endpoint checks Kami-Signature: HMAC-SHA256 under this secret, exactly as for webhooks (see Product types in the README), and fulfils each order id once.',
+    activation: 'Device activation', device_unbound: 'not bound yet', device_bound_here: "bound to this order's code", device_same_code: 'same code as order',
     sla_help: 'Manual delivery: how long a paid order may wait for its goods (30m, 4h, 1d). Past it the inbox flags the order and you are notified once. Empty: no SLA',
     licence_device_only: 'A licence endpoint is for device-bound products: switch device activation on and save first.',
   },

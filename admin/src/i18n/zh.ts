@@ -243,6 +243,7 @@ const kamiZh: KamiMessages = {
       licence_help: '可选：由商户的授权接口为每台设备签发激活码（POST 订单与 deviceId，用此处签发的密钥签名）；不设置时，从库存取一个卡密绑定到该设备。',
       secret_title: '接口签名密钥', secret: '密钥（Kami 用它为调用签名）',
       secret_how: '你的接口校验 Kami-Signature：以此密钥计算的 HMAC-SHA256，与 Webhook 相同（见 README 的“商品类型”），且每个订单号只发货一次。',
+      activation: '设备激活', device_unbound: '尚未绑定', device_bound_here: '已绑定本订单的激活码', device_same_code: '与以下订单同一激活码：',
       sla_help: '人工发货：已付款订单等待发货的最长时间（30m、4h、1d）。超时后待处理列表标记该订单，并通知你一次。留空：不设时限',
       licence_device_only: '授权接口仅用于设备绑定的商品：请先开启设备激活并保存。',
     },

@@ -56,6 +56,7 @@ const Details = () => {
         {record.phone && <Row label="kami.deliveries.phone"><Mono>{record.phone}</Mono></Row>}
         {hasBuyerInput(record) && <Row label="kami.product_types.buyer_input"><BuyerInputView /></Row>}
         {record.fulfilment && <Row label="kami.fulfilment.result"><FulfilmentView /></Row>}
+        {record.device && <Row label="kami.fulfilment.activation"><DeviceView /></Row>}
         <Row label="resources.orders.fields.amountCents">{formatMoney(record.amountCents, record.currency, locale)}</Row>
         <Row label="resources.orders.fields.paymentProvider">{record.paymentProvider ? <ProviderName provider={record.paymentProvider} /> : '—'}</Row>
         {record.channelId !== 'retail' && <ChannelRows />}
@@ -88,6 +89,23 @@ const ChannelRows = () => {
         </Row>
       )}
     </>
+  );
+};
+
+/** The device a device-bound order activates, and whose code it got: its own, or the one bound before. */
+const DeviceView = () => {
+  const { device, id } = useRecordContext<OrderRecord>()!;
+  const translate = useTranslate();
+  if (!device) return null;
+  return (
+    <Stack direction="row" spacing={1} sx={{ alignItems: 'center', flexWrap: 'wrap' }} data-testid="order-device">
+      <Mono>{device.deviceId}</Mono>
+      {device.boundBy === null && <Chip size="small" label={translate('kami.fulfilment.device_unbound')} />}
+      {device.boundBy === id && <Chip size="small" color="success" label={translate('kami.fulfilment.device_bound_here')} />}
+      {device.boundBy !== null && device.boundBy !== id && (
+        <Typography variant="body2">{translate('kami.fulfilment.device_same_code')} <Link to={`/orders/${device.boundBy}/show`}><Mono>{device.boundBy}</Mono></Link></Typography>
+      )}
+    </Stack>
   );
 };
 
