@@ -134,6 +134,8 @@ export const createFulfilmentActivities = ({ db, vault, log, outbound, merchantE
   async recordFulfilmentFailed(orderId: string, error: string): Promise<void> {
     await db.$transaction(async (tx) => {
       await tx.orderFulfilment.updateMany({ where: { orderId, status: { not: 'fulfilled' } }, data: { status: 'failed', updatedAt: new Date() } });
+      // a licence this order asked for and never got: another order for the device may ask again
+      await tx.deviceBinding.deleteMany({ where: { orderId, cardKeyId: null } });
       const row = await tx.orderFulfilment.findUnique({ where: { orderId }, select: { attempts: true } });
       await appendEvent(tx, orderId, 'fulfilment_failed', { error: error.slice(0, 500) }, { step: String(row?.attempts ?? 0) });
     });

@@ -117,4 +117,35 @@ describe('a device-bound product', () => {
     const panel = await adminCall(kami, owner, 'GET', `/orders/${second.orderId}`);
     expect(panel.body.fulfilment).toMatchObject({ kind: 'licence', status: 'fulfilled', attempts: 0 });
   });
+
+  it('two orders for one device at once: the second waits for the first one\'s code, and only one is asked for', async () => {
+    const p = await product({ deliveryMode: 'manual' });
+    const set = await adminCall(kami, owner, 'PUT', `/products/${p.id}/endpoints/licence`, { body: { url: merchant.url } });
+    merchant.useSecret(set.body);
+    // the first call hangs past Kami's timeout (the merchant issued the code; its answer is lost), the retry gets it
+    merchant.setPlan((_id, n) => (n === 1 ? 'hang' : 'fulfil'));
+    try {
+      const d = device();
+      const place = async () => {
+        const placed = await kami.checkout({ sku: p.sku, quantity: 1, email: `dev-${tag()}@example.com`, buyerInput: { device_id: d } });
+        expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+        return placed.body as { orderId: string; accessToken: string };
+      };
+      const a = await place();
+      const b = await place();
+      expect((await kami.pay(a.orderId, a.accessToken)).status).toBe(200);
+      await merchant.until(() => merchant.open === 1);
+      expect((await kami.pay(b.orderId, b.accessToken)).status).toBe(200);
+      await statusBecomes(a.orderId, 'delivered');
+      await statusBecomes(b.orderId, 'delivered');
+      const codeA = (await kami.order(a.orderId, a.accessToken)).body.keys;
+      expect(codeA).toEqual([`TOPUP-${a.orderId}`]);
+      expect((await kami.order(b.orderId, b.accessToken)).body.keys).toEqual(codeA);
+      expect(merchant.calls.filter((c) => c.orderId === b.orderId)).toHaveLength(0);
+      expect(merchant.toppedUp.has(b.orderId)).toBe(false);
+    } finally {
+      merchant.releaseHeld();
+      merchant.setPlan(() => 'fulfil');
+    }
+  }, 60_000);
 });
