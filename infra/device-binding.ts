@@ -33,8 +33,9 @@ export async function copyCode(tx: Tx, vault: KeyVault, productId: string, order
 /**
  * A device-bound product delivered from stock, right before its first delivery (idempotent on the
  * order): the first order for a device binds it to the key it bought; a later order for the same
- * device gets that key's code instead — its own key goes back to stock unsold to anyone else — so
- * one device never gets a second code. Returns the ids of the keys the order delivers.
+ * device gets that key's code instead — its own key is voided, never sold again: settle made it
+ * readable a moment before, so its buyer may have seen it — so one device never gets a second code.
+ * Returns the ids of the keys the order delivers.
  */
 export async function bindStockKey(db: Db, vault: KeyVault, orderId: string): Promise<number[]> {
   return db.$transaction(async (tx) => {
@@ -54,8 +55,11 @@ export async function bindStockKey(db: Db, vault: KeyVault, orderId: string): Pr
     const fingerprint = copyFingerprint(vault, orderId);
     const copy = sold.find((k) => k.fingerprint === fingerprint);
     if (copy) return [copy.id];
-    // the key this order bought was never delivered: back to stock for the next buyer
-    const released = await tx.cardKey.updateMany({ where: { orderId, status: 'sold' }, data: { status: 'available', orderId: null, soldAt: null } });
+    // the key this order bought was readable for a moment (settle sold it): a key a buyer may have
+    // seen is never sold to another, so it is voided, not returned to stock
+    const released = await tx.cardKey.updateMany({
+      where: { orderId, status: 'sold' }, data: { status: 'void', voidReason: `replaced by the code bound to this device (order ${binding.orderId})` },
+    });
     const id = await copyCode(tx, vault, o.productId, orderId, binding.cardKeyId, fingerprint);
     await appendEvent(tx, orderId, 'device_bound', { deviceId, keyId: id, sameCodeAs: binding.orderId, released: released.count });
     return [id];
