@@ -26,7 +26,7 @@ const COUPONS = {
 const COUPON_USES = {
   sortable: ['createdAt', 'orderId'],
   defaultSort: ['createdAt', 'DESC'],
-  filter: z.strictObject({ couponId: z.coerce.number().int().positive().optional(), orderId: z.string().trim().min(1).max(40).optional() }),
+  filter: z.strictObject({ couponId: SerialId.optional(), orderId: z.string().trim().min(1).max(40).optional() }),
 } as const;
 
 const SALES = {
