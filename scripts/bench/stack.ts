@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startJanitor } from '../lib/safety-net.js';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { createKeyVault, type KeyVault } from '../../infra/crypto.js';
@@ -189,19 +188,6 @@ async function startMailSink(logDir: string): Promise<MailSink> {
   };
 }
 
-/** See janitor.ts: removes what the bench created if the bench is killed before it can. */
-function startJanitor() {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./janitor.ts', import.meta.url))], {
-    stdio: ['pipe', 'ignore', 'inherit'], detached: true,
-  });
-  child.unref();
-  (child.stdin as unknown as Socket).unref(); // the pipe must not keep the bench alive
-  child.stdin!.on('error', () => {}); // a janitor that died early only means no safety net
-  return {
-    tell: (line: string) => void (child.stdin!.writableEnded || child.stdin!.write(`${line}\n`)),
-    done: () => void (child.stdin!.writableEnded || child.stdin!.end('done\n')),
-  };
-}
 
 /** A port found free can be taken by another process before the server binds it (the machine is shared): try again on a new one. */
 async function startWithRetry(start: () => Promise<DevServer>, attempts = 3): Promise<DevServer> {

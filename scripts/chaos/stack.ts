@@ -1,7 +1,6 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
-import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,9 +15,9 @@ import type { ChildMessage, ChildRequest, SunkMail } from './children.js';
 import type { GateStats } from './tcp-gate.js';
 import type { ChaosOptions } from './options.js';
 import { loadKami, snapshotSources, type KamiModules } from './snapshot.js';
+import { startJanitor } from '../lib/safety-net.js';
 
 const CHILDREN = fileURLToPath(new URL('./children.ts', import.meta.url));
-const JANITOR = fileURLToPath(new URL('../bench/janitor.ts', import.meta.url));
 
 /** A helper child (gate or sink) driven over IPC. */
 export interface Helper {
@@ -361,17 +360,6 @@ async function forkHelper(role: 'pg-gate' | 'mail-sink', args: string[], logDir:
   } as MailSink;
 }
 
-/** scripts/bench/janitor.ts: removes what the run created should the harness be killed before it can. */
-function startJanitor() {
-  const child = spawn(process.execPath, ['--import', 'tsx', JANITOR], { stdio: ['pipe', 'ignore', 'inherit'], detached: true });
-  child.unref();
-  (child.stdin as unknown as Socket).unref();
-  child.stdin!.on('error', () => {});
-  return {
-    tell: (line: string) => void (child.stdin!.writableEnded || child.stdin!.write(`${line}\n`)),
-    done: () => void (child.stdin!.writableEnded || child.stdin!.end('done\n')),
-  };
-}
 
 async function dropDatabase(adminUrl: string, name: string): Promise<void> {
   const admin = new pg.Client({ connectionString: adminUrl });

@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { startJanitor } from '../lib/safety-net.js';
 import { Worker } from '@temporalio/worker';
 import type express from 'express';
 import pg from 'pg';
@@ -152,19 +151,6 @@ export async function freshDatabase(prefix: string) {
   };
 }
 
-/** A detached child that removes what the fuzzer made should the fuzzer die without doing it (see janitor.ts). */
-function startJanitor() {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./janitor.ts', import.meta.url))], {
-    stdio: ['pipe', 'ignore', 'inherit'], detached: true,
-  });
-  child.unref();
-  (child.stdin as unknown as Socket).unref(); // the pipe must not keep the fuzzer alive
-  child.stdin!.on('error', () => {}); // a janitor that died early only means no safety net
-  return {
-    tell: (line: string) => void (child.stdin!.writableEnded || child.stdin!.write(`${line}\n`)),
-    done: () => void (child.stdin!.writableEnded || child.stdin!.end('done\n')),
-  };
-}
 
 /**
  * `npm run fuzz`'s own stack: a Temporal dev server on a temp SQLite file, a fresh database migrated

@@ -1,14 +1,15 @@
 /**
- * The bench's safety net, run as a detached child. The bench tells it over stdin what it created
- * (`db <admin url> <name>` for each database, `pid <process id>` for each server and child it started, `dir <temp
- * folder>`) and `done` once it removed them itself. If stdin closes without `done` (the bench was
- * killed outright), the janitor stops those processes, removes the folder and drops the databases.
+ * The bench's and the fuzzer's safety net, run as a detached child (started by safety-net.ts). Its
+ * parent tells it over stdin what it created (`db <admin url> <name>`, `pid <process id>`, `dir <temp
+ * folder>`) and `done` once it removed them itself. If stdin closes without `done` (the parent was
+ * killed outright, or hung and was killed), the janitor stops those processes (in the order told:
+ * the shops before the servers they use), removes the folders and drops the databases.
  */
 import { rmSync } from 'node:fs';
 import pg from 'pg';
 
-const created: { dbs: [string, string][]; pids: number[]; dirs: string[]; done?: boolean } = { dbs: [], pids: [], dirs: [] };
-// the terminal's Ctrl-C reaches the whole process group; it is the bench's to handle
+const created: { dbs: [string, string][]; pids: number[]; dirs: string[]; done: boolean } = { dbs: [], pids: [], dirs: [], done: false };
+// the terminal's Ctrl-C reaches the whole process group; it is the parent's to handle
 process.on('SIGINT', () => {});
 
 let input = '';
@@ -29,7 +30,6 @@ process.stdin.on('end', () => void (created.done ? Promise.resolve() : cleanUp()
 const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
 async function cleanUp() {
-  // Kami's processes and the baseline first (they hold connections to the database), the Temporal server with them
   const running = created.pids.filter(alive);
   for (const pid of running) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone meanwhile */ } }
   for (let i = 0; i < 100 && running.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
@@ -37,8 +37,11 @@ async function cleanUp() {
   for (const dir of created.dirs) rmSync(dir, { recursive: true, force: true });
   for (const [url, name] of created.dbs) {
     const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
-    await admin.end();
+    try {
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
+    } catch { /* nothing more to do */ } finally {
+      await admin.end().catch(() => undefined);
+    }
   }
 }
