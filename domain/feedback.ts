@@ -7,6 +7,16 @@ export const FeedbackInput = z.strictObject({
 }).meta({ id: 'Feedback' });
 
 /** Share of sold keys that buyers reported invalid; null while none was sold. */
+/** What buyers said about a product or a key batch, as the server counts it and the panel shows it. */
+export interface FeedbackFigures {
+  sold: number;
+  reports: number;
+  /** reports / sold, or null while nothing was sold. */
+  reportRate: number | null;
+  ratings: number;
+  avgRating: number | null;
+}
+
 export const reportRate = (reports: number, sold: number): number | null => (sold > 0 ? reports / sold : null);
 
 /**

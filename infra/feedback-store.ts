@@ -1,4 +1,4 @@
-import { BATCH_JUMP, batchJumped, reportRate } from '../domain/feedback.js';
+import { BATCH_JUMP, batchJumped, reportRate, type FeedbackFigures } from '../domain/feedback.js';
 import { Prisma, type Db } from './db.js';
 
 /**
@@ -6,15 +6,6 @@ import { Prisma, type Db } from './db.js';
  * did not work" (key_report), against the keys sold (card_key.sold_at, kept when a sold key is voided).
  * A batch's feedback is that of the orders that received one of its keys.
  */
-export interface FeedbackFigures {
-  sold: number;
-  reports: number;
-  /** reports / sold, or null while nothing was sold. */
-  reportRate: number | null;
-  ratings: number;
-  avgRating: number | null;
-}
-
 export interface ProductFeedback extends FeedbackFigures {
   id: string; sku: string; name: string; active: boolean;
   /** Ratings by stars, [1★, 2★, 3★, 4★, 5★]. */

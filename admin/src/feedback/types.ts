@@ -1,11 +1,4 @@
-/** What buyers said about a product or a key batch (api/admin/feedback.ts, infra/feedback-store.ts). */
-export interface FeedbackFigures {
-  sold: number;
-  reports: number;
-  reportRate: number | null;
-  ratings: number;
-  avgRating: number | null;
-}
+import type { FeedbackFigures } from '../../../domain/feedback.js';
 
 export interface ProductFeedbackRecord extends FeedbackFigures {
   id: string; sku: string; name: string; active: boolean; ratingCounts: number[]; jumpedBatches: number;
