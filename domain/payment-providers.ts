@@ -9,3 +9,19 @@ export type ProviderName = (typeof PROVIDER_NAMES)[number];
  */
 export const CHANNEL_PROVIDER_NAMES = ['balance', 'partner'] as const;
 export type ChannelProviderName = (typeof CHANNEL_PROVIDER_NAMES)[number];
+
+/** One setting of a gateway as the panel draws it: read by the server from the gateway module's settings schema. */
+export interface SettingsField {
+  name: string;
+  type: 'string' | 'number' | 'integer' | 'boolean';
+  /** Stored encrypted and never shown back: the panel offers a write-only field. */
+  secret: boolean;
+  /** An enabled gateway cannot be saved without it. */
+  required: boolean;
+  title?: string;
+  description?: string;
+  choices?: (string | number)[];
+  default?: unknown;
+  /** JSON Schema format, e.g. `uri`. */
+  format?: string;
+}

@@ -1,5 +1,5 @@
 import type { ChannelKind, ChannelSettings } from '../../domain/channels.js';
-import type { ProviderName } from '../../domain/payment-providers.js';
+import type { ProviderName, SettingsField } from '../../domain/payment-providers.js';
 import type { PriceBreakdown } from '../../domain/pricing.js';
 import type { ReasonCode, RuleSettings } from '../../domain/rules.js';
 import type { OrderStatus } from './orders/statuses.js';
@@ -273,18 +273,6 @@ export interface ImportResult {
 
 export type { ProviderName, ReasonCode, RuleSettings };
 
-/** One setting of a gateway's form, as the server reads it from the gateway module's schema. */
-export interface GatewayField {
-  name: string;
-  type: 'string' | 'number' | 'integer' | 'boolean';
-  secret: boolean;
-  required: boolean;
-  title?: string;
-  description?: string;
-  choices?: (string | number)[];
-  default?: unknown;
-  format?: string;
-}
 
 
 export interface PaymentProviderRecord {
@@ -302,7 +290,7 @@ export interface PaymentProviderRecord {
   /** The stored secrets cannot be read with this Kami's master key (restored elsewhere, key rotated): enter them again. */
   secretsUnreadable?: boolean;
   /** Absent from a server older than the field descriptions: the form then falls back on settings and secretFields. */
-  fields?: GatewayField[];
+  fields?: SettingsField[];
   version: number;
   updatedBy: string | null;
   updatedAt: string | null;

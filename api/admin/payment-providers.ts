@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { PROVIDER_NAMES } from '../../domain/payment-providers.js';
+import { PROVIDER_NAMES, type SettingsField } from '../../domain/payment-providers.js';
 import { audit } from '../../infra/audit.js';
 import type { Prisma } from '../../infra/db.js';
 import { GATEWAYS } from '../../infra/payments/definitions.js';
@@ -20,21 +20,6 @@ const ProviderUpdate = z.strictObject({
   secrets: z.record(z.string().max(64), z.string().max(8000)).default({}),
 });
 
-/** One setting of a gateway as the panel draws it: read from the gateway module's settings schema. */
-export interface SettingsField {
-  name: string;
-  type: 'string' | 'number' | 'integer' | 'boolean';
-  /** Stored encrypted and never shown back: the panel offers a write-only field. */
-  secret: boolean;
-  /** An enabled gateway cannot be saved without it. */
-  required: boolean;
-  title?: string;
-  description?: string;
-  choices?: (string | number)[];
-  default?: unknown;
-  /** JSON Schema format, e.g. `uri`. */
-  format?: string;
-}
 
 type JsonSchema = {
   type?: string | string[]; properties?: Record<string, JsonSchema>; required?: string[]; enum?: unknown[]; const?: unknown;

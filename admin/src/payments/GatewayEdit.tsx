@@ -7,26 +7,27 @@ import {
 } from 'react-admin';
 import { useFormState } from 'react-hook-form';
 import { formatDateTime } from '../common/format.js';
-import type { GatewayField, PaymentProviderRecord } from '../types.js';
+import type { SettingsField } from '../../../domain/payment-providers.js';
+import type { PaymentProviderRecord } from '../types.js';
 import { EnabledChip, SourceChip } from './GatewayList.js';
 
 /**
  * The form's fields: as the server describes them from the gateway module's schema, or, from a server
  * without descriptions, the settings stored and the secret fields it names.
  */
-export function gatewayFields(record: PaymentProviderRecord): GatewayField[] {
+export function gatewayFields(record: PaymentProviderRecord): SettingsField[] {
   if (record.fields?.length) return record.fields;
-  const stored = Object.entries(record.settings ?? {}).filter(([k]) => !record.secretFields.includes(k)).map(([name, v]): GatewayField => ({
+  const stored = Object.entries(record.settings ?? {}).filter(([k]) => !record.secretFields.includes(k)).map(([name, v]): SettingsField => ({
     name, type: typeof v === 'boolean' ? 'boolean' : typeof v === 'number' ? 'number' : 'string', secret: false, required: false,
   }));
-  return [...stored, ...record.secretFields.map((name): GatewayField => ({ name, type: 'string', secret: true, required: false }))];
+  return [...stored, ...record.secretFields.map((name): SettingsField => ({ name, type: 'string', secret: true, required: false }))];
 }
 
 /** `apiUrl` → `Api url`: a field's name when neither the panel nor the module gives it a label. */
 const humanize = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').replace(/^./, (c) => c.toUpperCase()).replace(/\b(url|id|api|ip)\b/gi, (w) => w.toUpperCase());
 
 /** Keys and certificates are pasted as PEM: several lines, which a one-line field would join. */
-const isMultiline = (f: GatewayField) => /private.?key|public.?key|cert|pem/i.test(f.name) || /\bPEM\b/.test(f.description ?? '');
+const isMultiline = (f: SettingsField) => /private.?key|public.?key|cert|pem/i.test(f.name) || /\bPEM\b/.test(f.description ?? '');
 
 const Heading = ({ title, hint }: { title: string; hint?: string }) => {
   const translate = useTranslate();
@@ -40,15 +41,15 @@ const Heading = ({ title, hint }: { title: string; hint?: string }) => {
 };
 
 /** A field's default as the form's starting value (a setting left at its default is then visible, and saved as such). */
-const defaultOf = (f: GatewayField) =>
+const defaultOf = (f: SettingsField) =>
   (typeof f.default === 'string' || typeof f.default === 'number' || typeof f.default === 'boolean' ? f.default : undefined);
 
 const useFieldText = () => {
   const translate = useTranslate();
   return {
     // Kami's own label for the fields its gateways have (both languages), else the module's title
-    label: (f: GatewayField) => translate(`kami.gateways.field.${f.name}`, { _: f.title ?? humanize(f.name) }),
-    help: (f: GatewayField, extra?: string) => [
+    label: (f: SettingsField) => translate(`kami.gateways.field.${f.name}`, { _: f.title ?? humanize(f.name) }),
+    help: (f: SettingsField, extra?: string) => [
       f.description,
       f.required ? translate('kami.gateways.required') : undefined,
       f.default !== undefined && f.default !== '' ? translate('kami.gateways.default', { value: String(f.default) }) : undefined,
@@ -57,7 +58,7 @@ const useFieldText = () => {
   };
 };
 
-const SettingInput = ({ field: f, disabled }: { field: GatewayField; disabled: boolean }) => {
+const SettingInput = ({ field: f, disabled }: { field: SettingsField; disabled: boolean }) => {
   const text = useFieldText();
   const common = { source: `settings.${f.name}`, label: text.label(f), helperText: text.help(f), disabled, defaultValue: defaultOf(f) };
   if (f.type === 'boolean') return <BooleanInput {...common} />;
@@ -70,7 +71,7 @@ const SettingInput = ({ field: f, disabled }: { field: GatewayField; disabled: b
  * A secret is write-only: the panel never receives it back, only whether it is set (and its last four
  * characters when it is long enough). Empty keeps the stored one; anything typed replaces it.
  */
-const SecretInput = ({ field: f, disabled }: { field: GatewayField; disabled: boolean }) => {
+const SecretInput = ({ field: f, disabled }: { field: SettingsField; disabled: boolean }) => {
   const record = useRecordContext<PaymentProviderRecord>();
   const translate = useTranslate();
   const text = useFieldText();
@@ -127,7 +128,7 @@ const Summary = () => {
   );
 };
 
-const GatewayFields = () => {
+const SettingsFields = () => {
   const record = useRecordContext<PaymentProviderRecord>();
   const translate = useTranslate();
   if (!record) return null;
@@ -194,7 +195,7 @@ export const GatewayEdit = () => {
   return (
     <Edit mutationMode="pessimistic" mutationOptions={{ onSuccess }} redirect={false} title={<GatewayTitle />} actions={false}>
       <SimpleForm sx={{ maxWidth: 1100 }} toolbar={<GatewayToolbar />}>
-        <GatewayFields />
+        <SettingsFields />
       </SimpleForm>
     </Edit>
   );
