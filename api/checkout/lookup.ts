@@ -8,24 +8,15 @@ import { decoyHash, verifyPassword } from '../../infra/operators.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { errorResponses, registry } from '../openapi.js';
-import { Money, OrderStatusSchema } from './schemas.js';
+import { OrderCreated, OrderOut } from './schemas.js';
 
 /** Orders a query password is tried against, newest first: each try is one argon2 verification. */
 const MAX_CANDIDATES = 20;
 
+/** A found order: the order's own summary fields, and the link and token that open it. */
 export const LookupOut = z.object({
-  orders: z.array(z.object({
-    orderId: z.string(),
-    status: OrderStatusSchema,
-    sku: z.string(),
-    productName: z.string(),
-    quantity: z.int(),
-    amountDue: Money,
-    currency: z.string(),
-    createdAt: z.iso.datetime(),
-    orderUrl: z.url(),
-    accessToken: z.string().meta({ description: 'Bearer token for GET /api/v1/orders/{orderId}; keep it private' }),
-  })),
+  orders: z.array(OrderOut.pick({ orderId: true, status: true, sku: true, productName: true, quantity: true, amountDue: true, currency: true, createdAt: true })
+    .extend(OrderCreated.pick({ orderUrl: true, accessToken: true }).shape)),
 }).meta({ id: 'OrderLookupResult' });
 export type FoundOrder = z.infer<typeof LookupOut>['orders'][number];
 
