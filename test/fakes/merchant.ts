@@ -5,9 +5,9 @@
  * (Kami's retry) gets the first answer again. A `plan` makes a call fail: answer a status, drop the
  * connection, hold it open, or refuse the order.
  */
-import { createHash, createHmac } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { kamiSignatureVerifier } from './kami-signature.js';
 
 export type MerchantReply = 'fulfil' | 'refuse' | 'drop' | 'hang' | number;
 
@@ -19,21 +19,12 @@ export async function startMerchant(opts: { plan?: (orderId: string, n: number) 
   const calls: MerchantCall[] = [];
   /** order id → the receipt it was topped up with (once). */
   const toppedUp = new Map<string, string | undefined>();
-  const nonces = new Set<string>();
   const held = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
   let plan = opts.plan ?? (() => 'fulfil');
   let topUps = 0;
 
-  function verify(req: IncomingMessage, raw: string): boolean {
-    const h = (n: string) => String(req.headers[n] ?? '');
-    if (!secret || h('kami-key-id') !== keyId) return false;
-    if (Math.abs(Number(h('kami-timestamp')) - Date.now() / 1000) > 300 || nonces.has(h('kami-nonce'))) return false;
-    const base = ['POST', req.url, h('kami-timestamp'), h('kami-nonce'), createHash('sha256').update(raw).digest('hex')].join('\n');
-    const ok = createHmac('sha256', secret).update(base).digest('hex') === h('kami-signature');
-    if (ok) nonces.add(h('kami-nonce'));
-    return ok;
-  }
+  const verify = kamiSignatureVerifier((id) => (secret && id === keyId ? secret : undefined));
 
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];

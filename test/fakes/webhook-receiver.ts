@@ -4,9 +4,9 @@
  * stale timestamp or a reused nonce, de-duplicates events by id, and records every request. A
  * `plan` makes it fail: answer a status, drop the connection, or hold the request open.
  */
-import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { kamiSignatureVerifier } from './kami-signature.js';
 
 export type Reply = number | 'drop' | 'hang';
 
@@ -34,22 +34,12 @@ export async function startWebhookReceiver(opts: ReceiverOptions) {
   const received: Received[] = [];
   const accepted = new Map<string, number>();
   const perEvent = new Map<string, number>();
-  const nonces = new Set<string>();
   const held = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
   let plan = opts.plan ?? (() => 200);
   let waiters: (() => void)[] = [];
 
-  function verify(req: IncomingMessage, raw: string): boolean {
-    const h = (n: string) => String(req.headers[n] ?? '');
-    const secret = opts.secrets[h('kami-key-id')];
-    if (!secret) return false;
-    if (Math.abs(Number(h('kami-timestamp')) - Date.now() / 1000) > 300 || nonces.has(h('kami-nonce'))) return false;
-    const base = ['POST', req.url, h('kami-timestamp'), h('kami-nonce'), createHash('sha256').update(raw).digest('hex')].join('\n');
-    const ok = createHmac('sha256', secret).update(base).digest('hex') === h('kami-signature');
-    if (ok) nonces.add(h('kami-nonce'));
-    return ok;
-  }
+  const verify = kamiSignatureVerifier((id) => opts.secrets[id]);
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
